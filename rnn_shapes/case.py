@@ -1,0 +1,131 @@
+"""One configuration of a recurrent layer: the unit of the case matrix.
+
+A `Case` is pure data. Its `id` is the pytest id and the golden-fixture key, so
+it must stay stable and readable: change the format only with a schema bump.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+LAYERS: tuple[str, ...] = ("SimpleRNN", "LSTM", "GRU")
+MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
+# Inputs a case can name instead of the generated ones, with their (B, T, D);
+# the values live in `rnn_shapes.inputs`.
+SAMPLES: dict[str, tuple[int, int, int]] = {"seed002": (1, 4, 5), "seed004": (1, 4, 5)}
+
+
+@dataclass(frozen=True)
+class Constant:
+    """Every kernel, recurrent-kernel and bias entry set by a Constant initializer.
+
+    This is how the tutorials pin their numbers. It makes every gate and unit
+    identical, so it cannot see a swapped gate; pair it with "distinct".
+    """
+
+    kernel: float = 0.1
+    recurrent: float = 0.1
+    bias: float = 0.0
+
+    @property
+    def tag(self) -> str:
+        return f"k{self.kernel:g}r{self.recurrent:g}b{self.bias:g}"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One layer configuration, one input shape, one weight scheme."""
+
+    layer: str
+    units: int
+    batch: int
+    timesteps: int
+    features: int
+    bidirectional: bool = False
+    merge_mode: str | None = "concat"
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    reset_after: bool | None = None
+    weights: Constant | Literal["distinct"] = "distinct"
+    sample: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        problem = _problem(self)
+        if problem is not None:
+            name, why = problem
+            raise ValueError(f"Case field {name!r}: {why} (got {getattr(self, name)!r})")
+
+    @property
+    def direction(self) -> str:
+        """'uni' or 'bi-<merge mode>': the grouping used in summaries."""
+        if not self.bidirectional:
+            return "uni"
+        return f"bi-{str(self.merge_mode).lower()}"
+
+    @property
+    def layer_tag(self) -> str:
+        """The layer with its GRU variant, e.g. 'GRU-ra1'."""
+        if self.layer == "GRU":
+            return f"GRU-ra{int(bool(self.reset_after))}"
+        return self.layer
+
+    @property
+    def weights_tag(self) -> str:
+        return self.weights if isinstance(self.weights, str) else self.weights.tag
+
+    @property
+    def id(self) -> str:
+        parts = [
+            self.layer_tag,
+            self.direction,
+            f"seq{int(self.return_sequences)}",
+            f"state{int(self.return_state)}",
+            "back" if self.go_backwards else "fwd",
+            f"B{self.batch}T{self.timesteps}D{self.features}U{self.units}",
+            self.weights_tag,
+        ]
+        if self.sample is not None:
+            parts.append(f"x_{self.sample}")
+        return "-".join(parts)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.batch, self.timesteps, self.features)
+
+
+def _problem(case: Case) -> tuple[str, str] | None:
+    """The first field that makes `case` impossible, with the reason; None if fine."""
+    if case.layer not in LAYERS:
+        return "layer", f"unknown layer, expected one of {LAYERS}"
+    for name in ("units", "batch", "timesteps", "features"):
+        value = getattr(case, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return name, "must be a positive int"
+    for name in ("bidirectional", "return_sequences", "return_state", "go_backwards"):
+        if not isinstance(getattr(case, name), bool):
+            return name, "must be a bool"
+    if case.merge_mode not in MERGE_MODES:
+        return "merge_mode", f"expected one of {MERGE_MODES}"
+    if not case.bidirectional and case.merge_mode != "concat":
+        return "merge_mode", "only a bidirectional case has a merge mode (leave 'concat')"
+    if case.layer == "GRU":
+        if not isinstance(case.reset_after, bool):
+            return "reset_after", "a GRU case must say True or False"
+    elif case.reset_after is not None:
+        return "reset_after", f"only GRU has reset_after, not {case.layer}"
+    if not (case.weights == "distinct" or isinstance(case.weights, Constant)):
+        return "weights", "expected Constant(kernel, recurrent, bias) or 'distinct'"
+    if isinstance(case.weights, Constant) and not all(
+        isinstance(v, (int, float)) and math.isfinite(v)
+        for v in (case.weights.kernel, case.weights.recurrent, case.weights.bias)
+    ):
+        return "weights", "Constant values must be finite numbers"
+    if case.sample is not None:
+        if case.sample not in SAMPLES:
+            return "sample", f"unknown sample, expected one of {sorted(SAMPLES)}"
+        if SAMPLES[case.sample] != case.input_shape:
+            return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
+    return None

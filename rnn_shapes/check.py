@@ -1,0 +1,120 @@
+"""Verdicts: does a Keras result match the rules (signature) and the oracle (values)?
+
+Shared by the pytest suite, the CLI and the golden-set checks, so that all of
+them judge a result the same way. Every function returns a list of problems,
+each a sentence naming the output; an empty list means agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .case import Case
+from .result import Result
+from .signature import expected_rejection, signature
+
+# float32 Keras against the float64 oracle. float32 keeps 24 bits (unit
+# roundoff 6e-8); each step rounds a few dot products of D + U terms, and the
+# gates contract errors rather than amplify them, so deviations stay near 1e-7
+# (the largest seen on the default matrix is 1.5e-7). 2e-6 leaves a margin of
+# over 10x for longer and wider cases, while a swapped gate, a swapped state
+# or a missing reversal moves values by 1e-3 or more.
+ATOL = 2e-6
+RTOL = 2e-6
+REGEN_HINT = "pytest --regen-golden   (or: rnn-shapes record)"
+
+
+@dataclass
+class Verdict:
+    """One case judged: problems found and the largest value deviation."""
+
+    case: Case
+    outcome: str
+    problems: list[str] = field(default_factory=list)
+    max_deviation: float = 0.0
+
+    @property
+    def agrees(self) -> bool:
+        return not self.problems
+
+
+def rejection_problems(case: Case, result: Result, keras_major: int) -> list[str]:
+    """A refusal by Keras is right only where the version rule predicts it."""
+    expected = expected_rejection(case, keras_major)
+    if result.outcome == "rejected":
+        if expected is None:
+            return [f"Keras {keras_major} refused a case it should build: {result.error}"]
+        if expected not in (result.error or ""):
+            return [f"Keras {keras_major} refused for another reason: {result.error}"]
+        return []
+    if expected is not None:
+        return [f"Keras {keras_major} built a case it should refuse ({expected!r})"]
+    return []
+
+
+def signature_problems(case: Case, result: Result) -> list[str]:
+    """Arity, shapes, dtypes and container against the rules."""
+    sig = signature(case)
+    if result.arity != sig.arity:
+        return [f"arity: expected {sig.arity} {sig.names}, got {result.arity}"]
+    problems = []
+    expected_container = ("tuple", "list") if sig.arity > 1 else ("tensor",)
+    if result.container not in expected_container:
+        problems.append(
+            f"container: expected {' or '.join(expected_container)}, got {result.container}"
+        )
+    for name, want, got, dtype in zip(
+        sig.names, sig.shapes, result.shapes, result.dtypes, strict=True
+    ):
+        if want != got:
+            problems.append(f"output {name}: shape expected {want}, got {got}")
+        if dtype != "float32":
+            problems.append(f"output {name}: dtype expected float32, got {dtype}")
+    return problems
+
+
+def max_deviation(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> float:
+    return max(
+        (
+            float(np.max(np.abs(g.astype(np.float64) - w), initial=0.0))
+            for g, w in zip(got, want, strict=True)
+        ),
+        default=0.0,
+    )
+
+
+def value_problems(
+    case: Case, got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]
+) -> list[str]:
+    """Values of `got` against `want` (the oracle), output by output."""
+    names = signature(case).names
+    if len(got) != len(want):
+        return [f"arity: {len(got)} outputs against {len(want)} expected"]
+    problems = []
+    for name, g, w in zip(names, got, want, strict=True):
+        if g.shape != w.shape:
+            problems.append(f"output {name}: shape {g.shape} against {w.shape}")
+            continue
+        err = np.abs(g.astype(np.float64) - w)
+        bad = err > ATOL + RTOL * np.abs(w)
+        if bad.any():
+            i = np.unravel_index(int(np.argmax(err)), err.shape)
+            problems.append(
+                f"output {name}: {int(bad.sum())} of {err.size} values off; worst at "
+                f"{tuple(int(k) for k in i)}: got {g[i]!r}, expected {w[i]!r} "
+                f"(|diff| {err[i]:.3g} > {ATOL:g} + {RTOL:g}*|expected|)"
+            )
+    return problems
+
+
+def verify(case: Case, result: Result, oracle: tuple[np.ndarray, ...], keras_major: int) -> Verdict:
+    """The whole judgement of one result: refusal rule, signature, values."""
+    verdict = Verdict(case, result.outcome, rejection_problems(case, result, keras_major))
+    if result.outcome == "ok" and not verdict.problems:
+        verdict.problems += signature_problems(case, result)
+        if not verdict.problems:
+            verdict.problems += value_problems(case, result.outputs, oracle)
+            verdict.max_deviation = max_deviation(result.outputs, oracle)
+    return verdict

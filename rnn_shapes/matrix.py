@@ -1,0 +1,129 @@
+"""The case matrices: smoke, default and full, as tables of data."""
+
+from __future__ import annotations
+
+import itertools
+
+from .case import MERGE_MODES, Case, Constant
+
+# (layer, reset_after): GRU is covered with both bias layouts.
+LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (
+    ("SimpleRNN", None),
+    ("LSTM", None),
+    ("GRU", True),
+    ("GRU", False),
+)
+# (bidirectional, merge_mode)
+DIRECTIONS: tuple[tuple[bool, str | None], ...] = (
+    (False, "concat"),
+    *tuple((True, m) for m in MERGE_MODES),
+)
+# (B, T, D, U). The first three are the tutorials' shapes; the last is the
+# degenerate single-sample, single-step case.
+DEFAULT_SHAPES: tuple[tuple[int, int, int, int], ...] = (
+    (2, 5, 1, 3),
+    (4, 30, 1, 3),
+    (1, 4, 5, 3),
+    (1, 1, 2, 4),
+)
+# Larger shapes for "full": D and U up to 64, T up to 100.
+FULL_EXTRA_SHAPES: tuple[tuple[int, int, int, int], ...] = (
+    (3, 100, 64, 64),
+    (2, 50, 16, 32),
+    (5, 12, 64, 8),
+)
+SMOKE_SHAPE = (2, 5, 1, 3)
+TUTORIAL_CONSTANT = Constant(kernel=0.1, recurrent=0.1, bias=0.0)
+WEIGHT_SCHEMES = ("distinct", TUTORIAL_CONSTANT)
+FLAGS = tuple(itertools.product((False, True), repeat=2))  # (return_sequences, return_state)
+
+MATRICES = ("smoke", "default", "full")
+
+
+def matrix(name: str) -> list[Case]:
+    """The cases of matrix `name`, in a stable order, ids unique."""
+    if name == "smoke":
+        cases = _smoke() + named_cases()
+    elif name == "default":
+        cases = _grid(DEFAULT_SHAPES) + named_cases()
+    elif name == "full":
+        cases = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases()
+    else:
+        raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
+    return cases
+
+
+def _smoke() -> list[Case]:
+    """The tutorials' table: 3 layers x {uni, bi concat} x return_sequences x return_state."""
+    b, t, d, u = SMOKE_SHAPE
+    return [
+        Case(
+            layer=layer,
+            units=u,
+            batch=b,
+            timesteps=t,
+            features=d,
+            bidirectional=bi,
+            return_sequences=rs,
+            return_state=st,
+            reset_after=True if layer == "GRU" else None,
+        )
+        for layer in ("SimpleRNN", "LSTM", "GRU")
+        for bi in (False, True)
+        for rs, st in FLAGS
+    ]
+
+
+def _grid(shapes: tuple[tuple[int, int, int, int], ...]) -> list[Case]:
+    return [
+        Case(
+            layer=layer,
+            units=u,
+            batch=b,
+            timesteps=t,
+            features=d,
+            bidirectional=bi,
+            merge_mode=merge,
+            return_sequences=rs,
+            return_state=st,
+            go_backwards=gb,
+            reset_after=ra,
+            weights=w,
+        )
+        for (layer, ra), (bi, merge), (rs, st), gb, (b, t, d, u), w in itertools.product(
+            LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True), shapes, WEIGHT_SCHEMES
+        )
+    ]
+
+
+def named_cases() -> list[Case]:
+    """The tutorials' worked examples, on their own 1x4x5 inputs.
+
+    Seed 002/003: a bidirectional LSTM(3) with Constant(0.1, 0.1, 0) whose
+    printed numbers are reproducible; SimpleRNN and LSTM on the same input.
+    Seed 004: SimpleRNN, LSTM and GRU on its integer input.
+    """
+
+    def case(layer: str, sample: str, rs: bool, st: bool, **kw: object) -> Case:
+        return Case(
+            layer=layer,
+            units=3,
+            batch=1,
+            timesteps=4,
+            features=5,
+            return_sequences=rs,
+            return_state=st,
+            sample=sample,
+            reset_after=True if layer == "GRU" else None,
+            **kw,
+        )
+
+    out = [
+        case("LSTM", "seed002", rs, st, bidirectional=True, weights=TUTORIAL_CONSTANT)
+        for rs, st in FLAGS
+    ]
+    out += [case(layer, "seed002", rs, st) for layer in ("SimpleRNN", "LSTM") for rs, st in FLAGS]
+    out += [
+        case(layer, "seed004", rs, st) for layer in ("SimpleRNN", "LSTM", "GRU") for rs, st in FLAGS
+    ]
+    return out

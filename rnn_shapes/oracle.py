@@ -1,0 +1,111 @@
+"""The oracle: Keras' recurrent layers reimplemented from the equations, in NumPy.
+
+It never imports TensorFlow or Keras and shares no code with the Keras runner;
+it reads only the case, its input and its weight specification. float64.
+
+Equations (x: input at a step, h/c: state, W/U/b per gate, sigma the logistic):
+  SimpleRNN  h = tanh(x W + h U + b)
+  LSTM       i, f, o = sigma(x W_g + h U_g + b_g);  g = tanh(x W_c + h U_c + b_c)
+             c = f c + i g;  h = o tanh(c)
+  GRU        z, r = sigma(x W_g + b_g + h U_g + b'_g)
+             reset_after:  n = tanh(x W_h + b_h + r (h U_h + b'_h))
+             reset_before: n = tanh(x W_h + b_h + (r h) U_h)
+             h = z h + (1 - z) n
+go_backwards walks the steps from last to first and returns the outputs in
+walking order. Bidirectional runs a copy going the other way, flips its output
+sequence back to input order, merges, and appends the forward states, then the
+backward states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .case import Case
+from .inputs import inputs
+from .weights import GateWeights, direction_weights
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def _step_simple(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> list[np.ndarray]:
+    g = w["h"]
+    return [np.tanh(x @ g.kernel + s[0] @ g.recurrent + g.bias)]
+
+
+def _step_lstm(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> list[np.ndarray]:
+    h, c = s
+    pre = {k: x @ g.kernel + h @ g.recurrent + g.bias for k, g in w.items()}
+    c = _sigmoid(pre["f"]) * c + _sigmoid(pre["i"]) * np.tanh(pre["c"])
+    return [_sigmoid(pre["o"]) * np.tanh(c), c]
+
+
+def _step_gru(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> list[np.ndarray]:
+    h = s[0]
+    zg, rg, hg = w["z"], w["r"], w["h"]
+    if hg.recurrent_bias is not None:  # reset_after
+        z = _sigmoid(x @ zg.kernel + zg.bias + h @ zg.recurrent + zg.recurrent_bias)
+        r = _sigmoid(x @ rg.kernel + rg.bias + h @ rg.recurrent + rg.recurrent_bias)
+        n = np.tanh(x @ hg.kernel + hg.bias + r * (h @ hg.recurrent + hg.recurrent_bias))
+    else:
+        z = _sigmoid(x @ zg.kernel + zg.bias + h @ zg.recurrent)
+        r = _sigmoid(x @ rg.kernel + rg.bias + h @ rg.recurrent)
+        n = np.tanh(x @ hg.kernel + hg.bias + (r * h) @ hg.recurrent)
+    return [z * h + (1.0 - z) * n]
+
+
+_STEPS = {"SimpleRNN": _step_simple, "LSTM": _step_lstm, "GRU": _step_gru}
+_N_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+
+
+def run_direction(
+    case: Case, x: np.ndarray, direction: int, backwards: bool
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One pass: outputs (B, T, U) in walking order, and the final states."""
+    w = direction_weights(case, direction)
+    step = _STEPS[case.layer]
+    states = [np.zeros((x.shape[0], case.units)) for _ in range(_N_STATES[case.layer])]
+    order = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
+    outs = []
+    for t in order:
+        states = step(x[:, t, :], states, w)
+        outs.append(states[0])
+    return np.stack(outs, axis=1), states
+
+
+def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """The outputs of `case` in Keras' order, float64."""
+    x = np.asarray(inputs(case) if x is None else x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != case.features:
+        raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
+    seq, states = run_direction(case, x, 0, case.go_backwards)
+    out = seq if case.return_sequences else seq[:, -1]
+    kept = states if case.return_state else []
+    if not case.bidirectional:
+        return (out, *kept)
+    bseq, bstates = run_direction(case, x, 1, not case.go_backwards)
+    bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
+    bkept = bstates if case.return_state else []
+    merged = _merge(case.merge_mode, out, bout)
+    return (*merged, *kept, *bkept)
+
+
+def flip_time(seq: np.ndarray) -> np.ndarray:
+    """Put a backward pass's outputs back in input order."""
+    return seq[:, ::-1]
+
+
+def _merge(mode: str | None, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+    if mode is None:
+        return (a, b)
+    if mode == "concat":
+        return (np.concatenate([a, b], axis=-1),)
+    if mode == "sum":
+        return (a + b,)
+    if mode == "mul":
+        return (a * b,)
+    if mode == "ave":
+        return ((a + b) / 2.0,)
+    raise ValueError(f"unknown merge mode {mode!r}")

@@ -1,0 +1,41 @@
+"""Run cases through Keras in worker processes, TensorFlow imported once per worker.
+
+Workers are spawned, not forked: a forked TensorFlow runtime is not safe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from .case import Case
+from .result import Result
+
+CHUNK = 8
+
+
+def _init_worker() -> None:
+    from .keras_runner import configure_threads
+
+    configure_threads(1)
+
+
+def _run_chunk(cases: Sequence[Case], path: str) -> tuple[dict[str, str], list[Result]]:
+    from .keras_runner import environment, run_keras
+
+    return environment(), [run_keras(c, path=path) for c in cases]
+
+
+def keras_results(
+    cases: Sequence[Case], jobs: int = 1, path: str = "call"
+) -> Iterator[tuple[dict[str, str], list[Result]]]:
+    """Yield (environment, results) chunk by chunk, in the order of `cases`."""
+    chunks = [list(cases[i : i + CHUNK]) for i in range(0, len(cases), CHUNK)]
+    if jobs <= 1:
+        for chunk in chunks:
+            yield _run_chunk(chunk, path)
+        return
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker) as ex:
+        yield from ex.map(_run_chunk, chunks, [path] * len(chunks))

@@ -1,0 +1,58 @@
+"""What a case must return, from the documented rules alone.
+
+The arity, order and shape of the outputs follow from the layer type and the
+flags; no Keras and no arithmetic is involved. One rule depends on the Keras
+major version: Keras 3 refuses Bidirectional around a go_backwards layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .case import Case
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Names and shapes of the outputs, in the order Keras returns them."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+
+    @property
+    def arity(self) -> int:
+        return len(self.names)
+
+
+def state_names(layer: str) -> tuple[str, ...]:
+    """The states a layer returns with return_state: LSTM has a cell state too."""
+    return ("h", "c") if layer == "LSTM" else ("h",)
+
+
+def signature(case: Case) -> Signature:
+    b, t, u = case.batch, case.timesteps, case.units
+    lead = (b, t) if case.return_sequences else (b,)
+    states = state_names(case.layer) if case.return_state else ()
+    if not case.bidirectional:
+        names = ("output", *states)
+        shapes = ((*lead, u), *tuple((b, u) for _ in states))
+        return Signature(names, shapes)
+    if case.merge_mode is None:
+        outputs = (("forward_output", (*lead, u)), ("backward_output", (*lead, u)))
+    else:
+        width = 2 * u if case.merge_mode == "concat" else u
+        outputs = (("output", (*lead, width)),)
+    both = tuple((f"{side}_{s}", (b, u)) for side in ("forward", "backward") for s in states)
+    pairs = outputs + both
+    return Signature(tuple(n for n, _ in pairs), tuple(s for _, s in pairs))
+
+
+def expected_rejection(case: Case, keras_major: int) -> str | None:
+    """Why this Keras major refuses to build the case, or None if it builds it.
+
+    Keras 2 builds the backward copy with go_backwards flipped; Keras 3 copies
+    it as True and then refuses two layers that go the same way.
+    """
+    if keras_major >= 3 and case.bidirectional and case.go_backwards:
+        return "different `go_backwards`"
+    return None

@@ -1,0 +1,87 @@
+"""What weights a case specifies, gate by gate, in float64.
+
+This is part of the case's specification, like its input: both the oracle and
+the Keras runner read it. It speaks of gates by meaning (input, forget, ...),
+never of Keras' packed layout; packing into Keras' (D, G*U) kernels is the
+runner's job, so a wrong packing shows up as a disagreement with the oracle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .case import Case, Constant
+
+# Gates by meaning, in the order Keras documents for its packed kernels:
+# LSTM i, f, c, o; GRU z (update), r (reset), h (candidate).
+GATES: dict[str, tuple[str, ...]] = {
+    "SimpleRNN": ("h",),
+    "LSTM": ("i", "f", "c", "o"),
+    "GRU": ("z", "r", "h"),
+}
+
+# Which matrix of a gate a "distinct" value belongs to; part of the formula.
+_PARTS = {"kernel": 0, "recurrent": 1, "bias": 2, "recurrent_bias": 3}
+
+
+@dataclass(frozen=True)
+class GateWeights:
+    """The weights of one gate of one direction."""
+
+    kernel: np.ndarray  # (D, U): input features -> units
+    recurrent: np.ndarray  # (U, U): previous state -> units
+    bias: np.ndarray  # (U,): added to the input projection
+    recurrent_bias: np.ndarray | None  # (U,): GRU reset_after only, inside the reset
+
+
+def has_recurrent_bias(case: Case) -> bool:
+    """GRU with reset_after keeps a separate bias for the recurrent projection."""
+    return case.layer == "GRU" and bool(case.reset_after)
+
+
+def direction_weights(case: Case, direction: int) -> dict[str, GateWeights]:
+    """Weights of `direction` (0: the layer or forward copy, 1: the backward copy)."""
+    if direction not in (0, 1) or (direction == 1 and not case.bidirectional):
+        raise ValueError(f"case {case.id}: no direction {direction}")
+    return {gate: _gate(case, direction, g, gate) for g, gate in enumerate(GATES[case.layer])}
+
+
+def _gate(case: Case, direction: int, g: int, gate: str) -> GateWeights:
+    d, u = case.features, case.units
+    rb = has_recurrent_bias(case)
+    if isinstance(case.weights, Constant):
+        c = case.weights
+        bias = np.full(u, float(c.bias))
+        if case.layer == "LSTM" and gate == "f":
+            # Keras' default unit_forget_bias=True: the forget block is ones,
+            # whatever the bias initializer says.
+            bias = np.ones(u)
+        return GateWeights(
+            kernel=np.full((d, u), float(c.kernel)),
+            recurrent=np.full((u, u), float(c.recurrent)),
+            bias=bias,
+            recurrent_bias=np.full(u, float(c.bias)) if rb else None,
+        )
+    return GateWeights(
+        kernel=_distinct("kernel", direction, g, d, u),
+        recurrent=_distinct("recurrent", direction, g, u, u),
+        bias=_distinct("bias", direction, g, 1, u)[0],
+        recurrent_bias=_distinct("recurrent_bias", direction, g, 1, u)[0] if rb else None,
+    )
+
+
+def _distinct(part: str, direction: int, gate: int, rows: int, cols: int) -> np.ndarray:
+    """Deterministic values that differ by row, column, gate, direction and part.
+
+    Integers mod 31 mapped to [-15/16, 15/16], scaled by a power of two near
+    1/sqrt(rows) so pre-activations stay in the non-saturated range. Every value
+    is a dyadic rational, exact in float32, so Keras holds the same numbers.
+    """
+    r = np.arange(rows)[:, None]
+    c = np.arange(cols)[None, :]
+    k = (7 * r + 3 * c + 11 * gate + 13 * direction + 5 * _PARTS[part] + 3) % 31
+    scale = 2.0 ** math.ceil(math.log2(math.sqrt(rows))) if part in ("kernel", "recurrent") else 2.0
+    return (k - 15) / (16.0 * scale)

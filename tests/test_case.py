@@ -1,0 +1,90 @@
+"""Case validation, ids and the matrices."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnn_shapes import Case, Constant, matrix
+from rnn_shapes.matrix import MATRICES
+
+BASE = dict(layer="LSTM", units=3, batch=2, timesteps=5, features=1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"units": 0}, "units"),
+        ({"batch": -1}, "batch"),
+        ({"timesteps": 2.5}, "timesteps"),
+        ({"features": True}, "features"),
+        ({"layer": "Transformer"}, "layer"),
+        ({"reset_after": True}, "reset_after"),
+        ({"layer": "GRU"}, "reset_after"),
+        ({"bidirectional": True, "merge_mode": "max"}, "merge_mode"),
+        ({"merge_mode": "sum"}, "merge_mode"),
+        ({"return_state": 1}, "return_state"),
+        ({"weights": "random"}, "weights"),
+        ({"weights": Constant(float("nan"), 0.1, 0.0)}, "weights"),
+        ({"sample": "seed999"}, "sample"),
+        ({"sample": "seed002"}, "sample"),
+    ],
+)
+def test_impossible_case_names_the_field(changes, field):
+    with pytest.raises(ValueError, match=rf"field '{field}'"):
+        Case(**{**BASE, **changes})
+
+
+def test_id_is_readable_and_stable():
+    case = Case(
+        **BASE,
+        bidirectional=True,
+        merge_mode=None,
+        return_state=True,
+        weights=Constant(0.1, 0.1, 0.0),
+    )
+    assert case.id == "LSTM-bi-none-seq0-state1-fwd-B2T5D1U3-k0.1r0.1b0"
+    gru = Case(**{**BASE, "layer": "GRU"}, reset_after=False, go_backwards=True)
+    assert gru.id == "GRU-ra0-uni-seq0-state0-back-B2T5D1U3-distinct"
+
+
+@pytest.mark.parametrize("name", MATRICES)
+def test_ids_unique(name):
+    ids = [c.id for c in matrix(name)]
+    assert len(ids) == len(set(ids))
+
+
+def test_default_matrix_covers_the_space():
+    cases = matrix("default")
+    assert len(cases) >= 1500
+    shapes = {(c.batch, c.timesteps, c.features, c.units) for c in cases if c.sample is None}
+    assert {(2, 5, 1, 3), (4, 30, 1, 3), (1, 4, 5, 3)} <= shapes
+    assert any(b == 1 and t == 1 for b, t, _, _ in shapes)
+    assert {c.layer_tag for c in cases} == {"SimpleRNN", "LSTM", "GRU-ra0", "GRU-ra1"}
+    assert {c.direction for c in cases} == {
+        "uni",
+        "bi-concat",
+        "bi-sum",
+        "bi-mul",
+        "bi-ave",
+        "bi-none",
+    }
+    assert {c.weights_tag for c in cases} >= {"distinct", "k0.1r0.1b0"}
+    assert {(c.return_sequences, c.return_state, c.go_backwards) for c in cases} == {
+        (a, b, g) for a in (False, True) for b in (False, True) for g in (False, True)
+    }
+    assert {c.sample for c in cases} == {None, "seed002", "seed004"}
+
+
+def test_smoke_is_the_tutorials_table_and_full_contains_default():
+    smoke = [c for c in matrix("smoke") if c.sample is None]
+    assert len(smoke) == 3 * 2 * 2 * 2
+    full = matrix("full")
+    assert {c.id for c in matrix("default")} <= {c.id for c in full}
+    assert max(c.features for c in full) == 64
+    assert max(c.units for c in full) == 64
+    assert max(c.timesteps for c in full) == 100
+
+
+def test_unknown_matrix():
+    with pytest.raises(ValueError, match="unknown matrix 'huge'"):
+        matrix("huge")

@@ -1,0 +1,79 @@
+"""Break the oracle on purpose: the comparison with live Keras must notice.
+
+Each mutation is one plausible mistake of a reimplementation. A harness whose
+checks stay green under these would prove nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rnn_shapes import Case, Constant, run_oracle
+from rnn_shapes import oracle as oracle_module
+from rnn_shapes.check import verify
+from rnn_shapes.matrix import TUTORIAL_CONSTANT
+
+pytestmark = pytest.mark.keras
+
+SHAPE = dict(units=3, batch=2, timesteps=5, features=2, return_sequences=True, return_state=True)
+
+
+# captured at import, before any test patches the module
+REAL_WEIGHTS = oracle_module.direction_weights
+
+
+def swapped(a: str, b: str):
+    """direction_weights with gates a and b exchanged."""
+
+    def mutated(case, direction):
+        w = dict(REAL_WEIGHTS(case, direction))
+        if a in w and b in w:
+            w[a], w[b] = w[b], w[a]
+        return w
+
+    return mutated
+
+
+def directions_swapped(case, direction):
+    """direction_weights with the forward and backward copies exchanged."""
+    return REAL_WEIGHTS(case, 1 - direction if case.bidirectional else direction)
+
+
+MUTATIONS = {
+    "lstm gates i<->f": ("direction_weights", swapped("i", "f"), Case(layer="LSTM", **SHAPE)),
+    "lstm gates c<->o": ("direction_weights", swapped("c", "o"), Case(layer="LSTM", **SHAPE)),
+    "gru gates z<->r": (
+        "direction_weights",
+        swapped("z", "r"),
+        Case(layer="GRU", reset_after=True, **SHAPE),
+    ),
+    "no backward flip": (
+        "flip_time",
+        lambda seq: seq,
+        Case(layer="GRU", reset_after=False, bidirectional=True, **SHAPE),
+    ),
+    "directions swapped": (
+        "direction_weights",
+        directions_swapped,
+        Case(layer="SimpleRNN", bidirectional=True, merge_mode=None, **SHAPE),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MUTATIONS)
+def test_mutated_oracle_is_caught(name, monkeypatch, keras_run, keras_major):
+    attr, replacement, case = MUTATIONS[name]
+    result = keras_run(case)
+    assert verify(case, result, run_oracle(case), keras_major).agrees  # sound as it is
+    monkeypatch.setattr(oracle_module, attr, replacement)
+    verdict = verify(case, result, run_oracle(case), keras_major)
+    assert not verdict.agrees, f"mutation {name!r} went unnoticed"
+
+
+def test_constant_weights_cannot_see_a_gate_swap(monkeypatch, keras_run, keras_major):
+    """Why the 'distinct' scheme exists: equal gates hide a c<->o mix-up."""
+    case = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
+    assert isinstance(case.weights, Constant)
+    result = keras_run(case)
+    monkeypatch.setattr(oracle_module, "direction_weights", swapped("c", "o"))
+    assert verify(case, result, run_oracle(case), keras_major).agrees

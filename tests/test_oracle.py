@@ -1,0 +1,195 @@
+"""The oracle alone: small cases worked by hand, the tutorials' numbers, isolation."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from rnn_shapes import Case, Constant, inputs, run_oracle
+from rnn_shapes.weights import direction_weights
+
+
+def sig(a: float) -> float:
+    return 1.0 / (1.0 + math.exp(-a))
+
+
+def one_unit(layer: str, t: int, w: Constant, **kw) -> Case:
+    return Case(
+        layer=layer,
+        units=1,
+        batch=1,
+        timesteps=t,
+        features=1,
+        weights=w,
+        return_sequences=True,
+        **kw,
+    )
+
+
+def test_simple_rnn_by_hand():
+    case = one_unit("SimpleRNN", 2, Constant(0.5, 0.25, 0.125))
+    x0, x1 = inputs(case)[0, :, 0].astype(float)
+    h1 = math.tanh(0.5 * x0 + 0.125)
+    h2 = math.tanh(0.5 * x1 + 0.25 * h1 + 0.125)
+    np.testing.assert_allclose(run_oracle(case)[0].ravel(), [h1, h2], rtol=1e-12)
+
+
+def test_lstm_by_hand():
+    k, r, b = 0.5, 0.3, 0.2
+    case = one_unit("LSTM", 2, Constant(k, r, b), return_state=True)
+    x0, x1 = inputs(case)[0, :, 0].astype(float)
+    a = k * x0 + b  # i, c, o share it; f has Keras' forget bias of 1 (irrelevant: c0 = 0)
+    c1 = sig(a) * math.tanh(a)
+    h1 = sig(a) * math.tanh(c1)
+    a2 = k * x1 + r * h1 + b
+    f2 = sig(k * x1 + r * h1 + 1.0)
+    c2 = f2 * c1 + sig(a2) * math.tanh(a2)
+    h2 = sig(a2) * math.tanh(c2)
+    seq, h, c = run_oracle(case)
+    np.testing.assert_allclose(seq.ravel(), [h1, h2], rtol=1e-12)
+    np.testing.assert_allclose([h.item(), c.item()], [h2, c2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_by_hand(reset_after):
+    k, r, b = 0.5, -0.4, 0.25
+    case = one_unit("GRU", 2, Constant(k, r, b), reset_after=reset_after)
+    xs = inputs(case)[0, :, 0].astype(float)
+    h = 0.0
+    expected = []
+    for x in xs:
+        if reset_after:  # a recurrent bias b sits beside the input bias b
+            z = sig(k * x + b + r * h + b)
+            rr = sig(k * x + b + r * h + b)
+            n = math.tanh(k * x + b + rr * (r * h + b))
+        else:
+            z = sig(k * x + b + r * h)
+            rr = sig(k * x + b + r * h)
+            n = math.tanh(k * x + b + r * (rr * h))
+        h = z * h + (1 - z) * n
+        expected.append(h)
+    np.testing.assert_allclose(run_oracle(case)[0].ravel(), expected, rtol=1e-12)
+
+
+def test_go_backwards_returns_walking_order():
+    case = Case(
+        layer="SimpleRNN",
+        units=2,
+        batch=2,
+        timesteps=3,
+        features=2,
+        return_sequences=True,
+        go_backwards=True,
+        return_state=True,
+    )
+    seq, h = run_oracle(case)
+    x = inputs(case).astype(float)
+    first = run_oracle(
+        Case(layer="SimpleRNN", units=2, batch=2, timesteps=1, features=2), x[:, -1:, :]
+    )[0]
+    np.testing.assert_allclose(seq[:, 0], first, rtol=1e-12)  # first step saw the last input
+    np.testing.assert_allclose(seq[:, -1], h, rtol=1e-12)
+
+
+@pytest.mark.parametrize("merge", ["concat", "sum", "mul", "ave", None])
+def test_bidirectional_is_forward_and_flipped_backward(merge):
+    """With Constant weights both directions share weights, so a Bidirectional
+    equals a forward layer and a go_backwards layer flipped back, merged."""
+    shape = dict(
+        layer="LSTM",
+        units=2,
+        batch=2,
+        timesteps=4,
+        features=3,
+        weights=Constant(0.3, -0.2, 0.1),
+        return_sequences=True,
+    )
+    fwd = run_oracle(Case(**shape))[0]
+    back = run_oracle(Case(**shape, go_backwards=True))[0][:, ::-1]
+    bi = run_oracle(Case(**shape, bidirectional=True, merge_mode=merge))
+    expected = {
+        "concat": (np.concatenate([fwd, back], -1),),
+        "sum": (fwd + back,),
+        "mul": (fwd * back,),
+        "ave": ((fwd + back) / 2,),
+        None: (fwd, back),
+    }[merge]
+    assert len(bi) == len(expected)
+    for got, want in zip(bi, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_tutorial_bidirectional_lstm_numbers():
+    """Seeds 002/003 print these float32 values for Bidirectional(LSTM(3)) with
+    Constant(0.1, 0.1, 0) on their 1x4x5 input; printed to 7-8 digits."""
+    case = Case(
+        layer="LSTM",
+        units=3,
+        batch=1,
+        timesteps=4,
+        features=5,
+        bidirectional=True,
+        return_sequences=True,
+        return_state=True,
+        sample="seed002",
+        weights=Constant(0.1, 0.1, 0.0),
+    )
+    seq, fh, _, bh, _ = run_oracle(case)
+    fwd = [0.35906473, 0.5511133, 0.59115744, 0.63031393]
+    bwd = [0.7038734, 0.58863586, 0.3951699, 0.21942244]
+    np.testing.assert_allclose(seq[0, :, 0], fwd, atol=1e-7)
+    np.testing.assert_allclose(seq[0, :, 3], bwd, atol=1e-7)
+    np.testing.assert_allclose(fh.ravel(), [0.63031393] * 3, atol=1e-7)
+    np.testing.assert_allclose(bh.ravel(), [0.7038734] * 3, atol=1e-7)
+
+
+def test_distinct_weights_differ_where_constant_ones_cannot():
+    case = Case(layer="LSTM", units=3, batch=1, timesteps=1, features=2, bidirectional=True)
+    fwd, bwd = direction_weights(case, 0), direction_weights(case, 1)
+    kernels = [fwd[g].kernel for g in "ifco"]
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert not np.array_equal(kernels[a], kernels[b])  # per gate
+    assert len({tuple(col) for col in kernels[0].T}) == 3  # per unit
+    assert len({tuple(row) for row in kernels[0]}) == 2  # per input feature
+    assert not np.array_equal(fwd["i"].kernel, bwd["i"].kernel)  # per direction
+    assert not np.array_equal(fwd["i"].recurrent, bwd["i"].recurrent)
+
+
+def test_inputs_are_deterministic_and_exact():
+    case = Case(layer="GRU", units=2, batch=3, timesteps=7, features=4, reset_after=True)
+    x = inputs(case)
+    assert x.dtype == np.float32 and x.shape == (3, 7, 4)
+    np.testing.assert_array_equal(x, inputs(case))
+    assert np.all(np.abs(x) <= 1.0)
+    np.testing.assert_array_equal(x * 1024, np.round(x * 1024))  # multiples of 1/1024
+    assert len({row.tobytes() for row in x}) == 3  # batch rows differ
+    assert len({step.tobytes() for step in x[0]}) == 7  # time steps differ
+
+
+ISOLATED = textwrap.dedent("""
+    import sys
+    class Block:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in {"tensorflow", "keras", "tf_keras", "jax", "torch"}:
+                raise ImportError("blocked: " + name)
+    sys.meta_path.insert(0, Block())
+    import rnn_shapes
+    from rnn_shapes import matrix, run_oracle, signature
+    for case in matrix("smoke"):
+        outs = run_oracle(case)
+        assert tuple(o.shape for o in outs) == signature(case).shapes, case.id
+    assert not any(m.split(".")[0] in {"tensorflow", "keras"} for m in sys.modules)
+    print("isolated ok")
+""")
+
+
+def test_oracle_never_imports_tensorflow_or_keras():
+    out = subprocess.run([sys.executable, "-c", ISOLATED], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "isolated ok" in out.stdout
