@@ -109,6 +109,34 @@ def value_problems(
     return problems
 
 
+def golden_problems(case: Case, expected: Result, got: Result) -> list[str]:
+    """A live result against the recorded one: everything exact but values (tolerance)."""
+    hint = f"; if the change is intended, regenerate: {REGEN_HINT}"
+    if (expected.outcome, expected.error) != (got.outcome, got.error):
+        return [
+            f"outcome: recorded {expected.outcome} ({expected.error}), "
+            f"got {got.outcome} ({got.error}){hint}"
+        ]
+    if got.outcome == "rejected":  # refused as recorded, for the same reason
+        return []
+    problems = []
+    if expected.container != got.container:
+        problems.append(f"container: recorded {expected.container}, got {got.container}")
+    if expected.arity != got.arity:
+        problems.append(f"arity: recorded {expected.arity}, got {got.arity}")
+    else:
+        names = signature(case).names
+        for name, es, gs, ed, gd in zip(
+            names, expected.shapes, got.shapes, expected.dtypes, got.dtypes, strict=True
+        ):
+            if (es, ed) != (gs, gd):
+                problems.append(f"output {name}: recorded {ed}{list(es)}, got {gd}{list(gs)}")
+        if not problems:
+            want = tuple(o.astype(np.float64) for o in expected.outputs)
+            problems += value_problems(case, got.outputs, want)
+    return [p + hint for p in problems]
+
+
 def verify(case: Case, result: Result, oracle: tuple[np.ndarray, ...], keras_major: int) -> Verdict:
     """The whole judgement of one result: refusal rule, signature, values."""
     verdict = Verdict(case, result.outcome, rejection_problems(case, result, keras_major))

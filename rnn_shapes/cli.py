@@ -7,12 +7,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .audit import audit
 from .check import verify
 from .files import atomic_write_text
+from .golden import GoldenError, read_set
 from .matrix import MATRICES, matrix
 from .oracle import run_oracle
 from .pool import keras_results
 from .progress import Progress
+from .record import DEFAULT_ROOT, record
+from .result import Result
 from .summary import summary_table
 from .table import shape_table, with_table
 
@@ -52,6 +56,49 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    cases = matrix(args.matrix)
+    progress = Progress(len(cases), f"record {args.matrix}")
+    results: list[Result] = []
+    env: dict[str, str] = {}
+    for chunk_env, chunk in keras_results(cases, args.jobs):
+        env = chunk_env
+        results += chunk
+        progress.advance(len(chunk))
+    progress.close()
+    try:
+        _, summary = record(results, env, args.matrix, Path(args.out))
+    except GoldenError as exc:
+        print(f"rnn-shapes record: {exc}", file=sys.stderr)
+        return 2
+    print(summary)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.sets] or sorted(Path(args.root).glob("*/*.json"))
+    if not paths:
+        print(f"rnn-shapes audit: no golden sets under {args.root}", file=sys.stderr)
+        return 2
+    memo: dict = {}
+    failed = False
+    for path in paths:
+        try:
+            report = audit(read_set(path), memo)
+        except GoldenError as exc:
+            print(f"rnn-shapes audit: {exc}", file=sys.stderr)
+            return 2
+        agree = sum(v.agrees for v in report.verdicts)
+        print(
+            f"{path}: {len(report.verdicts)} cases, {agree} agree with the oracle and rules, "
+            f"{len(report.stale)} stale, {len(report.missing)} missing"
+        )
+        for problem in report.problems[:SHOWN_PROBLEMS]:
+            print(f"  {problem}")
+        failed |= bool(report.problems)
+    return 1 if failed else 0
+
+
 def cmd_table(args: argparse.Namespace) -> int:
     table = shape_table(matrix(args.matrix))
     if args.write_readme is None:
@@ -79,6 +126,19 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--matrix", choices=MATRICES, default="default")
     c.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
     c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("record", help="record the golden set of the installed environment")
+    r.add_argument("--matrix", choices=MATRICES, default="default")
+    r.add_argument(
+        "--out", default=str(DEFAULT_ROOT), help="fixtures folder (default: %(default)s)"
+    )
+    r.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
+    r.set_defaults(func=cmd_record)
+
+    a = sub.add_parser("audit", help="check golden sets against the oracle, without TensorFlow")
+    a.add_argument("sets", nargs="*", help="golden .json files (default: all under --root)")
+    a.add_argument("--root", default=str(DEFAULT_ROOT))
+    a.set_defaults(func=cmd_audit)
 
     t = sub.add_parser("table", help="print the arity/shape table of a matrix as Markdown")
     t.add_argument("--matrix", choices=MATRICES, default="smoke")

@@ -43,3 +43,27 @@ def container_name(value: object) -> str:
     if isinstance(value, dict):
         raise TypeError("a model returned a dict; rnn-shapes expects tensors")
     return "tensor"
+
+
+def to_wire(result: Result) -> dict[str, object]:
+    """Plain types only, for sending a result between processes (pytest-xdist)."""
+    return {
+        "case_id": result.case_id,
+        "outcome": result.outcome,
+        "container": result.container,
+        "error": result.error,
+        "dtypes": list(result.dtypes),
+        "outputs": [(o.tobytes(), str(o.dtype), list(o.shape)) for o in result.outputs],
+    }
+
+
+def from_wire(data: dict) -> Result:
+    outs = tuple(np.frombuffer(b, dtype=d).reshape(s).copy() for b, d, s in data["outputs"])
+    return Result(
+        data["case_id"],
+        data["outcome"],
+        data["container"],
+        outs,
+        tuple(data["dtypes"]),
+        data["error"],
+    )

@@ -1,0 +1,41 @@
+"""Audit a golden set without TensorFlow: every recorded result against the
+rules and the oracle, and the set's case ids against its matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .check import Verdict, verify
+from .golden import GoldenSet
+from .matrix import matrix
+from .oracle import run_oracle
+
+
+@dataclass
+class Audit:
+    verdicts: list[Verdict] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # in the set, not in the matrix
+    missing: list[str] = field(default_factory=list)  # in the matrix, not in the set
+
+    @property
+    def problems(self) -> list[str]:
+        out = [f"{v.case.id}: {p}" for v in self.verdicts for p in v.problems]
+        out += [f"{cid}: in the set, no longer in the matrix" for cid in self.stale]
+        out += [f"{cid}: in the matrix, missing from the set" for cid in self.missing]
+        return out
+
+
+def audit(golden: GoldenSet, oracle_memo: dict | None = None) -> Audit:
+    """Judge every case of `golden` as if Keras had just returned it."""
+    memo = {} if oracle_memo is None else oracle_memo
+    cases = {c.id: c for c in matrix(golden.matrix)}
+    result = Audit(
+        stale=sorted(golden.results.keys() - cases.keys()),
+        missing=sorted(cases.keys() - golden.results.keys()),
+    )
+    for cid in sorted(golden.results.keys() & cases.keys()):
+        case = cases[cid]
+        if cid not in memo:
+            memo[cid] = run_oracle(case)
+        result.verdicts.append(verify(case, golden.results[cid], memo[cid], golden.keras_major))
+    return result

@@ -1,0 +1,75 @@
+"""Which TensorFlow / Keras / backend is installed, read without importing them.
+
+Names the golden set of an environment, and checks a tox environment got what
+its name promises (RNN_SHAPES_EXPECT="tensorflow=2.15 keras=2 backend=tensorflow").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+
+def _version(*dists: str) -> str:
+    for dist in dists:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return "none"
+
+
+def legacy_keras() -> bool:
+    """TF_USE_LEGACY_KERAS=1 selects tf-keras (Keras 2) on TF 2.16+."""
+    return os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true")
+
+
+def configured_backend() -> str:
+    """The backend Keras 3 will pick: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+    try:
+        return str(json.loads(config.read_text())["backend"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "tensorflow"
+
+
+def installed() -> dict[str, str]:
+    """tensorflow, keras and backend as the package metadata says."""
+    keras = _version("tf_keras", "tf-keras") if legacy_keras() else _version("keras")
+    if keras.startswith("2.") and not legacy_keras():
+        # TF <= 2.15 ships Keras 2 as `keras`; it runs on TensorFlow only
+        backend = "tensorflow"
+    else:
+        backend = "tensorflow" if legacy_keras() else configured_backend()
+    return {
+        "tensorflow": _version("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
+        "keras": keras,
+        "backend": backend,
+    }
+
+
+def minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def environment_name(env: dict[str, str]) -> str:
+    """The golden-set folder of an environment, e.g. 'tf2.21-keras3.15-tensorflow'."""
+    return f"tf{minor(env['tensorflow'])}-keras{minor(env['keras'])}-{env['backend']}"
+
+
+def expectation_problems(expect: str, env: dict[str, str]) -> list[str]:
+    """Where `env` breaks a promise like 'tensorflow=2.15 keras=2 backend=tensorflow'."""
+    problems = []
+    for item in expect.split():
+        key, sep, want = item.partition("=")
+        if not sep or key not in env:
+            problems.append(f"cannot read {item!r} (expected key=value, key one of {sorted(env)})")
+            continue
+        got = env[key]
+        if not (got == want or got.startswith(want + ".")):
+            problems.append(f"{key} is {got}, the environment promises {want}")
+    return problems

@@ -1,0 +1,298 @@
+"""Golden sets on disk: one per environment and matrix, read strictly, written atomically.
+
+    fixtures/<environment>/<matrix>.json          reviewed in diffs: metadata and,
+                                                  one line per case, arity, container,
+                                                  shapes and dtypes (or the refusal)
+    fixtures/<environment>/<matrix>.<sha12>.npz   the float32 values, bit for bit
+
+The values file is named by its content and written first; replacing the JSON
+is the single step that switches sets, so a record killed at any moment
+leaves either the old set or the new one, never a mix. Bytes are
+deterministic: sorted keys, fixed zip timestamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_write_bytes, atomic_write_text
+from .result import CONTAINERS, OUTCOMES, Result
+from .signature import Signature
+
+SCHEMA = 1
+METADATA_KEYS = frozenset(
+    {
+        "tensorflow",
+        "keras",
+        "backend",
+        "numpy",
+        "python",
+        "platform",
+        "matrix",
+        "values",
+        "values_sha256",
+        "schema_note",
+    }
+)
+SCHEMA_NOTE = "values: float32 arrays keyed '<case id>/<output index>' in the .npz named here"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class GoldenError(ValueError):
+    """A golden set that cannot be trusted; the message names the file (and case)."""
+
+
+@dataclass(frozen=True)
+class GoldenSet:
+    path: Path
+    metadata: dict[str, str]
+    results: dict[str, Result]
+
+    @property
+    def matrix(self) -> str:
+        return self.metadata["matrix"]
+
+    @property
+    def keras_major(self) -> int:
+        return int(self.metadata["keras"].split(".")[0])
+
+
+def json_path(root: Path, environment: str, matrix: str) -> Path:
+    return Path(root) / environment / f"{matrix}.json"
+
+
+# A run of a matrix is checked against its own set, or else against the set of
+# the smallest larger matrix, which contains every one of its cases.
+_FALLBACK = {"smoke": ("default", "full"), "default": ("full",), "full": ()}
+
+
+def find_set(root: Path, environment: str, matrix: str) -> Path | None:
+    """The set that covers `matrix` for `environment`, or None if none is recorded."""
+    for name in (matrix, *_FALLBACK.get(matrix, ())):
+        path = json_path(root, environment, name)
+        if path.exists():
+            return path
+    return None
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
+    if result.outcome == "rejected":
+        return {"outcome": "rejected", "error": result.error}
+    return {
+        "outcome": "ok",
+        "container": result.container,
+        "outputs": [
+            {"name": n, "shape": list(s), "dtype": d}
+            for n, s, d in zip(names, result.shapes, result.dtypes, strict=True)
+        ],
+    }
+
+
+def encode_values(results: Iterable[Result]) -> bytes:
+    """A .npz of every output, sorted, with fixed timestamps: same values, same bytes."""
+    arrays = {f"{r.case_id}/{i}": o for r in results for i, o in enumerate(r.outputs)}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for key in sorted(arrays):
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            npy = io.BytesIO()
+            np.lib.format.write_array(npy, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            z.writestr(info, npy.getvalue(), compresslevel=9)
+    return buf.getvalue()
+
+
+def encode(
+    results: Sequence[Result], signatures: dict[str, Signature], env: dict[str, str], matrix: str
+) -> tuple[str, bytes, str]:
+    """(JSON text, npz bytes, npz file name) of a set."""
+    ordered = sorted(results, key=lambda r: r.case_id)
+    values = encode_values(ordered)
+    digest = hashlib.sha256(values).hexdigest()
+    values_name = f"{matrix}.{digest[:12]}.npz"
+    meta = {
+        **env,
+        "matrix": matrix,
+        "values": values_name,
+        "values_sha256": digest,
+        "schema_note": SCHEMA_NOTE,
+    }
+    lines = [
+        f"  {json.dumps(r.case_id)}: "
+        f"{json.dumps(_entry(r, signatures[r.case_id].names), sort_keys=True)}"
+        for r in ordered
+    ]
+    meta_text = json.dumps(meta, sort_keys=True, indent=2).replace("\n", "\n ")
+    text = (
+        "{\n"
+        ' "cases": {\n' + ",\n".join(lines) + "\n },\n"
+        f' "metadata": {meta_text},\n'
+        f' "schema": {SCHEMA}\n'
+        "}\n"
+    )
+    return text, values, values_name
+
+
+def write_set(
+    root: Path,
+    environment: str,
+    matrix: str,
+    results: Sequence[Result],
+    signatures: dict[str, Signature],
+    env: dict[str, str],
+) -> Path:
+    """Write a set atomically; values first, then the JSON that names them."""
+    path = json_path(root, environment, matrix)
+    text, values, values_name = encode(results, signatures, env, matrix)
+    atomic_write_bytes(path.parent / values_name, values)
+    atomic_write_text(path, text)
+    for old in path.parent.glob(f"{matrix}.*.npz"):
+        if old.name != values_name:
+            old.unlink()
+    return path
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _fail(path: Path, message: str, case_id: str | None = None) -> GoldenError:
+    where = f"{path}" + (f", case {case_id}" if case_id else "")
+    return GoldenError(f"{where}: {message}")
+
+
+def _expect_keys(path: Path, obj: object, keys: set[str], what: str, case_id: str | None = None):
+    if not isinstance(obj, dict):
+        raise _fail(path, f"{what} must be an object, got {type(obj).__name__}", case_id)
+    missing, extra = keys - obj.keys(), obj.keys() - keys
+    if missing or extra:
+        raise _fail(
+            path,
+            f"{what}: missing keys {sorted(missing)}, unexpected keys {sorted(extra)}",
+            case_id,
+        )
+
+
+def _parse_entry(
+    path: Path, case_id: str, entry: object
+) -> tuple[str, str | None, list, str | None]:
+    if not isinstance(entry, dict) or entry.get("outcome") not in OUTCOMES:
+        raise _fail(path, f"entry must be an object with outcome one of {OUTCOMES}", case_id)
+    if entry["outcome"] == "rejected":
+        _expect_keys(path, entry, {"outcome", "error"}, "entry", case_id)
+        if not isinstance(entry["error"], str):
+            raise _fail(path, "error must be a string", case_id)
+        return "rejected", None, [], entry["error"]
+    _expect_keys(path, entry, {"outcome", "container", "outputs"}, "entry", case_id)
+    if entry["container"] not in CONTAINERS:
+        raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
+    outputs = entry["outputs"]
+    if not isinstance(outputs, list) or not outputs:
+        raise _fail(path, "outputs must be a non-empty list", case_id)
+    for i, out in enumerate(outputs):
+        _expect_keys(path, out, {"name", "shape", "dtype"}, f"output {i}", case_id)
+        shape = out["shape"]
+        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+            raise _fail(path, f"output {i}: shape must be a list of non-negative ints", case_id)
+        if not isinstance(out["dtype"], str) or not isinstance(out["name"], str):
+            raise _fail(path, f"output {i}: name and dtype must be strings", case_id)
+    return "ok", entry["container"], outputs, None
+
+
+def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
+    """Load and validate a set; any inconsistency raises GoldenError naming the file."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise _fail(path, f"not valid JSON: {exc}") from None
+    if isinstance(doc, dict) and "schema" in doc and doc["schema"] != SCHEMA:
+        raise _fail(
+            path,
+            f"unknown schema version {doc['schema']!r} (this rnn-shapes reads "
+            f"{SCHEMA}); re-record it with this version",
+        )
+    _expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
+    meta = doc["metadata"]
+    _expect_keys(path, meta, set(METADATA_KEYS), "metadata")
+    if not all(isinstance(v, str) for v in meta.values()):
+        raise _fail(path, "metadata values must be strings")
+    if expect_matrix is not None and meta["matrix"] != expect_matrix:
+        raise _fail(path, f"a set of matrix {meta['matrix']!r}, expected {expect_matrix!r}")
+    if path.name != f"{meta['matrix']}.json":
+        raise _fail(path, f"file name does not match its matrix {meta['matrix']!r}")
+    if not isinstance(doc["cases"], dict):
+        raise _fail(path, "cases must be an object")
+    parsed = {cid: _parse_entry(path, cid, e) for cid, e in doc["cases"].items()}
+    values = _read_values(path, meta)
+    expected_keys = {
+        f"{cid}/{i}" for cid, (_, _, outs, _) in parsed.items() for i in range(len(outs))
+    }
+    vpath = path.parent / meta["values"]
+    if set(values) != expected_keys:
+        stray = sorted(expected_keys ^ set(values))[:3]
+        raise _fail(vpath, f"does not match {path.name}: keys differ, e.g. {stray}")
+    results = {}
+    for cid, (outcome, container, outs, error) in parsed.items():
+        arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
+        for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
+            if list(arr.shape) != out["shape"] or str(arr.dtype) != out["dtype"]:
+                raise _fail(
+                    vpath,
+                    f"output {i} is {arr.dtype}{list(arr.shape)}, "
+                    f"{path.name} says {out['dtype']}{out['shape']}",
+                    cid,
+                )
+        results[cid] = Result(
+            cid, outcome, container, arrays, tuple(o["dtype"] for o in outs), error
+        )
+    return GoldenSet(path, dict(meta), results)
+
+
+def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
+    vpath = path.parent / meta["values"]
+    if Path(meta["values"]).name != meta["values"] or not vpath.is_file():
+        raise _fail(path, f"its values file {meta['values']!r} is missing")
+    data = vpath.read_bytes()
+    if hashlib.sha256(data).hexdigest() != meta["values_sha256"]:
+        raise _fail(vpath, f"does not match {path.name}: sha256 differs from values_sha256")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise _fail(vpath, f"not a readable .npz: {exc}") from None
+
+
+# ---------------------------------------------------------------- comparing sets
+
+
+def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[str]]:
+    """Case ids new, changed (any field or any bit) and removed from `old` to `new`."""
+
+    def same(a: Result, b: Result) -> bool:
+        return (a.outcome, a.container, a.dtypes, a.error, a.shapes) == (
+            b.outcome,
+            b.container,
+            b.dtypes,
+            b.error,
+            b.shapes,
+        ) and all(x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True))
+
+    return {
+        "new": sorted(new.keys() - old.keys()),
+        "changed": sorted(k for k in new.keys() & old.keys() if not same(old[k], new[k])),
+        "removed": sorted(old.keys() - new.keys()),
+    }

@@ -1,0 +1,51 @@
+"""Every committed golden set against the rules and the oracle, without TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rnn_shapes.audit import audit
+from rnn_shapes.golden import read_set
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SETS = sorted(FIXTURES.glob("*/*.json"))
+ORACLE_MEMO: dict = {}
+
+
+def test_sets_are_committed():
+    assert SETS, f"no golden set under {FIXTURES}"
+
+
+@pytest.mark.parametrize("path", SETS, ids=[f"{p.parent.name}/{p.stem}" for p in SETS])
+def test_committed_set_agrees_with_oracle(path):
+    problems = audit(read_set(path), ORACLE_MEMO).problems
+    assert not problems, f"{path}: {len(problems)} problems\n  " + "\n  ".join(problems[:30])
+
+
+def test_committed_sets_total_size():
+    total = sum(p.stat().st_size for p in FIXTURES.rglob("*") if p.is_file())
+    assert total < 25 * 2**20, f"golden sets take {total / 2**20:.1f} MiB, over 25 MiB"
+
+
+def test_audit_needs_no_tensorflow():
+    script = textwrap.dedent(f"""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {{"tensorflow", "keras", "tf_keras", "jax", "torch"}}:
+                    raise ImportError("blocked: " + name)
+        sys.meta_path.insert(0, Block())
+        from pathlib import Path
+        from rnn_shapes.audit import audit
+        from rnn_shapes.golden import read_set
+        path = Path({str(SETS[0])!r})
+        assert audit(read_set(path)).verdicts
+        print("audit ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0 and "audit ok" in out.stdout, out.stderr
