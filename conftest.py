@@ -11,7 +11,9 @@ writes, once, after the run: the bytes equal a serial record.
 
 from __future__ import annotations
 
+import gc
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,15 @@ from rnn_shapes.result import Result, from_wire, to_wire
 from rnn_shapes.signature import expected_rejection
 
 ROOT = Path(__file__).resolve().parent
+
+
+def model_group(case: Case) -> str:
+    """Cases that differ only in weights, batch or input values share a model."""
+    return replace(case, batch=1, weights="distinct", sample=None).id
+
+
 LAYER_MARKS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
-CASE_ARGS = ("case", "live_case", "predict_case", "weights_case", "golden_case")
+CASE_ARGS = ("case", "live_case", "refused_case", "predict_case", "weights_case", "golden_case")
 RECORD_HOW = "record it with `pytest --regen-golden` or `rnn-shapes record`"
 
 
@@ -66,6 +75,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Each process that may run Keras: one op thread per xdist worker, a lazier GC."""
+    from rnn_shapes.keras_runner import configure_worker
+
+    configure_worker(1 if os.environ.get("PYTEST_XDIST_WORKER") else None)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """In a tox environment, the installed versions must be what its name promises."""
     expect = os.environ.get("RNN_SHAPES_EXPECT")
@@ -102,11 +118,14 @@ def _params(config: pytest.Config, argname: str) -> list:
     cases = matrix(config.getoption("matrix"))
     if argname == "case":
         return cases
-    if argname == "live_case":  # the cases this Keras builds (others: test_refusals)
+    if argname in ("live_case", "refused_case"):  # split by this Keras' refusal rule
         major = _installed_keras_major()
-        return [c for c in cases if expected_rejection(c, major) is None]
-    if argname == "predict_case":  # the predict path, on the tutorials' table
-        return matrix("smoke")
+        refused = argname == "refused_case"
+        return [c for c in cases if (expected_rejection(c, major) is not None) == refused]
+    if argname == "predict_case":  # predict(): one case per layer, direction and arity class
+        return [
+            c for c in matrix("smoke") if c.sample is None and c.return_sequences == c.return_state
+        ]
     if argname == "weights_case":  # get_weights(): one case per layer x direction x scheme
         return list(
             {
@@ -127,43 +146,64 @@ def _installed_keras_major() -> int:
     return int(installed()["keras"].split(".")[0])
 
 
+def _param(case: Case):
+    """A case as a pytest parameter: its id, a marker for its layer, and its xdist group.
+
+    The group keeps a configuration's tests on one worker, so Keras runs each
+    case once there and the model built for it serves both weight schemes. Marks
+    are set here, not in a collection hook, so pytest-xdist sees them in time.
+    """
+    marks = [
+        getattr(pytest.mark, LAYER_MARKS[case.layer]),
+        pytest.mark.xdist_group(model_group(case)),
+    ]
+    return pytest.param(case, id=case.id, marks=marks)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for argname in CASE_ARGS:
         if argname in metafunc.fixturenames:
             params = _params(metafunc.config, argname)
-            ids = [p.id if isinstance(p, Case) else None for p in params]
-            metafunc.parametrize(argname, params, ids=ids)
+            metafunc.parametrize(argname, [_param(p) if isinstance(p, Case) else p for p in params])
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        for value in params.values():
-            if isinstance(value, Case):
-                item.add_marker(LAYER_MARKS[value.layer])
-                # keep every test of a case on one worker, so Keras runs it once
-                item.add_marker(pytest.mark.xdist_group(value.id))
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Check that xdist groups hold, then move what collection built (thousands of
+    items) out of the garbage collector's sight: full collections during the Keras
+    runs would walk it again and again."""
+    if getattr(session.config.option, "loadgroup", False):
+        grouped = [i for i in session.items if i.get_closest_marker("xdist_group")]
+        if grouped and "@" not in grouped[0].nodeid:
+            raise pytest.UsageError(
+                "pytest-xdist's loadgroup is not grouping on this pytest (pytest-xdist issue "
+                "1386): every worker would rerun cases. Install pytest<9.2, as the test "
+                "extra pins it."
+            )
+    gc.freeze()
 
 
 # ---------------------------------------------------------------- fixtures
 
 
+# Results per (case id, path) for this process. Module level on purpose:
+# pytest-xdist tears session fixtures down between work units with
+# --dist loadgroup, and a memo held by a fixture would be lost with them.
+_KERAS_MEMO: dict[tuple[str, str], Result] = {}
+
+
+def _keras_run(case: Case, path: str = "call") -> Result:
+    key = (case.id, path)
+    if key not in _KERAS_MEMO:
+        from rnn_shapes.keras_runner import run_keras
+
+        _KERAS_MEMO[key] = run_keras(case, path=path)
+    return _KERAS_MEMO[key]
+
+
 @pytest.fixture(scope="session")
 def keras_run():
-    """run(case, path="call") -> Result, memoised for this worker."""
-    from rnn_shapes.keras_runner import configure_threads, run_keras
-
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        configure_threads(1)
-    memo: dict[tuple[str, str], Result] = {}
-
-    def run(case: Case, path: str = "call") -> Result:
-        key = (case.id, path)
-        if key not in memo:
-            memo[key] = run_keras(case, path=path)
-        return memo[key]
-
-    return run
+    """run(case, path="call") -> Result: Keras runs each case once per worker."""
+    return _keras_run
 
 
 @pytest.fixture(scope="session")
@@ -180,7 +220,9 @@ def golden_set(pytestconfig: pytest.Config) -> GoldenSet | None:
 
 @pytest.fixture(scope="session")
 def golden_recorder(pytestconfig: pytest.Config):
-    """add(result): keep a result for --regen-golden (sent to the controller at the end)."""
+    """add(result): keep a result for --regen-golden (sent to the controller at the end).
+
+    The store lives on the config, which outlives any fixture teardown."""
     store: dict[str, Result] = pytestconfig.__dict__.setdefault("_rnn_records", {})
     return lambda result: store.__setitem__(result.case_id, result)
 

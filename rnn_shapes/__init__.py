@@ -32,8 +32,10 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def run_keras(case: Case, x: np.ndarray | None = None, path: str = "call") -> Result:
-    """Build the case's real Keras model and run it; see `keras_runner.run_keras`."""
+def run_keras(
+    case: Case, x: np.ndarray | None = None, path: str = "call", reuse: bool = True
+) -> Result:
+    """Run the case's real functional Keras model; see `keras_runner.run_keras`."""
     from .keras_runner import run_keras as _run
 
-    return _run(case, x, path)
+    return _run(case, x, path, reuse)

@@ -6,26 +6,29 @@ and Keras 3 (any backend) is in `keras_module`, `to_numpy` and `environment`.
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import sys
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cache
-from importlib import metadata
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from .case import Case, Constant
+from .environment import installed, legacy_keras
 from .inputs import inputs
 from .result import Result, container_name
 from .weights import GATES, direction_weights, has_recurrent_bias
 
 PATHS = ("call", "predict")
-_threads: int | None = None  # TensorFlow op threads, set by configure_threads
+_threads: int | None = None  # TensorFlow op threads, set by configure_worker
 
 
 @contextmanager
@@ -52,7 +55,7 @@ def keras_module() -> ModuleType:
     """The Keras this environment uses: tf-keras when TF_USE_LEGACY_KERAS=1, else keras."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _native_stderr_held():
-        if _legacy():
+        if legacy_keras():
             import tf_keras as keras
         else:
             import keras
@@ -63,27 +66,31 @@ def keras_module() -> ModuleType:
                 tf.config.threading.set_intra_op_parallelism_threads(_threads)
                 tf.config.threading.set_inter_op_parallelism_threads(_threads)
             tf.constant(0.0) + 1.0  # start the runtime while its banner is held
+            # Every op call is wrapped to trim tracebacks on error; that costs ~30%
+            # of an eager RNN call and changes no result, only how errors print.
+            tf.debugging.disable_traceback_filtering()
+        config = getattr(keras, "config", None)
+        if hasattr(config, "disable_traceback_filtering"):
+            config.disable_traceback_filtering()
     return keras
 
 
-def configure_threads(n: int) -> None:
-    """Limit TensorFlow to `n` op threads: several workers on few cores otherwise fight.
+def configure_worker(threads: int | None = 1) -> None:
+    """Set up a process that will run many cases, before Keras is loaded.
 
-    Takes effect when Keras is first loaded; call it before anything runs.
+    - `threads` TensorFlow op threads (None: TensorFlow's default): several
+      workers on few cores otherwise fight;
+    - a lazier garbage collector: building and calling Keras models allocates
+      many short-lived cyclic objects, and full collections over a large heap
+      cost ~15% of the run. What exists now is frozen out of its sight, and
+      young collections happen every 100,000 allocations instead of 700.
     """
     global _threads
     if keras_module.cache_info().currsize:
-        raise RuntimeError("configure_threads must come before Keras is loaded")
-    _threads = n
-
-
-def _legacy() -> bool:
-    return os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true")
-
-
-def installed_keras_major() -> int:
-    """The Keras major version, read from package metadata without importing Keras."""
-    return int(metadata.version("tf_keras" if _legacy() else "keras").split(".")[0])
+        raise RuntimeError("configure_worker must come before Keras is loaded")
+    _threads = threads
+    gc.freeze()
+    gc.set_threshold(100_000, 20, 100)
 
 
 def keras_major() -> int:
@@ -98,14 +105,9 @@ def backend_name() -> str:
 def environment() -> dict[str, str]:
     """Versions that make up the environment a golden set belongs to."""
     keras = keras_module()
-    try:
-        import tensorflow as tf
-
-        tf_version = tf.__version__
-    except ImportError:  # a Keras 3 environment without TensorFlow
-        tf_version = "none"
     return {
-        "tensorflow": tf_version,
+        # read, not imported: a JAX or torch run need not load TensorFlow
+        "tensorflow": installed()["tensorflow"],
         "keras": keras.__version__,
         "backend": backend_name(),
         "numpy": np.__version__,
@@ -121,9 +123,8 @@ def to_numpy(tensor: Any) -> np.ndarray:
     return np.asarray(tensor)
 
 
-def build_model(case: Case) -> Any:
-    """Input(T, D) -> layer (in Bidirectional when asked) -> Model, weights set."""
-    keras = keras_module()
+def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
+    """Constructor arguments of the case's recurrent layer (Constant weights as initializers)."""
     kwargs: dict[str, Any] = {
         "units": case.units,
         "return_sequences": case.return_sequences,
@@ -132,13 +133,19 @@ def build_model(case: Case) -> Any:
     }
     if case.layer == "GRU":
         kwargs["reset_after"] = case.reset_after
-    if isinstance(case.weights, Constant):
-        init = keras.initializers.Constant
+    if initializers and isinstance(case.weights, Constant):
+        init = keras_module().initializers.Constant
         kwargs["kernel_initializer"] = init(case.weights.kernel)
         kwargs["recurrent_initializer"] = init(case.weights.recurrent)
         kwargs["bias_initializer"] = init(case.weights.bias)
+    return kwargs
+
+
+def build_model(case: Case) -> Any:
+    """Input(T, D) -> layer (in Bidirectional when asked) -> Model, weights set."""
+    keras = keras_module()
     inp = keras.Input(shape=(case.timesteps, case.features))
-    layer = getattr(keras.layers, case.layer)(**kwargs)
+    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case))
     if case.bidirectional:
         layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
     model = keras.Model(inp, layer(inp))
@@ -174,15 +181,72 @@ def assign_weights(case: Case, direction: int, rnn: Any) -> None:
         getattr(rnn.cell, name).assign(value.astype(np.float32))
 
 
-def run_keras(case: Case, x: np.ndarray | None = None, path: str = "call") -> Result:
-    """Build the case's model and run it on `x` (default: the case's input)."""
+# Models built for one layer configuration serve every case that differs only
+# in weights, batch size or input values: the runner assigns each case's
+# weights before running it. Building costs as much as a short call.
+_MODELS: OrderedDict[Case, Any] = OrderedDict()
+# Keras refuses a configuration, whatever the weights or batch: asked once each.
+_REFUSALS: dict[Case, str] = {}
+_KEPT_MODELS = 4
+_CLEAR_EVERY = 250  # builds between keras.backend.clear_session() calls
+_builds = 0
+
+
+def _model_key(case: Case) -> Case:
+    return replace(case, batch=1, weights="distinct", sample=None)
+
+
+def _shared_model(case: Case) -> tuple[Any, Any]:
+    """(model, outer layer) for the case's configuration, built once and kept a while."""
+    global _builds
+    key = _model_key(case)
+    if key in _MODELS:
+        _MODELS.move_to_end(key)
+        return _MODELS[key]
+    keras = keras_module()
+    _builds += 1
+    if _builds % _CLEAR_EVERY == 0:  # forget global graph state and name counters
+        _MODELS.clear()
+        keras.backend.clear_session()
+    inp = keras.Input(shape=(case.timesteps, case.features))
+    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case, initializers=False))
+    if case.bidirectional:
+        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
+    _MODELS[key] = (keras.Model(inp, layer(inp)), layer)
+    while len(_MODELS) > _KEPT_MODELS:
+        _MODELS.popitem(last=False)
+    return _MODELS[key]
+
+
+def _prepared_model(case: Case, reuse: bool) -> Any:
+    if not reuse:
+        return build_model(case)
+    model, layer = _shared_model(case)
+    for direction, rnn in enumerate(rnn_layers(layer)):
+        assign_weights(case, direction, rnn)
+    return model
+
+
+def run_keras(
+    case: Case, x: np.ndarray | None = None, path: str = "call", reuse: bool = True
+) -> Result:
+    """Run the case's functional model on `x` (default: the case's input).
+
+    reuse=True takes the model of the case's configuration from a small cache
+    and assigns the case's weights; reuse=False builds a fresh model with the
+    weights as Keras initializers (Constant) or assigned (distinct).
+    """
     if path not in PATHS:
         raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
     x = inputs(case) if x is None else np.asarray(x, dtype=np.float32)
+    key = _model_key(case)
+    if reuse and key in _REFUSALS:
+        return Result(case.id, "rejected", None, error=_REFUSALS[key])
     try:
-        model = build_model(case)
+        model = _prepared_model(case, reuse)
     except ValueError as exc:  # Keras refuses the configuration
-        return Result(case.id, "rejected", None, error=f"{type(exc).__name__}: {exc}")
+        _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
+        return Result(case.id, "rejected", None, error=_REFUSALS[key])
     raw = model.predict(x, batch_size=case.batch, verbose=0) if path == "predict" else model(x)
     container = container_name(raw)
     outs = tuple(to_numpy(t) for t in (raw if container != "tensor" else (raw,)))

@@ -16,9 +16,9 @@ CHUNK = 8
 
 
 def _init_worker() -> None:
-    from .keras_runner import configure_threads
+    from .keras_runner import configure_worker
 
-    configure_threads(1)
+    configure_worker(1)
 
 
 def _run_chunk(cases: Sequence[Case], path: str) -> tuple[dict[str, str], list[Result]]:

@@ -1,0 +1,194 @@
+"""The benchmark behind docs/PERFORMANCE.md: figures, never assertions.
+
+Measures, on the installed environment:
+- TF import: a fresh interpreter loading Keras and starting TensorFlow;
+- per case, in one process, side by side: the harness (build the functional
+  model, run it, convert, judge against the oracle) and a bare layer call
+  (construct the layer, call it on the input), and the oracle alone;
+- RSS at start and end of that loop (growth means a graph or model leak);
+- wall time of `pytest -n 2` on the matrix's Keras, signature and golden
+  tests, of the whole suite, and of `rnn-shapes record -j 2`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .case import Case
+from .check import verify
+from .inputs import inputs
+from .matrix import matrix
+from .oracle import run_oracle
+
+ROOT = Path(__file__).resolve().parent.parent
+KERAS_TESTS = ["tests/test_keras.py", "tests/test_golden.py"]
+
+
+def rss_mb() -> float:
+    """Resident set size of this process now, in MB (Linux /proc)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t, value
+
+
+def import_seconds() -> float:
+    code = (
+        "import time; t = time.perf_counter(); from rnn_shapes.keras_runner import "
+        "keras_module; keras_module(); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bare_call(case: Case) -> None:
+    """The floor: construct the layer (in Bidirectional if asked) and call it on the input."""
+    from .keras_runner import keras_module, layer_kwargs
+
+    keras = keras_module()
+    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case))
+    if case.bidirectional:
+        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
+    layer(inputs(case))
+
+
+def per_case(cases: list[Case]) -> dict[str, float]:
+    """Harness, bare call and oracle, alternating case by case in this process."""
+    from .keras_runner import keras_major, run_keras
+
+    major = keras_major()
+    rss_start = rss_mb()
+    harness = bare = oracle = 0.0
+    for case in cases:
+        dt, result = _timed(lambda c=case: run_keras(c))
+        do, expected = _timed(lambda c=case: run_oracle(c))
+        dv, verdict = _timed(lambda c=case, r=result, e=expected: verify(c, r, e, major))
+        if not verdict.agrees:
+            raise RuntimeError(f"{case.id} disagrees: {verdict.problems}")
+        harness += dt + do + dv
+        oracle += do
+        if result.outcome == "ok":
+            bare += _timed(lambda c=case: bare_call(c))[0]
+        else:
+            bare += dt  # refused at construction either way
+    n = len(cases)
+    return {
+        "cases": n,
+        "harness_s": harness,
+        "bare_s": bare,
+        "harness_over_bare": harness / bare,
+        "harness_ms_per_case": 1e3 * harness / n,
+        "bare_ms_per_case": 1e3 * bare / n,
+        "oracle_ms_per_case": 1e3 * oracle / n,
+        "cases_per_s_per_worker": n / harness,
+        "rss_start_mb": rss_start,
+        "rss_end_mb": rss_mb(),
+    }
+
+
+def wall(cmd: list[str]) -> dict[str, Any]:
+    t = time.perf_counter()
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    last = (out.stdout.strip().splitlines() or [""])[-1]
+    return {
+        "cmd": " ".join(cmd[2:]),
+        "wall_s": time.perf_counter() - t,
+        "exit": out.returncode,
+        "last_line": last,
+    }
+
+
+def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
+    from .keras_runner import configure_worker, environment
+
+    configure_worker(1)  # as a test worker runs: one op thread
+    figures: dict[str, Any] = {"matrix": matrix_name, "workers": workers, "cpus": os.cpu_count()}
+    figures["tf_import_s"] = import_seconds()
+    figures["environment"] = environment()
+    figures["per_case"] = per_case(matrix(matrix_name))
+    if suites:
+        py = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            str(workers),
+            "--matrix",
+            matrix_name,
+        ]
+        figures["pytest_keras_tests"] = wall(py + KERAS_TESTS)
+        figures["pytest_suite"] = wall(py)
+        with tempfile.TemporaryDirectory() as tmp:
+            figures["record"] = wall(
+                [
+                    sys.executable,
+                    "-m",
+                    "rnn_shapes",
+                    "record",
+                    "--matrix",
+                    matrix_name,
+                    "-j",
+                    str(workers),
+                    "--out",
+                    tmp,
+                ]
+            )
+    return figures
+
+
+def format_figures(f: dict[str, Any]) -> str:
+    p = f["per_case"]
+    lines = [
+        f"environment: {', '.join(f'{k} {v}' for k, v in f['environment'].items())}",
+        f"matrix {f['matrix']}: {p['cases']} cases; {f['cpus']} CPUs",
+        f"TF import (fresh interpreter):       {f['tf_import_s']:.2f} s",
+        f"harness per case (one process):      {p['harness_ms_per_case']:.1f} ms "
+        f"({p['cases_per_s_per_worker']:.1f} cases/s per worker)",
+        f"bare layer call per case:            {p['bare_ms_per_case']:.1f} ms",
+        f"harness / bare:                      {p['harness_over_bare']:.2f}",
+        f"oracle per case:                     {p['oracle_ms_per_case']:.2f} ms",
+        f"RSS start -> end of the loop:        {p['rss_start_mb']:.0f} MB -> "
+        f"{p['rss_end_mb']:.0f} MB (+{p['rss_end_mb'] - p['rss_start_mb']:.0f} MB)",
+    ]
+    for key in ("pytest_keras_tests", "pytest_suite", "record"):
+        if key in f:
+            w = f[key]
+            lines.append(
+                f"{key + ':':<36} {w['wall_s']:.1f} s wall (exit {w['exit']}; {w['last_line']})"
+            )
+    return "\n".join(lines)
+
+
+def main(matrix_name: str, workers: int, suites: bool, out: Path | None) -> int:
+    figures = run(matrix_name, workers, suites)
+    print(format_figures(figures))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+        print(f"figures written to {out}")
+    return 0
