@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .audit import audit
 from .check import verify
+from .compare import compare, load, render
 from .files import atomic_write_text
 from .golden import GoldenError, read_set
 from .matrix import MATRICES, matrix
@@ -99,6 +100,38 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(
+        args.matrix, args.jobs, not args.no_suites, Path(args.out) if args.out else None
+    )
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    try:
+        a, b = load(args.a, root, args.matrix), load(args.b, root, args.matrix)
+    except GoldenError as exc:
+        print(f"rnn-shapes compare: {exc}", file=sys.stderr)
+        return 2
+    comparison = compare(a, b)
+    sys.stdout.write(render(comparison, args.format))
+    return 0 if comparison.identical else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write
+
+    try:
+        for path in write(Path(args.root), Path(args.out)):
+            print(f"wrote {path}")
+    except (GoldenError, ValueError) as exc:
+        print(f"rnn-shapes report: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_table(args: argparse.Namespace) -> int:
     table = shape_table(matrix(args.matrix))
     if args.write_readme is None:
@@ -139,6 +172,37 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("sets", nargs="*", help="golden .json files (default: all under --root)")
     a.add_argument("--root", default=str(DEFAULT_ROOT))
     a.set_defaults(func=cmd_audit)
+
+    b = sub.add_parser("bench", help="measure the harness (figures for docs/PERFORMANCE.md)")
+    b.add_argument("--matrix", choices=MATRICES, default="default")
+    b.add_argument("-j", "--jobs", type=_jobs, default=2, help="workers for the timed runs")
+    b.add_argument(
+        "--no-suites",
+        action="store_true",
+        help="skip the timed pytest and record runs (per-case figures only)",
+    )
+    b.add_argument("--out", help="also write the figures as JSON to this file")
+    b.set_defaults(func=cmd_bench)
+
+    cmp = sub.add_parser(
+        "compare", help="what differs between two golden sets (exit 0 same, 1 different, 2 error)"
+    )
+    cmp.add_argument("a", help="golden set: a .json, its folder, or an environment name")
+    cmp.add_argument("b", help="the other golden set")
+    cmp.add_argument("--format", choices=("text", "md", "json"), default="text")
+    cmp.add_argument(
+        "--matrix",
+        choices=MATRICES,
+        default="default",
+        help="which set of a folder or environment (default: %(default)s)",
+    )
+    cmp.add_argument("--root", default=str(DEFAULT_ROOT))
+    cmp.set_defaults(func=cmd_compare)
+
+    rep = sub.add_parser("report", help="write docs/CONFORMANCE.md and docs/drift.svg")
+    rep.add_argument("--root", default=str(DEFAULT_ROOT), help="golden sets folder")
+    rep.add_argument("--out", default=".", help="where docs/ goes (default: %(default)s)")
+    rep.set_defaults(func=cmd_report)
 
     t = sub.add_parser("table", help="print the arity/shape table of a matrix as Markdown")
     t.add_argument("--matrix", choices=MATRICES, default="smoke")

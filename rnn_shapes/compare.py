@@ -1,0 +1,213 @@
+"""Compare two golden sets: what changes for these layers between two environments.
+
+Differences are grouped so a person reads them in a minute: outcome, container,
+arity, shape and dtype changes counted by kind with example cases, and value
+drift bucketed by ULP distance (float32 units in the last place).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .environment import environment_name
+from .golden import GoldenError, GoldenSet, json_path, read_set
+from .result import Result
+
+ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 ULP"))
+EXAMPLES = 3
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest difference in float32 ULPs at the output's scale.
+
+    The unit is the spacing of float32 at the largest magnitude in either
+    array: one step of the last bit of the output's biggest value. Counting
+    raw bit steps instead would make a 1e-8 wobble of a value near zero look
+    like thousands of ULPs.
+    """
+    if a.size == 0:
+        return 0.0
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    scale = max(float(np.max(np.abs(a64))), float(np.max(np.abs(b64))))
+    diff = float(np.max(np.abs(a64 - b64)))
+    if diff == 0.0:
+        return 0.0
+    return diff / float(np.spacing(np.float32(scale)))
+
+
+@dataclass
+class Comparison:
+    a: GoldenSet
+    b: GoldenSet
+    shared: int = 0
+    only_a: list[str] = field(default_factory=list)
+    only_b: list[str] = field(default_factory=list)
+    # kind of change ("container list -> tuple") -> case ids
+    structural: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # case id -> (max |diff|, max ULP at scale) for cases whose outputs line up
+    drift: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def identical(self) -> bool:
+        return (
+            not self.structural
+            and not self.only_a
+            and not self.only_b
+            and all(u == 0 for _, u in self.drift.values())
+        )
+
+    def buckets(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {label: [] for _, label in ULP_BUCKETS}
+        for cid, (_, ulp) in sorted(self.drift.items()):
+            for limit, label in ULP_BUCKETS:
+                if limit is None or ulp <= limit:
+                    out[label].append(cid)
+                    break
+        return out
+
+
+def _structural(a: Result, b: Result) -> list[str]:
+    if a.outcome != b.outcome:
+        return [f"outcome {a.outcome} -> {b.outcome}"]
+    if a.outcome == "rejected":
+        return [] if a.error == b.error else ["refusal message changed"]
+    kinds = []
+    if a.container != b.container:
+        kinds.append(f"container {a.container} -> {b.container}")
+    if a.arity != b.arity:
+        kinds.append(f"arity {a.arity} -> {b.arity}")
+    elif a.shapes != b.shapes:
+        kinds.append("shapes changed")
+    if a.dtypes != b.dtypes:
+        kinds.append(
+            f"dtypes {','.join(sorted(set(a.dtypes)))} -> {','.join(sorted(set(b.dtypes)))}"
+        )
+    return kinds
+
+
+def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
+    c = Comparison(a, b)
+    c.only_a = sorted(a.results.keys() - b.results.keys())
+    c.only_b = sorted(b.results.keys() - a.results.keys())
+    shared = sorted(a.results.keys() & b.results.keys())
+    c.shared = len(shared)
+    for cid in shared:
+        ra, rb = a.results[cid], b.results[cid]
+        kinds = _structural(ra, rb)
+        for kind in kinds:
+            c.structural[kind].append(cid)
+        # values are compared wherever outputs line up; the container is packaging only
+        if ra.outcome == rb.outcome == "ok" and (ra.shapes, ra.dtypes) == (rb.shapes, rb.dtypes):
+            diff = max(
+                float(np.max(np.abs(x.astype(np.float64) - y), initial=0.0))
+                for x, y in zip(ra.outputs, rb.outputs, strict=True)
+            )
+            ulp = max(ulp_distance(x, y) for x, y in zip(ra.outputs, rb.outputs, strict=True))
+            c.drift[cid] = (diff, ulp)
+    return c
+
+
+def load(spec: str, root: Path, matrix: str = "default") -> GoldenSet:
+    """A golden set from a path to its .json, a folder, or an environment name."""
+    path = Path(spec)
+    if path.suffix == ".json":
+        return read_set(path)
+    for candidate in (path / f"{matrix}.json", json_path(root, spec, matrix)):
+        if candidate.is_file():
+            return read_set(candidate)
+    raise GoldenError(
+        f"{spec}: no golden set (not a .json, a set folder or an environment "
+        f"under {root}) for matrix {matrix!r}"
+    )
+
+
+def _label(s: GoldenSet) -> str:
+    return environment_name(s.metadata)
+
+
+def _examples(ids: list[str]) -> str:
+    more = f", ... ({len(ids) - EXAMPLES} more)" if len(ids) > EXAMPLES else ""
+    return ", ".join(ids[:EXAMPLES]) + more
+
+
+def to_dict(c: Comparison) -> dict:
+    worst = sorted(c.drift.items(), key=lambda kv: (-kv[1][1], kv[0]))[:10]
+    return {
+        "a": {"path": str(c.a.path), **c.a.metadata},
+        "b": {"path": str(c.b.path), **c.b.metadata},
+        "identical": c.identical,
+        "shared_cases": c.shared,
+        "only_in_a": c.only_a,
+        "only_in_b": c.only_b,
+        "structural": {k: sorted(v) for k, v in sorted(c.structural.items())},
+        "value_drift": {label: len(ids) for label, ids in c.buckets().items()},
+        "max_abs_diff": max((d for d, _ in c.drift.values()), default=0.0),
+        "max_ulp": max((u for _, u in c.drift.values()), default=0.0),
+        "worst": [{"case": cid, "max_abs_diff": d, "max_ulp": u} for cid, (d, u) in worst],
+    }
+
+
+def _lines(c: Comparison) -> list[tuple[str, str]]:
+    """(heading or '', text) lines shared by the text and Markdown renderings."""
+    out = [
+        (
+            "title",
+            f"{_label(c.a)} -> {_label(c.b)}: {c.shared} shared cases"
+            + (" (identical)" if c.identical else ""),
+        )
+    ]
+    if c.only_a or c.only_b:
+        out.append(
+            (
+                "",
+                f"left out: {len(c.only_a)} cases only in {_label(c.a)}, "
+                f"{len(c.only_b)} only in {_label(c.b)} (different matrices?)",
+            )
+        )
+    if c.structural:
+        out.append(("head", "structure"))
+        for kind, ids in sorted(c.structural.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            out.append(("", f"{kind} in {len(ids)} cases, e.g. {_examples(ids)}"))
+    out.append(
+        (
+            "head",
+            "values (cases with the same structure; ULPs of float32 at each "
+            "output's largest magnitude)",
+        )
+    )
+    if not c.drift:
+        out.append(("", "no case to compare values on"))
+    for label, ids in c.buckets().items():
+        if ids:
+            out.append(("", f"{label}: {len(ids)} cases"))
+    big = sorted(((u, d, cid) for cid, (d, u) in c.drift.items() if u > 4), reverse=True)
+    for u, d, cid in big[:EXAMPLES]:
+        out.append(("", f"  {cid}: {u:.1f} ULP, max |diff| {d:.3g}"))
+    return out
+
+
+def render(c: Comparison, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(to_dict(c), indent=2, sort_keys=True) + "\n"
+    lines = []
+    for kind, text in _lines(c):
+        if fmt == "md":
+            lines.append(
+                {"title": f"## {text}\n", "head": f"\n### {text}\n"}.get(kind, f"- {text}")
+            )
+        else:
+            lines.append({"title": text, "head": f"\n{text}:"}.get(kind, f"  {text}"))
+    return "\n".join(lines) + "\n"
+
+
+def summary_counts(c: Comparison) -> Counter:
+    """Counts by kind, for the report's overview."""
+    counts: Counter = Counter({k: len(v) for k, v in c.structural.items()})
+    for label, ids in c.buckets().items():
+        counts[f"values {label}"] = len(ids)
+    return counts

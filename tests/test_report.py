@@ -1,0 +1,18 @@
+"""docs/CONFORMANCE.md and docs/drift.svg are what `rnn-shapes report` writes now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnn_shapes.report import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_committed_report_is_current():
+    for rel, text in generate(ROOT / "fixtures").items():
+        path = ROOT / rel
+        assert path.exists(), f"{rel} is missing: run `rnn-shapes report`"
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{rel} is stale: run `rnn-shapes report` and commit the result"
+        )
