@@ -88,3 +88,12 @@ def test_smoke_is_the_tutorials_table_and_full_contains_default():
 def test_unknown_matrix():
     with pytest.raises(ValueError, match="unknown matrix 'huge'"):
         matrix("huge")
+
+
+def test_tolerance_is_fixed_on_default_and_grows_with_work():
+    from rnn_shapes.check import ATOL, RTOL, tolerance
+
+    assert {tolerance(c) for c in matrix("default")} == {(ATOL, RTOL)}
+    big = max(matrix("full"), key=lambda c: tolerance(c)[0])
+    assert (big.timesteps, big.features, big.units) == (100, 64, 64)
+    assert tolerance(big)[0] == pytest.approx(ATOL * 16 * 100 / 30)

@@ -25,7 +25,7 @@ def test_signature(live_case, keras_run, keras_major):
 
 
 def test_values(live_case, keras_run):
-    """float32 Keras within ATOL + RTOL*|x| of the float64 oracle (see check.py)."""
+    """float32 Keras within the case's tolerance of the float64 oracle (check.tolerance)."""
     result = keras_run(live_case)
     assert result.outcome == "ok", result.error
     assert value_problems(live_case, result.outputs, run_oracle(live_case)) == []
