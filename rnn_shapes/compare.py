@@ -176,7 +176,7 @@ def _lines(c: Comparison) -> list[tuple[str, str]]:
     out.append(
         (
             "head",
-            "values (cases with the same structure; ULPs of float32 at each "
+            "values (cases whose outputs line up; ULPs of float32 at each "
             "output's largest magnitude)",
         )
     )

@@ -210,7 +210,7 @@ def report_markdown(sets: list[GoldenSet]) -> str:
         "",
         f"Largest drift of each environment's values from {environment_name(ref.metadata)}, "
         "per layer, in float32 ULPs at each output's scale, over the cases whose "
-        "structure matches:",
+        "outputs line up:",
         "",
         "![max ULP distance by environment and layer](drift.svg)",
         "",
