@@ -65,13 +65,9 @@ def import_seconds() -> float:
 
 def bare_call(case: Case) -> None:
     """The floor: construct the layer (in Bidirectional if asked) and call it on the input."""
-    from .keras_runner import keras_module, layer_kwargs
+    from .keras_runner import make_layer
 
-    keras = keras_module()
-    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case))
-    if case.bidirectional:
-        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
-    layer(inputs(case))
+    make_layer(case)(inputs(case))
 
 
 def per_case(cases: list[Case]) -> dict[str, float]:

@@ -141,14 +141,26 @@ def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
     return kwargs
 
 
-def build_model(case: Case) -> Any:
-    """Input(T, D) -> layer (in Bidirectional when asked) -> Model, weights set."""
+def make_layer(case: Case, initializers: bool = True) -> Any:
+    """The case's recurrent layer, inside Bidirectional when the case asks for it."""
     keras = keras_module()
-    inp = keras.Input(shape=(case.timesteps, case.features))
-    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case))
+    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case, initializers))
     if case.bidirectional:
         layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
-    model = keras.Model(inp, layer(inp))
+    return layer
+
+
+def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
+    """(model, outer layer): Input(T, D) -> layer -> Model."""
+    keras = keras_module()
+    inp = keras.Input(shape=(case.timesteps, case.features))
+    layer = make_layer(case, initializers)
+    return keras.Model(inp, layer(inp)), layer
+
+
+def build_model(case: Case) -> Any:
+    """A fresh model for the case: Constant weights as initializers, distinct assigned."""
+    model, layer = _functional(case, initializers=True)
     if case.weights == "distinct":
         for direction, rnn in enumerate(rnn_layers(layer)):
             assign_weights(case, direction, rnn)
@@ -203,16 +215,11 @@ def _shared_model(case: Case) -> tuple[Any, Any]:
     if key in _MODELS:
         _MODELS.move_to_end(key)
         return _MODELS[key]
-    keras = keras_module()
     _builds += 1
     if _builds % _CLEAR_EVERY == 0:  # forget global graph state and name counters
         _MODELS.clear()
-        keras.backend.clear_session()
-    inp = keras.Input(shape=(case.timesteps, case.features))
-    layer = getattr(keras.layers, case.layer)(**layer_kwargs(case, initializers=False))
-    if case.bidirectional:
-        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
-    _MODELS[key] = (keras.Model(inp, layer(inp)), layer)
+        keras_module().backend.clear_session()
+    _MODELS[key] = _functional(case, initializers=False)
     while len(_MODELS) > _KEPT_MODELS:
         _MODELS.popitem(last=False)
     return _MODELS[key]
