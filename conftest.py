@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from rnn_shapes.case import Case
-from rnn_shapes.environment import environment_name, expectation_problems, installed
+from rnn_shapes.environment import environment_name, expectation_problems, installed, major
 from rnn_shapes.golden import GoldenError, GoldenSet, find_set, read_set
 from rnn_shapes.matrix import MATRICES, matrix
 from rnn_shapes.result import Result, from_wire, to_wire
@@ -143,7 +143,7 @@ def _params(config: pytest.Config, argname: str) -> list:
 
 
 def _installed_keras_major() -> int:
-    return int(installed()["keras"].split(".")[0])
+    return major(installed()["keras"])
 
 
 def _param(case: Case):

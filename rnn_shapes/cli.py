@@ -10,6 +10,7 @@ from pathlib import Path
 from .audit import audit
 from .check import verify
 from .compare import compare, load, render
+from .environment import major as keras_major_of
 from .files import atomic_write_text
 from .golden import GoldenError, read_set
 from .matrix import MATRICES, matrix
@@ -37,7 +38,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = Progress(len(cases), f"check {args.matrix}")
     verdicts, env = [], {}
     for env, results in keras_results(cases, args.jobs):
-        major = int(env["keras"].split(".")[0])
+        major = keras_major_of(env["keras"])
         for r in results:
             case = by_id[r.case_id]
             verdicts.append(verify(case, r, run_oracle(case), major))

@@ -52,6 +52,11 @@ def installed() -> dict[str, str]:
     }
 
 
+def major(version: str) -> int:
+    """2 for '2.15.1'."""
+    return int(version.split(".")[0])
+
+
 def minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .environment import major
 from .files import atomic_write_bytes, atomic_write_text
 from .result import CONTAINERS, OUTCOMES, Result
 from .signature import Signature
@@ -62,7 +63,7 @@ class GoldenSet:
 
     @property
     def keras_major(self) -> int:
-        return int(self.metadata["keras"].split(".")[0])
+        return major(self.metadata["keras"])
 
 
 def json_path(root: Path, environment: str, matrix: str) -> Path:

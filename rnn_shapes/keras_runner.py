@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .case import Case, Constant
-from .environment import installed, legacy_keras
+from .environment import installed, legacy_keras, major
 from .inputs import inputs
 from .result import Result, container_name
 from .weights import GATES, direction_weights, has_recurrent_bias
@@ -59,7 +59,7 @@ def keras_module() -> ModuleType:
             import tf_keras as keras
         else:
             import keras
-        if int(keras.__version__.split(".")[0]) < 3 or keras.backend.backend() == "tensorflow":
+        if major(keras.__version__) < 3 or keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
             if _threads is not None:
@@ -94,7 +94,7 @@ def configure_worker(threads: int | None = 1) -> None:
 
 
 def keras_major() -> int:
-    return int(keras_module().__version__.split(".")[0])
+    return major(keras_module().__version__)
 
 
 def backend_name() -> str:

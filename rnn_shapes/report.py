@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .audit import audit
 from .compare import compare, summary_counts
-from .environment import environment_name
+from .environment import environment_name, major
 from .files import atomic_write_text
 from .golden import GoldenSet, read_set
 from .matrix import matrix
@@ -32,7 +32,7 @@ def load_sets(root: Path, matrix_name: str = "default") -> list[GoldenSet]:
         m = s.metadata
         return (
             tuple(int(x) for x in m["tensorflow"].split(".")[:2]),
-            int(m["keras"].split(".")[0]),
+            major(m["keras"]),
             m["backend"],
         )
 
