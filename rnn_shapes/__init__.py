@@ -18,18 +18,22 @@ from .signature import Signature, signature
 if TYPE_CHECKING:
     import numpy as np
 
+    from .check import Verdict
+    from .golden import GoldenSet
+
 __all__ = [
     "Case",
     "Constant",
     "Result",
     "Signature",
+    "check_case",
     "inputs",
     "matrix",
     "run_keras",
     "run_oracle",
     "signature",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def run_keras(
@@ -39,3 +43,16 @@ def run_keras(
     from .keras_runner import run_keras as _run
 
     return _run(case, x, path, reuse)
+
+
+def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) -> Verdict:
+    """Run `case` through live Keras and judge it: the version's refusal rule, the
+    rules (arity, order, shapes, dtypes, container), the oracle's values and, if
+    `golden` is given, the result recorded there. `verdict.agrees`, and
+    `verdict.explain()` for what disagrees."""
+    from .check import verify
+    from .keras_runner import keras_major
+    from .keras_runner import run_keras as _run
+
+    recorded = golden.results.get(case.id) if golden is not None else None
+    return verify(case, _run(case, path=path), run_oracle(case), keras_major(), recorded)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .check import Verdict, verify
-from .golden import GoldenSet
+from .golden import GoldenSet, stale_and_missing
 from .matrix import matrix
 from .oracle import run_oracle
 
@@ -29,10 +29,8 @@ def audit(golden: GoldenSet, oracle_memo: dict | None = None) -> Audit:
     """Judge every case of `golden` as if Keras had just returned it."""
     memo = {} if oracle_memo is None else oracle_memo
     cases = {c.id: c for c in matrix(golden.matrix)}
-    result = Audit(
-        stale=sorted(golden.results.keys() - cases.keys()),
-        missing=sorted(cases.keys() - golden.results.keys()),
-    )
+    stale, missing = stale_and_missing(golden, golden.matrix)
+    result = Audit(stale=stale, missing=missing)
     for cid in sorted(golden.results.keys() & cases.keys()):
         case = cases[cid]
         if cid not in memo:

@@ -7,6 +7,7 @@ it must stay stable and readable: change the format only with a schema bump.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,11 +49,12 @@ class Case:
     return_sequences: bool = False
     return_state: bool = False
     go_backwards: bool = False
-    reset_after: bool | None = None
+    reset_after: bool | None = None  # GRU: None means Keras' default, True
     weights: Constant | Literal["distinct"] = "distinct"
     sample: str | None = field(default=None)
 
     def __post_init__(self) -> None:
+        _normalise(self)
         problem = _problem(self)
         if problem is not None:
             name, why = problem
@@ -96,15 +98,38 @@ class Case:
         return (self.batch, self.timesteps, self.features)
 
 
+INT_FIELDS = ("units", "batch", "timesteps", "features")
+BOOL_FIELDS = ("bidirectional", "return_sequences", "return_state", "go_backwards")
+
+
+def _normalise(case: Case) -> None:
+    """Plain Python values, so ids and hashes do not depend on how a value was made.
+
+    NumPy integers and booleans (from np.arange, a DataFrame row) become int and
+    bool; GRU's reset_after left as None takes Keras' default, True.
+    """
+    for name in INT_FIELDS:
+        value = getattr(case, name)
+        if not isinstance(value, (int, bool, float)) and hasattr(value, "__index__"):
+            object.__setattr__(case, name, operator.index(value))
+    for name in (*BOOL_FIELDS, "reset_after"):
+        value = getattr(case, name)
+        kind = type(value)
+        if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # no NumPy import
+            object.__setattr__(case, name, bool(value))
+    if case.layer == "GRU" and case.reset_after is None:
+        object.__setattr__(case, "reset_after", True)
+
+
 def _problem(case: Case) -> tuple[str, str] | None:
     """The first field that makes `case` impossible, with the reason; None if fine."""
     if case.layer not in LAYERS:
         return "layer", f"unknown layer, expected one of {LAYERS}"
-    for name in ("units", "batch", "timesteps", "features"):
+    for name in INT_FIELDS:
         value = getattr(case, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             return name, "must be a positive int"
-    for name in ("bidirectional", "return_sequences", "return_state", "go_backwards"):
+    for name in BOOL_FIELDS:
         if not isinstance(getattr(case, name), bool):
             return name, "must be a bool"
     if case.merge_mode not in MERGE_MODES:

@@ -34,21 +34,44 @@ def tolerance(case: Case) -> tuple[float, float]:
     return ATOL * factor, RTOL * factor
 
 
-REGEN_HINT = "pytest --regen-golden   (or: rnn-shapes record)"
+# How to (re)record the installed environment's golden set; said wherever a set
+# is missing or stale.
+REGEN_HINT = "rnn-shapes record   (or: pytest --rnn-regen-golden)"
+
+
+# The aspects a verdict judges, in the order a failure message lists them.
+ASPECTS = ("refusal", "rules", "oracle", "golden")
 
 
 @dataclass
 class Verdict:
-    """One case judged: problems found and the largest value deviation."""
+    """One case judged: problems found per aspect, and the largest value deviation.
+
+    Every aspect that applies is judged, so a failure names each one that
+    failed (the rules and the oracle both, say), not only the first.
+    """
 
     case: Case
     outcome: str
     problems: list[str] = field(default_factory=list)
     max_deviation: float = 0.0
+    result: Result | None = None
+    golden_checked: bool = False  # whether a recorded result was compared too
 
     @property
     def agrees(self) -> bool:
         return not self.problems
+
+    def add(self, aspect: str, problems: list[str]) -> None:
+        self.problems += [f"{aspect}: {p}" for p in problems]
+
+    def failed_aspects(self) -> list[str]:
+        return [a for a in ASPECTS if any(p.startswith(f"{a}: ") for p in self.problems)]
+
+    def explain(self) -> str:
+        """The failure message: the case, the aspects that failed, each problem."""
+        head = f"{self.case.id}: {', '.join(self.failed_aspects())} disagree"
+        return head + "".join(f"\n  {p}" for p in self.problems)
 
 
 def rejection_problems(case: Case, result: Result, keras_major: int) -> list[str]:
@@ -149,12 +172,23 @@ def golden_problems(case: Case, expected: Result, got: Result) -> list[str]:
     return [p + hint for p in problems]
 
 
-def verify(case: Case, result: Result, oracle: tuple[np.ndarray, ...], keras_major: int) -> Verdict:
-    """The whole judgement of one result: refusal rule, signature, values."""
-    verdict = Verdict(case, result.outcome, rejection_problems(case, result, keras_major))
-    if result.outcome == "ok" and not verdict.problems:
-        verdict.problems += signature_problems(case, result)
-        if not verdict.problems:
-            verdict.problems += value_problems(case, result.outputs, oracle)
+def verify(
+    case: Case,
+    result: Result,
+    oracle: tuple[np.ndarray, ...],
+    keras_major: int,
+    recorded: Result | None = None,
+) -> Verdict:
+    """The whole judgement of one result: refusal rule, rules (signature), oracle
+    values and, when given, the recorded golden result."""
+    verdict = Verdict(case, result.outcome, result=result)
+    verdict.add("refusal", rejection_problems(case, result, keras_major))
+    if result.outcome == "ok" and expected_rejection(case, keras_major) is None:
+        verdict.add("rules", signature_problems(case, result))
+        verdict.add("oracle", value_problems(case, result.outputs, oracle))
+        if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
             verdict.max_deviation = max_deviation(result.outputs, oracle)
+    if recorded is not None:
+        verdict.add("golden", golden_problems(case, recorded, result))
+        verdict.golden_checked = True
     return verdict

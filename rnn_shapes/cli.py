@@ -1,4 +1,10 @@
-"""The `rnn-shapes` command line: check, table (and more as subcommands)."""
+"""The `rnn-shapes` command line.
+
+Exit status, the same in every command: 0 the cases agree / the sets are
+identical, 1 some disagree / differ, 2 an error (bad input, a path that cannot
+be read or written; one line on stderr naming it), 130 interrupted (Ctrl-C).
+Paths are checked before any case runs.
+"""
 
 from __future__ import annotations
 
@@ -7,95 +13,137 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .audit import audit
-from .check import verify
-from .compare import compare, load, render
-from .environment import major as keras_major_of
-from .files import atomic_write_text
-from .golden import GoldenError, read_set
-from .matrix import MATRICES, matrix
-from .oracle import run_oracle
-from .pool import keras_results
-from .progress import Progress
-from .record import DEFAULT_ROOT, record
-from .result import Result
-from .summary import summary_table
-from .table import shape_table, with_table
+from . import __version__
+from .errors import RnnShapesError
+from .matrix import MATRICES, matrix, matrix_sizes
 
-SHOWN_PROBLEMS = 20
+EXIT_STATUS = (
+    "exit status: 0 agree / identical, 1 disagree / different, 2 error (bad input, or a "
+    "path that cannot be read or written), 130 interrupted"
+)
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows defaults, except the empty ones (None, [], False) that say nothing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, [], False):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _jobs(text: str) -> int:
-    n = int(text)
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return n
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    cases = matrix(args.matrix)
-    by_id = {c.id: c for c in cases}
-    progress = Progress(len(cases), f"check {args.matrix}")
-    verdicts, env = [], {}
-    for env, results in keras_results(cases, args.jobs):
-        major = keras_major_of(env["keras"])
-        for r in results:
-            case = by_id[r.case_id]
-            verdicts.append(verify(case, r, run_oracle(case), major))
-        progress.advance(len(results))
-    progress.close()
-    print(f"environment: {', '.join(f'{k} {v}' for k, v in env.items())}")
-    print(f"matrix {args.matrix}: {len(cases)} cases\n")
-    print(summary_table(verdicts))
-    bad = [v for v in verdicts if not v.agrees]
-    for v in bad[:SHOWN_PROBLEMS]:
-        print(f"\nDISAGREE {v.case.id}")
-        for p in v.problems:
-            print(f"  {p}")
-    if len(bad) > SHOWN_PROBLEMS:
-        print(f"\n... and {len(bad) - SHOWN_PROBLEMS} more disagreeing cases")
-    print("\nverdict:", "all cases agree" if not bad else f"{len(bad)} cases disagree")
-    return 1 if bad else 0
+def _root(explicit: str | None) -> Path:
+    from .locate import golden_root
+
+    return golden_root(explicit)
 
 
-def cmd_record(args: argparse.Namespace) -> int:
-    cases = matrix(args.matrix)
-    progress = Progress(len(cases), f"record {args.matrix}")
-    results: list[Result] = []
+def _cases(args: argparse.Namespace) -> list:
+    from .select import select
+
+    everything = matrix(args.matrix)
+    if args.keyword is None and not args.case:
+        return everything
+    return select(everything, args.keyword, args.case)
+
+
+def _run(cases: list, jobs: int, label: str):
+    """(environment, results) of the cases, with progress on stderr."""
+    from .pool import keras_results
+    from .progress import Progress
+
+    progress = Progress(len(cases), label)
     env: dict[str, str] = {}
-    for chunk_env, chunk in keras_results(cases, args.jobs):
+    results = []
+    for chunk_env, chunk in keras_results(cases, jobs):
         env = chunk_env
         results += chunk
         progress.advance(len(chunk))
     progress.close()
-    try:
-        _, summary = record(results, env, args.matrix, Path(args.out))
-    except GoldenError as exc:
-        print(f"rnn-shapes record: {exc}", file=sys.stderr)
-        return 2
+    return env, results
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import verify
+    from .environment import major
+    from .files import atomic_write_text, ensure_writable_file
+    from .oracle import run_oracle
+    from .summary import RENDERERS
+
+    if args.output:
+        ensure_writable_file(Path(args.output))
+    cases = _cases(args)
+    by_id = {c.id: c for c in cases}
+    env, results = _run(cases, args.jobs, f"check {args.matrix}")
+    keras_major = major(env["keras"])
+    verdicts = [
+        verify(by_id[r.case_id], r, run_oracle(by_id[r.case_id]), keras_major) for r in results
+    ]
+    text = RENDERERS[args.format](verdicts, env, args.matrix)
+    if args.output:
+        atomic_write_text(Path(args.output), text)
+        if args.format != "text":
+            from .summary import verdict_line
+
+            print(verdict_line(verdicts))
+    else:
+        sys.stdout.write(text)
+    return 0 if all(v.agrees for v in verdicts) else 1
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from .environment import environment_name, installed
+    from .files import ensure_writable_dir
+    from .golden import json_path
+    from .record import record
+
+    root = _root(args.out)
+    ensure_writable_dir(root)
+    cases = _cases(args)
+    partial = len(cases) < len(matrix(args.matrix))
+    existing = json_path(root, environment_name(installed()), args.matrix)
+    if partial and not existing.is_file():
+        raise RnnShapesError(
+            f"{existing}: no set to update with {len(cases)} filtered cases; record the "
+            f"whole matrix {args.matrix!r} first, without a filter"
+        )
+    env, results = _run(cases, args.jobs, f"record {args.matrix}")
+    _, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.sets] or sorted(Path(args.root).glob("*/*.json"))
-    if not paths:
-        print(f"rnn-shapes audit: no golden sets under {args.root}", file=sys.stderr)
-        return 2
+    from .audit import audit
+    from .golden import read_set
+
+    if args.sets:
+        paths = [Path(p) for p in args.sets]
+    else:
+        root = _root(args.root)
+        paths = sorted(root.glob("*/*.json"))
+        if not paths:
+            raise RnnShapesError(f"{root}: no golden sets there")
     memo: dict = {}
     failed = False
     for path in paths:
-        try:
-            report = audit(read_set(path), memo)
-        except GoldenError as exc:
-            print(f"rnn-shapes audit: {exc}", file=sys.stderr)
-            return 2
+        report = audit(read_set(path), memo)
         agree = sum(v.agrees for v in report.verdicts)
         print(
             f"{path}: {len(report.verdicts)} cases, {agree} agree with the oracle and rules, "
             f"{len(report.stale)} stale, {len(report.missing)} missing"
         )
-        for problem in report.problems[:SHOWN_PROBLEMS]:
+        for problem in report.problems[:20]:
             print(f"  {problem}")
         failed |= bool(report.problems)
     return 1 if failed else 0
@@ -103,37 +151,47 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
+    from .files import ensure_writable_file
 
-    return bench_main(
-        args.matrix, args.jobs, not args.no_suites, Path(args.out) if args.out else None
-    )
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        ensure_writable_file(out)
+    return bench_main(args.matrix, args.jobs, not args.no_suites, out)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    root = Path(args.root)
-    try:
-        a, b = load(args.a, root, args.matrix), load(args.b, root, args.matrix)
-    except GoldenError as exc:
-        print(f"rnn-shapes compare: {exc}", file=sys.stderr)
-        return 2
-    comparison = compare(a, b)
+    from .compare import compare, load, render
+
+    def one(spec: str):
+        path = Path(spec)
+        local = path.suffix == ".json" or path.is_dir()
+        return load(spec, path.parent if local else _root(args.root), args.matrix)
+
+    comparison = compare(one(args.a), one(args.b))
     sys.stdout.write(render(comparison, args.format))
     return 0 if comparison.identical else 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .files import ensure_writable_dir
     from .report import write
 
+    root = _root(args.root)
+    out = Path(args.out) if args.out else root.resolve().parent
+    ensure_writable_dir(out / "docs")
     try:
-        for path in write(Path(args.root), Path(args.out)):
-            print(f"wrote {path}")
-    except (GoldenError, ValueError) as exc:
-        print(f"rnn-shapes report: {exc}", file=sys.stderr)
-        return 2
+        written = write(root, out, args.matrix)
+    except ValueError as exc:  # no sets of that matrix under the root
+        raise RnnShapesError(str(exc)) from None
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 
 def cmd_table(args: argparse.Namespace) -> int:
+    from .files import atomic_write_text
+    from .table import shape_table, with_table
+
     table = shape_table(matrix(args.matrix))
     if args.write_readme is None:
         sys.stdout.write(table)
@@ -141,84 +199,117 @@ def cmd_table(args: argparse.Namespace) -> int:
     path = Path(args.write_readme)
     try:
         text = with_table(path.read_text(encoding="utf-8"), args.matrix, table)
-    except (OSError, ValueError) as exc:
-        print(f"rnn-shapes table: {path}: {exc}", file=sys.stderr)
-        return 2
+    except OSError as exc:
+        raise RnnShapesError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise RnnShapesError(f"{path}: {exc}") from None
     atomic_write_text(path, text)
     print(f"wrote the {args.matrix} table into {path}")
     return 0
+
+
+def _matrix_option(p: argparse.ArgumentParser, default: str = "default") -> None:
+    sizes = ", ".join(f"{name} ({n:,} cases)" for name, n in matrix_sizes().items())
+    p.add_argument("--matrix", choices=MATRICES, default=default, help=f"case matrix: {sizes}")
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        help="only cases whose id matches, as pytest's -k: words, and/or/not, parentheses",
+    )
+    p.add_argument(
+        "--case", action="append", default=[], metavar="ID", help="only this case (repeatable)"
+    )
+    p.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
+
+
+ROOT_HELP = (
+    "folder of golden sets (default: RNN_SHAPES_GOLDEN_ROOT, else [tool.rnn-shapes] "
+    "golden-root in the nearest pyproject.toml)"
+)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rnn-shapes",
         description="What Keras' recurrent layers return, checked against a NumPy oracle.",
+        epilog=EXIT_STATUS,
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=f"rnn-shapes {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    c = sub.add_parser("check", help="run the matrix live against the oracle")
-    c.add_argument("--matrix", choices=MATRICES, default="default")
-    c.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=EXIT_STATUS,
+            formatter_class=_Help,
+        )
+
+    c = command("check", "run the matrix through live Keras and judge it against the oracle")
+    _matrix_option(c)
+    _filter_options(c)
+    c.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    c.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     c.set_defaults(func=cmd_check)
 
-    r = sub.add_parser("record", help="record the golden set of the installed environment")
-    r.add_argument("--matrix", choices=MATRICES, default="default")
-    r.add_argument(
-        "--out", default=str(DEFAULT_ROOT), help="fixtures folder (default: %(default)s)"
-    )
-    r.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
+    r = command("record", "record the installed environment's golden set (a filter updates it)")
+    _matrix_option(r)
+    _filter_options(r)
+    r.add_argument("--out", metavar="DIR", help=ROOT_HELP)
     r.set_defaults(func=cmd_record)
 
-    a = sub.add_parser("audit", help="check golden sets against the oracle, without TensorFlow")
-    a.add_argument("sets", nargs="*", help="golden .json files (default: all under --root)")
-    a.add_argument("--root", default=str(DEFAULT_ROOT))
+    a = command("audit", "check golden sets against the rules and the oracle, without Keras")
+    a.add_argument("sets", nargs="*", help="golden .json files (default: every set in the root)")
+    a.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     a.set_defaults(func=cmd_audit)
 
-    b = sub.add_parser("bench", help="measure the harness (figures for docs/PERFORMANCE.md)")
-    b.add_argument("--matrix", choices=MATRICES, default="default")
-    b.add_argument("-j", "--jobs", type=_jobs, default=2, help="workers for the timed runs")
-    b.add_argument(
-        "--no-suites",
-        action="store_true",
-        help="skip the timed pytest and record runs (per-case figures only)",
-    )
-    b.add_argument("--out", help="also write the figures as JSON to this file")
-    b.set_defaults(func=cmd_bench)
-
-    cmp = sub.add_parser(
-        "compare", help="what differs between two golden sets (exit 0 same, 1 different, 2 error)"
-    )
+    cmp = command("compare", "what differs between two golden sets")
     cmp.add_argument("a", help="golden set: a .json, its folder, or an environment name")
     cmp.add_argument("b", help="the other golden set")
     cmp.add_argument("--format", choices=("text", "md", "json"), default="text")
-    cmp.add_argument(
-        "--matrix",
-        choices=MATRICES,
-        default="default",
-        help="which set of a folder or environment (default: %(default)s)",
-    )
-    cmp.add_argument("--root", default=str(DEFAULT_ROOT))
+    _matrix_option(cmp)
+    cmp.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     cmp.set_defaults(func=cmd_compare)
 
-    rep = sub.add_parser("report", help="write docs/CONFORMANCE.md and docs/drift.svg")
-    rep.add_argument("--root", default=str(DEFAULT_ROOT), help="golden sets folder")
-    rep.add_argument("--out", default=".", help="where docs/ goes (default: %(default)s)")
+    rep = command("report", "write docs/CONFORMANCE.md and docs/drift.svg from the golden sets")
+    rep.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    rep.add_argument(
+        "--out", metavar="DIR", help="where docs/ goes (default: the folder holding the root)"
+    )
+    _matrix_option(rep)
     rep.set_defaults(func=cmd_report)
 
-    t = sub.add_parser("table", help="print the arity/shape table of a matrix as Markdown")
-    t.add_argument("--matrix", choices=MATRICES, default="smoke")
+    t = command("table", "print a matrix's arity and shape table as Markdown")
+    _matrix_option(t, default="smoke")
     t.add_argument(
-        "--write-readme",
-        metavar="PATH",
-        help="replace the generated region of this README instead of printing",
+        "--write-readme", metavar="PATH", help="replace the table's region in this README"
     )
     t.set_defaults(func=cmd_table)
+
+    b = command("bench", "measure the harness (the figures of docs/PERFORMANCE.md)")
+    _matrix_option(b)
+    b.add_argument("-j", "--jobs", type=_jobs, default=2, help="workers for the timed runs")
+    b.add_argument("--no-suites", action="store_true", help="per-case figures only")
+    b.add_argument("--out", metavar="FILE", help="also write the figures as JSON here")
+    b.set_defaults(func=cmd_bench)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except RnnShapesError as exc:
+        print(f"rnn-shapes {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"rnn-shapes {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .environment import major
+from .errors import RnnShapesError
 from .files import atomic_write_bytes, atomic_write_text
 from .result import CONTAINERS, OUTCOMES, Result
 from .signature import Signature
@@ -47,7 +48,7 @@ SCHEMA_NOTE = "values: float32 arrays keyed '<case id>/<output index>' in the .n
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-class GoldenError(ValueError):
+class GoldenError(RnnShapesError, ValueError):
     """A golden set that cannot be trusted; the message names the file (and case)."""
 
 
@@ -278,6 +279,19 @@ def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
 
 
 # ---------------------------------------------------------------- comparing sets
+
+
+def stale_and_missing(golden: GoldenSet, matrix_name: str) -> tuple[list[str], list[str]]:
+    """(ids recorded but no longer in the matrix, ids of the matrix not recorded).
+
+    Stale ids are only counted for a set of that very matrix: a smoke run
+    checked against the default set does not call the rest of it stale.
+    """
+    from .matrix import matrix
+
+    ids = {c.id for c in matrix(matrix_name)}
+    stale = sorted(golden.results.keys() - ids) if golden.matrix == matrix_name else []
+    return stale, sorted(ids - golden.results.keys())
 
 
 def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[str]]:

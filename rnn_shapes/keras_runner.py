@@ -75,22 +75,24 @@ def keras_module() -> ModuleType:
     return keras
 
 
-def configure_worker(threads: int | None = 1) -> None:
-    """Set up a process that will run many cases, before Keras is loaded.
+def configure_worker(threads: int | None = 1) -> bool:
+    """Set up a process that will run many cases; False if Keras was loaded already.
 
     - `threads` TensorFlow op threads (None: TensorFlow's default): several
-      workers on few cores otherwise fight;
+      workers on few cores otherwise fight. Only possible before TensorFlow
+      starts; a process that loaded it already keeps its setting;
     - a lazier garbage collector: building and calling Keras models allocates
       many short-lived cyclic objects, and full collections over a large heap
       cost ~15% of the run. What exists now is frozen out of its sight, and
       young collections happen every 100,000 allocations instead of 700.
     """
     global _threads
-    if keras_module.cache_info().currsize:
-        raise RuntimeError("configure_worker must come before Keras is loaded")
-    _threads = threads
+    fresh = not keras_module.cache_info().currsize
+    if fresh:
+        _threads = threads
     gc.freeze()
     gc.set_threshold(100_000, 20, 100)
+    return fresh
 
 
 def keras_major() -> int:

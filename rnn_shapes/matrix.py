@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from functools import cache
 
 from .case import MERGE_MODES, Case, Constant
 
@@ -51,6 +52,12 @@ def matrix(name: str) -> list[Case]:
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
+
+
+@cache
+def matrix_sizes() -> dict[str, int]:
+    """Cases per matrix, for help texts: {'smoke': 48, ...}."""
+    return {name: len(matrix(name)) for name in MATRICES}
 
 
 def _smoke() -> list[Case]:

@@ -1,11 +1,14 @@
 """Run cases through Keras in worker processes, TensorFlow imported once per worker.
 
 Workers are spawned, not forked: a forked TensorFlow runtime is not safe.
+They ignore Ctrl-C; the parent stops them, so an interrupt prints no
+traceback from every worker.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -16,6 +19,7 @@ CHUNK = 8
 
 
 def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .keras_runner import configure_worker
 
     configure_worker(1)
@@ -37,5 +41,8 @@ def keras_results(
             yield _run_chunk(chunk, path)
         return
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker) as ex:
+    ex = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker)
+    try:
         yield from ex.map(_run_chunk, chunks, [path] * len(chunks))
+    finally:  # also on Ctrl-C or an error: drop queued chunks, end the workers
+        ex.shutdown(wait=True, cancel_futures=True)

@@ -1,4 +1,8 @@
-"""A progress bar on stderr, shown only when stderr is a terminal."""
+"""Progress on stderr: a redrawn bar on a terminal, a periodic status line in a log.
+
+A CI log gets one line every `every` seconds (and one at the end), so a long
+run shows it is alive without flooding the log.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,41 @@ from typing import TextIO
 
 
 class Progress:
-    """Counts done items and redraws one line; silent when not on a terminal."""
+    """Counts done items; a bar on a terminal, else a line every `every` seconds."""
 
-    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, total: int, label: str, stream: TextIO | None = None, every: float = 15.0
+    ) -> None:
         self.total, self.label, self.done = total, label, 0
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = self.stream.isatty()
+        self.tty = self.stream.isatty()
+        self.every = every
         self.start = time.monotonic()
-        self._last = 0.0
+        self._last = self.start
+
+    def _status(self, now: float) -> str:
+        elapsed = now - self.start
+        rate = self.done / max(elapsed, 1e-9)
+        return f"{self.done}/{self.total} cases, {elapsed:.0f} s, {rate:.1f}/s"
 
     def advance(self, n: int = 1) -> None:
         self.done += n
         now = time.monotonic()
-        if self.enabled and (now - self._last > 0.1 or self.done >= self.total):
+        if self.tty and (now - self._last > 0.1 or self.done >= self.total):
             self._last = now
             width = 30
             filled = width * self.done // max(self.total, 1)
-            rate = self.done / max(now - self.start, 1e-9)
-            self.stream.write(
-                f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                f"{self.done}/{self.total} {rate:5.1f}/s"
-            )
+            bar = f"[{'#' * filled}{'.' * (width - filled)}]"
+            self.stream.write(f"\r{self.label} {bar} {self._status(now)}")
+            self.stream.flush()
+        elif not self.tty and now - self._last >= self.every:
+            self._last = now
+            self.stream.write(f"{self.label}: {self._status(now)}\n")
             self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled:
+        if self.tty:
             self.stream.write("\n")
-            self.stream.flush()
+        else:
+            self.stream.write(f"{self.label}: done, {self._status(time.monotonic())}\n")
+        self.stream.flush()

@@ -1,4 +1,9 @@
-"""Recording a golden set: check completeness, write atomically, say what changed."""
+"""Recording a golden set: check completeness, write atomically, say what changed.
+
+A whole matrix makes a new set. A filtered run (some cases only) updates those
+cases in the existing set and keeps the rest; with no set to update it is
+refused, so recording never drops or invents cases.
+"""
 
 from __future__ import annotations
 
@@ -11,37 +16,54 @@ from .matrix import matrix
 from .result import Result
 from .signature import signature
 
-DEFAULT_ROOT = Path("fixtures")
-
 
 def record(
-    results: Sequence[Result], env: dict[str, str], matrix_name: str, root: Path = DEFAULT_ROOT
+    results: Sequence[Result],
+    env: dict[str, str],
+    matrix_name: str,
+    root: Path,
+    partial: bool = False,
 ) -> tuple[Path, str]:
     """Write the set of `env` for `matrix_name`; returns its path and a closing summary.
 
-    Refuses a partial set (a filtered run), so recording never drops cases.
+    partial=False: `results` must be the whole matrix. partial=True: they
+    replace their cases in the existing, readable set of this environment.
     """
     cases = {c.id: c for c in matrix(matrix_name)}
     got = {r.case_id: r for r in results}
-    missing = sorted(cases.keys() - got.keys())
-    if missing:
-        raise GoldenError(
-            f"refusing to record matrix {matrix_name!r}: {len(missing)} of its cases were "
-            f"not run (e.g. {missing[0]}); record the whole matrix, without -k/-m filters"
-        )
     extra = sorted(got.keys() - cases.keys())
     if extra:
         raise GoldenError(f"results for cases outside matrix {matrix_name!r}, e.g. {extra[0]}")
     name = environment_name(env)
     path = json_path(root, name, matrix_name)
     previous, note = {}, ""
-    if path.exists():
+    if partial:
+        if not path.exists():
+            raise GoldenError(
+                f"{path}: no set to update with {len(got)} filtered cases; record the whole "
+                f"matrix {matrix_name!r} first, without a filter"
+            )
+        previous = read_set(path, expect_matrix=matrix_name).results
+        got = {**previous, **got}
+    missing = sorted(cases.keys() - got.keys())
+    if missing:
+        raise GoldenError(
+            f"refusing to record matrix {matrix_name!r}: {len(missing)} of its cases were "
+            f"not run (e.g. {missing[0]}); record the whole matrix, without -k/-m filters"
+        )
+    if not partial and path.exists():
         try:
             previous = read_set(path).results
         except GoldenError as exc:
             note = f"\nprevious set unreadable, replaced: {exc}"
     sigs = {cid: signature(c) for cid, c in cases.items()}
-    write_set(root, name, matrix_name, list(got.values()), sigs, env)
+    try:
+        write_set(root, name, matrix_name, list(got.values()), sigs, env)
+    except OSError as exc:
+        raise GoldenError(
+            f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); "
+            "the previous set is untouched"
+        ) from None
     diff = changes(previous, got)
     summary = (
         f"recorded {path}: {len(got)} cases; new {len(diff['new'])}, "

@@ -1,35 +1,142 @@
-"""The closing summary of a check: per layer and direction, how many cases agree."""
+"""The report of `rnn-shapes check`: a text table, JSON, or JUnit XML for CI systems.
+
+Counts keep three outcomes apart: cases computed and agreeing with the rules
+and the oracle, cases Keras refused exactly as its version's rule predicts,
+and cases that disagree.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from xml.etree import ElementTree as ET
 
 from .check import Verdict
 
+FORMATS = ("text", "json", "junit")
+SHOWN_PROBLEMS = 20
+
+
+def outcome(v: Verdict) -> str:
+    if not v.agrees:
+        return "disagree"
+    return "refused" if v.outcome == "rejected" else "agree"
+
+
+def _counts(vs: Sequence[Verdict]) -> dict[str, int]:
+    counts = {"agree": 0, "refused": 0, "disagree": 0}
+    for v in vs:
+        counts[outcome(v)] += 1
+    return counts
+
 
 def summary_table(verdicts: Sequence[Verdict]) -> str:
-    """Markdown-ish table: cases, agreeing, disagreeing, refused (as predicted), worst deviation."""
+    """Per layer and direction: cases, agreeing, refused as predicted, disagreeing, worst."""
     groups: dict[tuple[str, str], list[Verdict]] = defaultdict(list)
     for v in verdicts:
         groups[(v.case.layer_tag, v.case.direction)].append(v)
     head = (
-        f"{'layer':<10} {'direction':<10} {'cases':>6} {'agree':>6} {'disagree':>8} "
-        f"{'refused':>8} {'max |diff|':>11}"
+        f"{'layer':<10} {'direction':<10} {'cases':>6} {'agree':>6} {'refused':>8} "
+        f"{'disagree':>8} {'max |diff|':>11}"
     )
     lines = [head, "-" * len(head)]
     for (layer, direction), vs in sorted(groups.items()):
         lines.append(_line(layer, direction, vs))
     lines.append("-" * len(head))
     lines.append(_line("all", "", list(verdicts)))
+    lines.append(
+        "agree: built, and the rules and the oracle agree; refused: Keras refused the "
+        "case as its version's rule predicts"
+    )
     return "\n".join(lines)
 
 
 def _line(layer: str, direction: str, vs: Sequence[Verdict]) -> str:
-    agree = sum(v.agrees for v in vs)
-    refused = sum(v.agrees and v.outcome == "rejected" for v in vs)
+    c = _counts(vs)
     worst = max((v.max_deviation for v in vs), default=0.0)
     return (
-        f"{layer:<10} {direction:<10} {len(vs):>6} {agree:>6} {len(vs) - agree:>8} "
-        f"{refused:>8} {worst:>11.3g}"
+        f"{layer:<10} {direction:<10} {len(vs):>6} {c['agree']:>6} {c['refused']:>8} "
+        f"{c['disagree']:>8} {worst:>11.3g}"
     )
+
+
+def verdict_line(verdicts: Sequence[Verdict]) -> str:
+    c = _counts(verdicts)
+    if c["disagree"]:
+        return f"verdict: {c['disagree']} of {len(verdicts)} cases disagree"
+    return (
+        f"verdict: all {len(verdicts)} cases agree ({c['agree']} computed, "
+        f"{c['refused']} refused as the rule predicts)"
+    )
+
+
+def render_text(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: str) -> str:
+    lines = [
+        f"environment: {', '.join(f'{k} {v}' for k, v in env.items())}",
+        f"matrix {matrix_name}: {len(verdicts)} cases",
+        "",
+        summary_table(verdicts),
+    ]
+    bad = [v for v in verdicts if not v.agrees]
+    for v in bad[:SHOWN_PROBLEMS]:
+        lines += ["", f"DISAGREE {v.explain()}"]
+    if len(bad) > SHOWN_PROBLEMS:
+        lines += ["", f"... and {len(bad) - SHOWN_PROBLEMS} more disagreeing cases"]
+    lines += ["", verdict_line(verdicts)]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: str) -> str:
+    doc = {
+        "environment": env,
+        "matrix": matrix_name,
+        "counts": _counts(verdicts),
+        "cases": [
+            {
+                "id": v.case.id,
+                "outcome": outcome(v),
+                "max_deviation": v.max_deviation,
+                "problems": v.problems,
+            }
+            for v in verdicts
+        ],
+    }
+    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+
+
+def render_junit(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: str) -> str:
+    """One <testcase> per case, classname layer.direction; refusals are passing cases."""
+    c = _counts(verdicts)
+    suite = ET.Element(
+        "testsuite",
+        name=f"rnn-shapes {matrix_name}",
+        tests=str(len(verdicts)),
+        failures=str(c["disagree"]),
+        errors="0",
+        skipped="0",
+    )
+    props = ET.SubElement(suite, "properties")
+    for key, value in env.items():
+        ET.SubElement(props, "property", name=key, value=str(value))
+    for v in verdicts:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"rnn_shapes.{v.case.layer_tag}.{v.case.direction}",
+            name=v.case.id,
+        )
+        if not v.agrees:
+            failure = ET.SubElement(
+                case, "failure", message=f"{', '.join(v.failed_aspects())} disagree"
+            )
+            failure.text = "\n".join(v.problems)
+        elif v.outcome == "rejected":
+            ET.SubElement(case, "system-out").text = "refused as the rule predicts"
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit}

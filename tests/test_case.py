@@ -19,7 +19,7 @@ BASE = dict(layer="LSTM", units=3, batch=2, timesteps=5, features=1)
         ({"features": True}, "features"),
         ({"layer": "Transformer"}, "layer"),
         ({"reset_after": True}, "reset_after"),
-        ({"layer": "GRU"}, "reset_after"),
+        ({"layer": "GRU", "reset_after": "yes"}, "reset_after"),
         ({"bidirectional": True, "merge_mode": "max"}, "merge_mode"),
         ({"merge_mode": "sum"}, "merge_mode"),
         ({"return_state": 1}, "return_state"),
@@ -97,3 +97,31 @@ def test_tolerance_is_fixed_on_default_and_grows_with_work():
     big = max(matrix("full"), key=lambda c: tolerance(c)[0])
     assert (big.timesteps, big.features, big.units) == (100, 64, 64)
     assert tolerance(big)[0] == pytest.approx(ATOL * 16 * 100 / 30)
+
+
+def test_gru_reset_after_defaults_as_in_keras():
+    """Keras' GRU has reset_after=True by default; so does a Case that leaves it out."""
+    gru = Case(**{**BASE, "layer": "GRU"})
+    assert gru.reset_after is True
+    assert gru == Case(**{**BASE, "layer": "GRU"}, reset_after=True)
+    assert gru.id.startswith("GRU-ra1-")
+    assert Case(**BASE).reset_after is None  # no such option outside GRU
+
+
+def test_numpy_integers_and_booleans_are_accepted():
+    import numpy as np
+
+    plain = Case(**BASE, bidirectional=True, return_state=True)
+    from_numpy = Case(
+        layer="LSTM",
+        units=np.int64(3),
+        batch=np.int32(2),
+        timesteps=np.uint8(5),
+        features=np.int16(1),
+        bidirectional=np.bool_(True),
+        return_state=np.True_,
+    )
+    assert from_numpy == plain and hash(from_numpy) == hash(plain)
+    assert from_numpy.id == plain.id and type(from_numpy.units) is int
+    with pytest.raises(ValueError, match="field 'units'"):
+        Case(**{**BASE, "units": np.float64(3.0)})

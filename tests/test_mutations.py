@@ -61,19 +61,19 @@ MUTATIONS = {
 
 
 @pytest.mark.parametrize("name", MUTATIONS)
-def test_mutated_oracle_is_caught(name, monkeypatch, keras_run, keras_major):
+def test_mutated_oracle_is_caught(name, monkeypatch, rnn_session):
     attr, replacement, case = MUTATIONS[name]
-    result = keras_run(case)
+    result, keras_major = rnn_session.run(case), rnn_session.keras_major
     assert verify(case, result, run_oracle(case), keras_major).agrees  # sound as it is
     monkeypatch.setattr(oracle_module, attr, replacement)
     verdict = verify(case, result, run_oracle(case), keras_major)
     assert not verdict.agrees, f"mutation {name!r} went unnoticed"
 
 
-def test_constant_weights_cannot_see_a_gate_swap(monkeypatch, keras_run, keras_major):
+def test_constant_weights_cannot_see_a_gate_swap(monkeypatch, rnn_session):
     """Why the 'distinct' scheme exists: equal gates hide a c<->o mix-up."""
     case = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
     assert isinstance(case.weights, Constant)
-    result = keras_run(case)
+    result, keras_major = rnn_session.run(case), rnn_session.keras_major
     monkeypatch.setattr(oracle_module, "direction_weights", swapped("c", "o"))
     assert verify(case, result, run_oracle(case), keras_major).agrees

@@ -1,0 +1,295 @@
+"""One pytest process's view of the conformance run: RnnSession.
+
+It owns what the plugin's hooks and fixtures share: the matrix and its
+parameters, the installed environment, the golden set (or why there is none),
+the Keras results of this process, what --rnn-regen-golden recorded and the
+closing summary. pytest-xdist workers each have one; they send their records
+to the controller's, which alone writes the set, once, after the run: the
+bytes equal a serial `rnn-shapes record`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .case import Case
+from .check import REGEN_HINT, Verdict, verify
+from .environment import environment_name, expectation_problems, installed, major
+from .errors import RnnShapesError
+from .golden import GoldenSet, find_set, read_set, stale_and_missing
+from .locate import golden_root
+from .matrix import matrix
+from .oracle import run_oracle
+from .result import Result, from_wire, to_wire
+
+LAYER_MARKS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
+MARKERS = (
+    "rnn_shapes: a test of the rnn-shapes conformance suite",
+    "simplernn: an rnn-shapes case of a SimpleRNN layer",
+    "lstm: an rnn-shapes case of an LSTM layer",
+    "gru: an rnn-shapes case of a GRU layer",
+    "keras: the test builds and runs Keras models",
+)
+# Test arguments the plugin parametrises over the matrix (prefixed: a user's
+# own `case` fixture stays theirs).
+CASE_ARGS = ("rnn_case", "rnn_predict_case", "rnn_weights_case")
+# How a case test ended, kept in its report's user_properties for the summary.
+OUTCOME_KEY = "rnn_shapes_outcome"
+
+
+class RnnSession:
+    """State of the conformance suite in one pytest process."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.matrix_name: str = config.getoption("rnn_matrix")
+        self.regen: bool = config.getoption("rnn_regen_golden")
+        self.require: bool = config.getoption("rnn_require_golden")
+        self.active = False  # conformance tests were collected in this process
+        self.records: dict[str, Result] = {}
+        self.record_env: dict[str, str] = {}
+        self.regen_summary: str | None = None
+        self._results: dict[tuple[str, str], Result] = {}
+        self._golden: tuple[GoldenSet | None, str | None] | None = None
+
+    # ------------------------------------------------------------ environment
+
+    @property
+    def environment(self) -> str:
+        return environment_name(installed())
+
+    @property
+    def keras_major(self) -> int:
+        return major(installed()["keras"])
+
+    def requested(self) -> bool:
+        """Whether this run names the suite (an option of ours, or the package as a path)."""
+        opts = (self.regen, self.require, self.config.getoption("rnn_golden_root"))
+        named = any("rnn_shapes" in str(a) for a in self.config.args)
+        return any(opts) or self.matrix_name != "default" or named or self.active
+
+    def header(self) -> list[str]:
+        if not self.requested():
+            return []
+        env = installed()
+        return [
+            f"rnn-shapes: tensorflow {env['tensorflow']}, keras {env['keras']}, "
+            f"backend {env['backend']}; environment {environment_name(env)}; "
+            f"matrix {self.matrix_name}"
+        ]
+
+    def root(self) -> Path:
+        return golden_root(self.config.getoption("rnn_golden_root"), self.config.rootpath)
+
+    def start(self) -> None:
+        """A tox environment's promise is kept; --rnn-regen-golden can write its root."""
+        expect = os.environ.get("RNN_SHAPES_EXPECT")
+        if expect:
+            problems = expectation_problems(expect, installed())
+            if problems:
+                raise pytest.UsageError("environment mismatch: " + "; ".join(problems))
+        if self.regen and not hasattr(self.config, "workerinput"):
+            from .files import ensure_writable_dir
+
+            try:
+                ensure_writable_dir(self.root())
+            except RnnShapesError as exc:
+                raise pytest.UsageError(f"rnn-shapes: --rnn-regen-golden: {exc}") from None
+
+    def collected(self, items: list[pytest.Item]) -> None:
+        """Conformance tests are here: tune this process for thousands of Keras models."""
+        if not any(item.get_closest_marker("rnn_shapes") for item in items):
+            return
+        self.active = True
+        from .keras_runner import configure_worker
+
+        configure_worker(1 if os.environ.get("PYTEST_XDIST_WORKER") else None)
+
+    # ------------------------------------------------------------ golden set
+
+    def golden(self) -> GoldenSet | None:
+        """The set live results are checked against; None with --rnn-regen-golden or none."""
+        return self._golden_state()[0]
+
+    def why_no_golden(self) -> str | None:
+        return self._golden_state()[1]
+
+    def _golden_state(self) -> tuple[GoldenSet | None, str | None]:
+        """(set, None) or (None, why); an unreadable set raises (a collection error)."""
+        if self._golden is None:
+            self._golden = self._load_golden()
+        return self._golden
+
+    def _load_golden(self) -> tuple[GoldenSet | None, str | None]:
+        if self.regen:
+            return None, "regenerating the set with --rnn-regen-golden"
+        try:
+            root = self.root()
+        except RnnShapesError as exc:
+            return None, str(exc)
+        path = find_set(root, self.environment, self.matrix_name)
+        if path is None:
+            return None, (
+                f"no golden set for environment {self.environment} in {root}; "
+                f"record it: {REGEN_HINT}"
+            )
+        return read_set(path), None  # GoldenError: the run cannot be trusted
+
+    # ------------------------------------------------------------ parametrisation
+
+    def params(self, argname: str) -> list[Any]:
+        cases = matrix(self.matrix_name)
+        if argname == "rnn_case":
+            problem = None
+            try:
+                self.golden()
+            except RnnShapesError as exc:
+                problem = f"golden set unreadable: {exc}"
+            if problem:  # a collection error: the run cannot be trusted
+                pytest.fail(problem, pytrace=False)
+        elif argname == "rnn_predict_case":  # one per layer, direction and arity class
+            cases = [
+                c
+                for c in matrix("smoke")
+                if c.sample is None and c.return_sequences == c.return_state
+            ]
+        elif argname == "rnn_weights_case":  # one per layer x direction x weight scheme
+            cases = list(
+                {
+                    (c.layer_tag, c.bidirectional, c.weights_tag): c
+                    for c in cases
+                    if c.merge_mode == "concat" and not c.go_backwards
+                }.values()
+            )
+        else:
+            raise KeyError(argname)
+        return [_param(c) for c in cases]
+
+    # ------------------------------------------------------------ running cases
+
+    def run(self, case: Case, path: str = "call") -> Result:
+        """Keras' result for the case; each case runs once per process and path."""
+        key = (case.id, path)
+        if key not in self._results:
+            from .keras_runner import run_keras
+
+            self._results[key] = run_keras(case, path=path)
+        return self._results[key]
+
+    def judge(self, case: Case) -> Verdict:
+        """Run the case and judge it: refusal rule, rules, oracle, and the golden set.
+
+        With --rnn-regen-golden the result is kept for the new set instead of
+        being compared with the old one.
+        """
+        result = self.run(case)
+        golden = self.golden()
+        recorded = None
+        if golden is not None:
+            recorded = golden.results.get(case.id)
+        verdict = verify(case, result, run_oracle(case), self.keras_major, recorded)
+        if golden is not None and recorded is None:
+            verdict.add("golden", [f"not recorded in {golden.path}; {REGEN_HINT}"])
+        if self.regen:
+            self.records[case.id] = result
+        return verdict
+
+    @staticmethod
+    def outcome(verdict: Verdict) -> str:
+        if not verdict.agrees:
+            return "disagree"
+        if verdict.outcome == "rejected":
+            return "refused as the rule predicts"
+        return "agree"
+
+    # ------------------------------------------------------------ --rnn-regen-golden
+
+    def gather(self, workeroutput: dict) -> None:
+        """Controller side of xdist: a worker's records."""
+        for data in workeroutput.get("rnn_records", []):
+            result = from_wire(data)
+            self.records[result.case_id] = result
+        if workeroutput.get("rnn_env"):
+            self.record_env = workeroutput["rnn_env"]
+
+    def finish(self, session: pytest.Session) -> None:
+        if not self.regen:
+            return
+        if hasattr(self.config, "workerinput"):  # an xdist worker: hand over, never write
+            self.config.workeroutput["rnn_records"] = [to_wire(r) for r in self.records.values()]
+            self.config.workeroutput["rnn_env"] = self._live_environment()
+            return
+        env = self.record_env or self._live_environment()
+        if not env:
+            return
+        from .record import record
+
+        try:
+            _, self.regen_summary = record(
+                list(self.records.values()), env, self.matrix_name, self.root()
+            )
+        except RnnShapesError as exc:
+            self.regen_summary = f"NOT RECORDED, the previous set is untouched: {exc}"
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _live_environment(self) -> dict[str, str]:
+        if not self.records:
+            return {}
+        from .keras_runner import environment
+
+        return environment()
+
+    # ------------------------------------------------------------ summary
+
+    def summary(self, terminalreporter) -> None:
+        counts = _outcome_counts(terminalreporter.stats)
+        if counts:
+            terminalreporter.section("rnn-shapes")
+            golden = self.golden() if not self.regen else None
+            against = f"golden set {golden.path}" if golden else (self.why_no_golden() or "")
+            terminalreporter.write_line(
+                f"matrix {self.matrix_name}: "
+                + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+            )
+            terminalreporter.write_line(f"checked against the rules, the oracle and {against}")
+        if self.regen_summary:
+            terminalreporter.section("rnn-shapes golden set")
+            terminalreporter.write_line(self.regen_summary)
+        golden = None if self.regen else self._golden_or_none()
+        if golden is not None:
+            stale, missing = stale_and_missing(golden, self.matrix_name)
+            if stale or missing:
+                terminalreporter.section("rnn-shapes stale golden set")
+                for cid in stale:
+                    terminalreporter.write_line(f"in the set, not in the matrix: {cid}")
+                for cid in missing:
+                    terminalreporter.write_line(f"in the matrix, not in the set: {cid}")
+
+    def _golden_or_none(self) -> GoldenSet | None:
+        try:
+            return self.golden()
+        except RnnShapesError:
+            return None
+
+
+def _outcome_counts(stats: dict[str, list]) -> Counter:
+    """How the case tests ended, from their reports (also those from xdist workers)."""
+    counts: Counter = Counter()
+    for reports in stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for key, value in getattr(report, "user_properties", ()):
+                if key == OUTCOME_KEY:
+                    counts[value] += 1
+    return counts
+
+
+def _param(case: Case) -> Any:
+    """A case as a pytest parameter: its id and a marker for its layer."""
+    return pytest.param(case, id=case.id, marks=[getattr(pytest.mark, LAYER_MARKS[case.layer])])
