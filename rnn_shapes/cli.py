@@ -253,7 +253,12 @@ def parser() -> argparse.ArgumentParser:
     c = command("check", "run the matrix through live Keras and judge it against the oracle")
     _matrix_option(c)
     _filter_options(c)
-    c.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    c.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="report as a table, JSON, or JUnit XML (one testcase per case) for CI",
+    )
     c.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     c.set_defaults(func=cmd_check)
 
@@ -271,7 +276,9 @@ def parser() -> argparse.ArgumentParser:
     cmp = command("compare", "what differs between two golden sets")
     cmp.add_argument("a", help="golden set: a .json, its folder, or an environment name")
     cmp.add_argument("b", help="the other golden set")
-    cmp.add_argument("--format", choices=("text", "md", "json"), default="text")
+    cmp.add_argument(
+        "--format", choices=("text", "md", "json"), default="text", help="output format"
+    )
     _matrix_option(cmp)
     cmp.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     cmp.set_defaults(func=cmd_compare)

@@ -1,11 +1,12 @@
 """Progress on stderr: a redrawn bar on a terminal, a periodic status line in a log.
 
-A CI log gets one line every `every` seconds (and one at the end), so a long
-run shows it is alive without flooding the log.
+A CI log gets one line every `every` seconds (RNN_SHAPES_STATUS_SECONDS, default
+15) and one at the end, so a long run shows it is alive without flooding the log.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -15,12 +16,12 @@ class Progress:
     """Counts done items; a bar on a terminal, else a line every `every` seconds."""
 
     def __init__(
-        self, total: int, label: str, stream: TextIO | None = None, every: float = 15.0
+        self, total: int, label: str, stream: TextIO | None = None, every: float | None = None
     ) -> None:
         self.total, self.label, self.done = total, label, 0
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty()
-        self.every = every
+        self.every = every if every is not None else _seconds_from_env()
         self.start = time.monotonic()
         self._last = self.start
 
@@ -50,3 +51,10 @@ class Progress:
         else:
             self.stream.write(f"{self.label}: done, {self._status(time.monotonic())}\n")
         self.stream.flush()
+
+
+def _seconds_from_env() -> float:
+    try:
+        return max(0.0, float(os.environ.get("RNN_SHAPES_STATUS_SECONDS", "15")))
+    except ValueError:
+        return 15.0

@@ -1,0 +1,215 @@
+"""The command line behaves: version, help, filters, report formats, errors, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from rnn_shapes import __version__
+from rnn_shapes.check import Verdict
+from rnn_shapes.cli import main, parser
+from rnn_shapes.matrix import matrix
+from rnn_shapes.progress import Progress
+from rnn_shapes.summary import render_json, render_junit, render_text
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {"tensorflow": "2.99.0", "keras": "3.99.0", "backend": "tensorflow"}
+
+
+def cli(*args: str, cwd: Path = ROOT, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rnn_shapes", *args], cwd=cwd, capture_output=True, text=True, **kw
+    )
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"rnn-shapes {__version__}"
+
+
+def test_every_command_has_a_description_and_shows_defaults():
+    p = parser()
+    sub = next(a for a in p._actions if a.dest == "command")
+    assert set(sub.choices) == {"check", "record", "audit", "compare", "report", "table", "bench"}
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    assert all(helps.get(name) for name in sub.choices), helps
+    check_help = " ".join(sub.choices["check"].format_help().split())
+    assert "smoke (48 cases), default (1,560 cases), full (2,712 cases)" in check_help
+    assert "(default: default)" in check_help and "(default: text)" in check_help
+    assert "(default: None)" not in check_help
+    assert "exit status: 0 agree / identical, 1 disagree / different, 2 error" in " ".join(
+        p.format_help().split()
+    )
+
+
+# ---------------------------------------------------------------- errors: one line, exit 2
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["record", "--out", "/etc/passwd/x"], "/etc/passwd/x"),
+        (["check", "--output", "/etc/passwd/x/report.xml", "--format", "junit"], "/etc/passwd/x"),
+        (["check", "--output", "/tmp"], "/tmp: is a folder"),
+        (["bench", "--out", "/etc/passwd/figures.json"], "/etc/passwd"),
+        (["audit", "/nonexistent/default.json"], "/nonexistent/default.json"),
+        (["compare", "nowhere-env", "other-env", "--root", "/nonexistent"], "nowhere-env"),
+        (["check", "--matrix", "smoke", "--case", "LSTM-no-such-case"], "LSTM-no-such-case"),
+        (["check", "--matrix", "smoke", "-k", "LSTM and (bi"], "unexpected end"),
+        (["record", "--matrix", "smoke", "-k", "Transformer"], "no case matches"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_before_any_case_runs(args, named):
+    started = time.monotonic()
+    out = cli(*args)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], out.stderr
+    assert "Traceback" not in out.stderr
+    assert time.monotonic() - started < 20  # no Keras run happened
+
+
+def test_record_filtered_needs_an_existing_set(tmp_path):
+    out = cli(
+        "record", "--matrix", "smoke", "--case", matrix("smoke")[0].id, "--out", str(tmp_path)
+    )
+    assert out.returncode == 2 and "no set to update" in out.stderr
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_root_not_configured_outside_a_project(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "RNN_SHAPES_GOLDEN_ROOT"}
+    out = cli("audit", cwd=tmp_path, env=env)
+    assert out.returncode == 2 and "[tool.rnn-shapes]" in out.stderr
+
+
+def test_checkout_finds_its_sets_from_a_subfolder():
+    out = cli(
+        "compare", "tf2.15-keras2.15-tensorflow", "tf2.14-keras2.14-tensorflow", cwd=ROOT / "docs"
+    )
+    assert out.returncode == 0, out.stderr  # Keras 2 on TF 2.14 and 2.15: bit-identical
+    assert "(identical)" in out.stdout
+
+
+# ---------------------------------------------------------------- report formats
+
+
+def verdicts() -> list[Verdict]:
+    cases = matrix("smoke")[:3]
+    bad = Verdict(cases[2], "ok")
+    bad.add("rules", ["output h: shape expected (2, 3), got (2, 4)"])
+    bad.add("oracle", ["output h: 3 of 6 values off"])
+    return [Verdict(cases[0], "ok", max_deviation=1e-7), Verdict(cases[1], "rejected"), bad]
+
+
+def test_text_report_keeps_refusals_apart_from_agreement():
+    text = render_text(verdicts(), ENV, "smoke")
+    assert "refused" in text.splitlines()[3]  # the table's header has its own column
+    assert "verdict: 1 of 3 cases disagree" in text
+    assert "rules, oracle disagree" in text
+
+
+def test_json_report():
+    doc = json.loads(render_json(verdicts(), ENV, "smoke"))
+    assert doc["counts"] == {"agree": 1, "refused": 1, "disagree": 1}
+    assert [c["outcome"] for c in doc["cases"]] == ["agree", "refused", "disagree"]
+    assert doc["cases"][2]["problems"][0].startswith("rules: ")
+
+
+def test_junit_report_is_valid_junit_xml():
+    root = ET.fromstring(render_junit(verdicts(), ENV, "smoke"))
+    suite = root.find("testsuite")
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [v.case.id for v in verdicts()]
+    failure = cases[2].find("failure")
+    assert failure.get("message") == "rules, oracle disagree" and "3 of 6" in failure.text
+    assert cases[0].find("failure") is None and cases[1].find("failure") is None
+
+
+@pytest.mark.keras
+def test_check_one_case_as_junit(tmp_path):
+    case_id = matrix("smoke")[0].id
+    report = tmp_path / "out" / "report.xml"
+    out = cli(
+        "check",
+        "--matrix",
+        "smoke",
+        "--case",
+        case_id,
+        "--format",
+        "junit",
+        "--output",
+        str(report),
+    )
+    assert out.returncode == 0, out.stderr
+    assert (
+        out.stdout.strip()
+        == "verdict: all 1 cases agree (1 computed, 0 refused as the rule predicts)"
+    )
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert [c.get("name") for c in suite.findall("testcase")] == [case_id]
+
+
+# ---------------------------------------------------------------- progress and Ctrl-C
+
+
+class Log:
+    """A stream that is not a terminal, like a CI log."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_off_a_terminal_is_a_periodic_line():
+    log = Log()
+    progress = Progress(10, "check smoke", stream=log, every=0.0)
+    progress.advance(3)
+    progress.advance(7)
+    progress.close()
+    lines = log.text.splitlines()
+    assert lines[0].startswith("check smoke: 3/10 cases") and "\r" not in log.text
+    assert lines[-1].startswith("check smoke: done, 10/10 cases")
+    quiet = Log()
+    slow = Progress(10, "x", stream=quiet, every=3600)
+    slow.advance(5)
+    assert quiet.text == ""  # nothing between periods
+
+
+@pytest.mark.keras
+def test_ctrl_c_ends_cleanly_with_130():
+    env = {**os.environ, "RNN_SHAPES_STATUS_SECONDS": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rnn_shapes", "check", "--matrix", "default", "-j", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
+    )
+    first = proc.stderr.readline()  # the first status line: workers are running cases
+    assert first.startswith("check default: "), first
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.strip().splitlines()[-1] == "rnn-shapes check: interrupted"

@@ -1,0 +1,142 @@
+"""The packaged pytest plugin: inert in other projects, a golden root that travels,
+one clear line for an unwritable root, and the one-case public API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rnn_shapes import Case, check_case
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.locate import ENV_VAR, golden_root
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_pytest(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in (env or os.environ).items() if k != ENV_VAR},
+    )
+
+
+# ---------------------------------------------------------------- the golden root
+
+
+def test_root_from_the_nearest_pyproject(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    (tmp_path / "pyproject.toml").write_text('[tool.rnn-shapes]\ngolden-root = "golden"\n')
+    deep = tmp_path / "src" / "pkg"
+    deep.mkdir(parents=True)
+    (deep / "pyproject.toml").write_text("[tool.other]\nx = 1\n")  # no rnn-shapes table: go on
+    assert golden_root(start=deep) == tmp_path / "golden"
+    assert golden_root("explicit", start=deep) == Path("explicit")
+    monkeypatch.setenv(ENV_VAR, "/from/env")
+    assert golden_root(start=deep) == Path("/from/env")
+
+
+def test_root_errors_name_the_file(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    with pytest.raises(RnnShapesError, match=r"\[tool.rnn-shapes\]"):
+        golden_root(start=tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.rnn-shapes\n")
+    with pytest.raises(RnnShapesError, match=r"pyproject\.toml: cannot read it"):
+        golden_root(start=tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.rnn-shapes]\ngolden-root = 3\n")
+    with pytest.raises(RnnShapesError, match="golden-root must be a path"):
+        golden_root(start=tmp_path)
+
+
+def test_this_checkout_names_its_fixtures(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert golden_root(start=ROOT / "rnn_shapes" / "conformance") == ROOT / "fixtures"
+
+
+# ---------------------------------------------------------------- inert elsewhere
+
+OTHER_PROJECT_TEST = textwrap.dedent("""
+    import gc
+    import pytest
+
+    @pytest.fixture(params=[1, 2])
+    def case(request):  # a user's own fixture with a common name stays theirs
+        return request.param
+
+    def test_unaffected(case):
+        assert case in (1, 2)
+        assert gc.get_threshold() == {threshold!r}
+        assert gc.get_freeze_count() == 0
+        import sys
+        assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+""")
+
+
+def test_plugin_is_inert_in_other_tests(tmp_path):
+    (tmp_path / "test_other.py").write_text(
+        OTHER_PROJECT_TEST.format(threshold=(700, 10, 10))  # CPython's default
+    )
+    out = run_pytest(tmp_path, "-q", "-p", "no:xdist")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "2 passed" in out.stdout and "rnn-shapes" not in out.stdout
+    helped = run_pytest(tmp_path, "--help")
+    assert "--rnn-matrix" in helped.stdout  # registered, not forced
+
+
+# ---------------------------------------------------------------- --rnn-regen-golden
+
+
+def test_regen_into_an_unwritable_root_is_one_line(tmp_path):
+    out = run_pytest(
+        ROOT,
+        "rnn_shapes/conformance",
+        "--rnn-matrix",
+        "smoke",
+        "--rnn-regen-golden",
+        "--rnn-golden-root",
+        "/etc/passwd/golden",
+    )
+    assert out.returncode == pytest.ExitCode.USAGE_ERROR, out.stdout + out.stderr
+    assert "INTERNALERROR" not in out.stdout + out.stderr
+    (line,) = [x for x in out.stderr.splitlines() if "/etc/passwd/golden" in x]
+    assert "--rnn-regen-golden" in line and "cannot write there" in line
+
+
+def test_missing_set_skips_once_or_fails_when_required(tmp_path):
+    args = ("rnn_shapes/conformance", "--rnn-matrix", "smoke", "--rnn-golden-root", str(tmp_path))
+    select = ("-k", "test_golden_set")
+    skipped = run_pytest(ROOT, *args, *select, "-rs")
+    assert skipped.returncode == 0 and "1 skipped" in skipped.stdout, skipped.stdout
+    assert (
+        "no golden set for environment" in skipped.stdout and "rnn-shapes record" in skipped.stdout
+    )
+    required = run_pytest(ROOT, *args, *select, "--rnn-require-golden")
+    assert required.returncode == 1 and "--rnn-require-golden" in required.stdout
+
+
+# ---------------------------------------------------------------- the one-case API
+
+
+@pytest.mark.keras
+def test_check_case_runs_and_judges_one_case():
+    case = Case(
+        layer="GRU",
+        units=2,
+        batch=3,
+        timesteps=4,
+        features=2,
+        bidirectional=True,
+        merge_mode="ave",
+        return_state=True,
+    )
+    verdict = check_case(case)
+    assert verdict.agrees, verdict.explain()
+    assert verdict.result.arity == 3 and verdict.max_deviation < 1e-6
+    assert not verdict.golden_checked
