@@ -6,8 +6,10 @@ Measures, on the installed environment:
   model, run it, convert, judge against the oracle) and a bare layer call
   (construct the layer, call it on the input), and the oracle alone;
 - RSS at start and end of that loop (growth means a graph or model leak);
-- wall time of `pytest -n 2` on the matrix's Keras, signature and golden
-  tests, of the whole suite, and of `rnn-shapes record -j 2`.
+- wall time of `pytest -n 2` on the packaged conformance suite and of
+  `rnn-shapes check -j 2` on the same matrix, one after the other in this run,
+  and their ratio (pytest's overhead); of the whole suite; and of
+  `rnn-shapes record -j 2`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .matrix import matrix
 from .oracle import run_oracle
 
 ROOT = Path(__file__).resolve().parent.parent
-KERAS_TESTS = ["tests/test_keras.py", "tests/test_golden.py"]
+CONFORMANCE = ["rnn_shapes/conformance"]
 
 
 def rss_mb() -> float:
@@ -134,10 +136,17 @@ def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
             "no:cacheprovider",
             "-n",
             str(workers),
-            "--matrix",
+            "--rnn-matrix",
             matrix_name,
         ]
-        figures["pytest_keras_tests"] = wall(py + KERAS_TESTS)
+        figures["pytest_conformance"] = wall(py + CONFORMANCE)
+        figures["check"] = wall(
+            [sys.executable, "-m", "rnn_shapes", "check", "--matrix", matrix_name]
+            + ["-j", str(workers)]
+        )
+        figures["pytest_over_check"] = (
+            figures["pytest_conformance"]["wall_s"] / figures["check"]["wall_s"]
+        )
         figures["pytest_suite"] = wall(py)
         with tempfile.TemporaryDirectory() as tmp:
             figures["record"] = wall(
@@ -171,12 +180,14 @@ def format_figures(f: dict[str, Any]) -> str:
         f"RSS start -> end of the loop:        {p['rss_start_mb']:.0f} MB -> "
         f"{p['rss_end_mb']:.0f} MB (+{p['rss_end_mb'] - p['rss_start_mb']:.0f} MB)",
     ]
-    for key in ("pytest_keras_tests", "pytest_suite", "record"):
+    for key in ("pytest_conformance", "check", "pytest_suite", "record"):
         if key in f:
             w = f[key]
             lines.append(
                 f"{key + ':':<36} {w['wall_s']:.1f} s wall (exit {w['exit']}; {w['last_line']})"
             )
+    if "pytest_over_check" in f:
+        lines.append(f"{'pytest / check:':<36} {f['pytest_over_check']:.2f}")
     return "\n".join(lines)
 
 

@@ -84,7 +84,13 @@ class RnnSession:
         ]
 
     def root(self) -> Path:
-        return golden_root(self.config.getoption("rnn_golden_root"), self.config.rootpath)
+        """The golden root, as the CLI finds it: from pytest's rootdir, else from the
+        folder pytest was started in (`--pyargs` runs may have no rootdir config)."""
+        explicit = self.config.getoption("rnn_golden_root")
+        try:
+            return golden_root(explicit, self.config.rootpath)
+        except RnnShapesError:
+            return golden_root(explicit, self.config.invocation_params.dir)
 
     def start(self) -> None:
         """A tox environment's promise is kept; --rnn-regen-golden can write its root."""
