@@ -140,10 +140,8 @@ def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
             matrix_name,
         ]
         figures["pytest_conformance"] = wall(py + CONFORMANCE)
-        figures["check"] = wall(
-            [sys.executable, "-m", "rnn_shapes", "check", "--matrix", matrix_name]
-            + ["-j", str(workers)]
-        )
+        check = ["check", "--matrix", matrix_name, "-j", str(workers)]
+        figures["check"] = wall([sys.executable, "-m", "rnn_shapes", *check])
         figures["pytest_over_check"] = (
             figures["pytest_conformance"]["wall_s"] / figures["check"]["wall_s"]
         )

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .check import max_deviation
 from .environment import environment_name
 from .golden import GoldenError, GoldenSet, json_path, read_set
 from .result import Result
@@ -70,6 +72,15 @@ class Comparison:
                     break
         return out
 
+    def worst(self, n: int, ids: Iterable[str] | None = None) -> list[tuple[str, float, float]]:
+        """Up to n (case id, max |diff|, ULPs) of `ids` (all if None), most ULPs first.
+
+        Ties go by case id, so the text, Markdown and JSON renderings agree.
+        """
+        pool = self.drift if ids is None else {cid: self.drift[cid] for cid in ids}
+        ranked = sorted(pool.items(), key=lambda kv: (-kv[1][1], kv[0]))
+        return [(cid, d, u) for cid, (d, u) in ranked[:n]]
+
 
 def _structural(a: Result, b: Result) -> list[str]:
     if a.outcome != b.outcome:
@@ -103,10 +114,7 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
             c.structural[kind].append(cid)
         # values are compared wherever outputs line up; the container is packaging only
         if ra.outcome == rb.outcome == "ok" and (ra.shapes, ra.dtypes) == (rb.shapes, rb.dtypes):
-            diff = max(
-                float(np.max(np.abs(x.astype(np.float64) - y), initial=0.0))
-                for x, y in zip(ra.outputs, rb.outputs, strict=True)
-            )
+            diff = max_deviation(ra.outputs, rb.outputs)
             ulp = max(ulp_distance(x, y) for x, y in zip(ra.outputs, rb.outputs, strict=True))
             c.drift[cid] = (diff, ulp)
     return c
@@ -126,8 +134,18 @@ def load(spec: str, root: Path, matrix: str = "default") -> GoldenSet:
     )
 
 
-def _label(s: GoldenSet) -> str:
-    return environment_name(s.metadata)
+def _labels(c: Comparison) -> tuple[str, str]:
+    """Names of the two sets: the environment, with the matrix when the matrices differ.
+
+    Two matrices of one environment would otherwise both read 'envX'; two files
+    of one environment and matrix (two fixture folders) are told apart by path.
+    """
+    a, b = environment_name(c.a.metadata), environment_name(c.b.metadata)
+    if c.a.matrix != c.b.matrix:
+        a, b = f"{a} ({c.a.matrix})", f"{b} ({c.b.matrix})"
+    if a == b:
+        a, b = f"{a} ({c.a.path})", f"{b} ({c.b.path})"
+    return a, b
 
 
 def _examples(ids: list[str]) -> str:
@@ -136,7 +154,6 @@ def _examples(ids: list[str]) -> str:
 
 
 def to_dict(c: Comparison) -> dict:
-    worst = sorted(c.drift.items(), key=lambda kv: (-kv[1][1], kv[0]))[:10]
     return {
         "a": {"path": str(c.a.path), **c.a.metadata},
         "b": {"path": str(c.b.path), **c.b.metadata},
@@ -148,31 +165,36 @@ def to_dict(c: Comparison) -> dict:
         "value_drift": {label: len(ids) for label, ids in c.buckets().items()},
         "max_abs_diff": max((d for d, _ in c.drift.values()), default=0.0),
         "max_ulp": max((u for _, u in c.drift.values()), default=0.0),
-        "worst": [{"case": cid, "max_abs_diff": d, "max_ulp": u} for cid, (d, u) in worst],
+        "worst": [{"case": cid, "max_abs_diff": d, "max_ulp": u} for cid, d, u in c.worst(10)],
     }
 
 
-def _lines(c: Comparison) -> list[tuple[str, str]]:
-    """(heading or '', text) lines shared by the text and Markdown renderings."""
+def _lines(c: Comparison, code: Callable[[str], str] = str) -> list[tuple[str, str]]:
+    """(kind, text) lines shared by the text and Markdown renderings.
+
+    kind is 'title', 'head', 'item', or 'sub' (nested under the item before it).
+    `code` marks up a bucket label: in Markdown '> 4 ULP' would read as a quote.
+    """
+    label_a, label_b = _labels(c)
     out = [
         (
             "title",
-            f"{_label(c.a)} -> {_label(c.b)}: {c.shared} shared cases"
+            f"{label_a} -> {label_b}: {c.shared} shared cases"
             + (" (identical)" if c.identical else ""),
         )
     ]
     if c.only_a or c.only_b:
         out.append(
             (
-                "",
-                f"left out: {len(c.only_a)} cases only in {_label(c.a)}, "
-                f"{len(c.only_b)} only in {_label(c.b)} (different matrices?)",
+                "item",
+                f"left out: {len(c.only_a)} cases only in {label_a}, "
+                f"{len(c.only_b)} only in {label_b} (different matrices?)",
             )
         )
     if c.structural:
         out.append(("head", "structure"))
         for kind, ids in sorted(c.structural.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            out.append(("", f"{kind} in {len(ids)} cases, e.g. {_examples(ids)}"))
+            out.append(("item", f"{kind} in {len(ids)} cases, e.g. {_examples(ids)}"))
     out.append(
         (
             "head",
@@ -181,27 +203,32 @@ def _lines(c: Comparison) -> list[tuple[str, str]]:
         )
     )
     if not c.drift:
-        out.append(("", "no case to compare values on"))
+        out.append(("item", "no case to compare values on"))
+    over = ULP_BUCKETS[-1][1]  # the open-ended bucket: its worst cases are listed under it
     for label, ids in c.buckets().items():
-        if ids:
-            out.append(("", f"{label}: {len(ids)} cases"))
-    big = sorted(((u, d, cid) for cid, (d, u) in c.drift.items() if u > 4), reverse=True)
-    for u, d, cid in big[:EXAMPLES]:
-        out.append(("", f"  {cid}: {u:.1f} ULP, max |diff| {d:.3g}"))
+        if not ids:
+            continue
+        out.append(("item", f"{code(label)}: {len(ids)} cases"))
+        if label == over:
+            out += [
+                ("sub", f"{cid}: {u:.1f} ULP, max |diff| {d:.3g}")
+                for cid, d, u in c.worst(EXAMPLES, ids)
+            ]
     return out
 
 
+_TEXT = {"title": "{}", "head": "\n{}:", "item": "  {}", "sub": "    {}"}
+_MARKDOWN = {"title": "## {}\n", "head": "\n### {}\n", "item": "- {}", "sub": "  - {}"}
+
+
 def render(c: Comparison, fmt: str) -> str:
+    """The comparison as 'text', 'md' (Markdown) or 'json'."""
     if fmt == "json":
         return json.dumps(to_dict(c), indent=2, sort_keys=True) + "\n"
-    lines = []
-    for kind, text in _lines(c):
-        if fmt == "md":
-            lines.append(
-                {"title": f"## {text}\n", "head": f"\n### {text}\n"}.get(kind, f"- {text}")
-            )
-        else:
-            lines.append({"title": text, "head": f"\n{text}:"}.get(kind, f"  {text}"))
+    if fmt == "md":
+        lines = [_MARKDOWN[kind].format(text) for kind, text in _lines(c, lambda s: f"`{s}`")]
+    else:
+        lines = [_TEXT[kind].format(text) for kind, text in _lines(c)]
     return "\n".join(lines) + "\n"
 
 

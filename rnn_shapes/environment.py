@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -52,9 +53,23 @@ def installed() -> dict[str, str]:
     }
 
 
+def version_tuple(version: str, parts: int = 2) -> tuple[int, ...]:
+    """(2, 16) for '2.16.0rc1': the leading numeric fields, padded with 0, for ordering.
+
+    Pre-release and local suffixes ('rc1', '.dev0', '+cpu') are ignored so a
+    release candidate sorts with its release. Raises ValueError when the
+    version does not start with a number (e.g. 'none', not installed).
+    """
+    release = re.match(r"\d+(?:\.\d+)*", version.strip())
+    if release is None:
+        raise ValueError(f"not a version number: {version!r}")
+    numbers = tuple(int(n) for n in release.group().split(".")[:parts])
+    return numbers + (0,) * (parts - len(numbers))
+
+
 def major(version: str) -> int:
     """2 for '2.15.1'."""
-    return int(version.split(".")[0])
+    return version_tuple(version, 1)[0]
 
 
 def minor(version: str) -> str:

@@ -58,6 +58,7 @@ def test_every_command_has_a_description_and_shows_defaults():
     ("args", "named"),
     [
         (["record", "--out", "/etc/passwd/x"], "/etc/passwd/x"),
+        (["record", "--matrix", "smoke", "--out", "/proc"], "/proc: cannot write there"),
         (["check", "--output", "/etc/passwd/x/report.xml", "--format", "junit"], "/etc/passwd/x"),
         (["check", "--output", "/tmp"], "/tmp: is a folder"),
         (["bench", "--out", "/etc/passwd/figures.json"], "/etc/passwd"),

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +20,7 @@ from rnn_shapes.cli import main
 from rnn_shapes.compare import compare, load, render, ulp_distance
 from rnn_shapes.golden import read_set, write_set
 from rnn_shapes.matrix import matrix
-from rnn_shapes.report import generate, heatmap_svg
+from rnn_shapes.report import generate, heatmap_svg, load_sets, upgrade_path, write
 from rnn_shapes.result import Result
 from rnn_shapes.signature import signature
 
@@ -111,9 +117,38 @@ def test_value_drift_buckets(base, tmp_path):
     assert b["> 4 ULP"] == [rs[2].case_id]
     assert b["identical"] == [rs[3].case_id]
     assert c.drift[rs[2].case_id][1] == 1000.0
+    moved = rs[2].outputs[0].astype(np.float64) - base.results[rs[2].case_id].outputs[0]
+    assert c.drift[rs[2].case_id][0] == np.max(np.abs(moved)) > 0  # the one moved value
     out = json.loads(render(c, "json"))
     assert out["max_ulp"] == 1000 and out["value_drift"]["> 4 ULP"] == 1
+    assert out["max_abs_diff"] == c.drift[rs[2].case_id][0]
     assert render(c, "md").startswith("## ")
+
+
+def test_markdown_lists_worst_cases_under_their_bucket(base, tmp_path):
+    rs = base_results()
+    rs = [nudge(r, n) for r, n in zip(rs, (1, 3, 1000, 40), strict=True)]
+    c = compare(base, make_set(tmp_path, "b", rs, tf="2.20.0"))
+    worst = [
+        f"{rs[2].case_id}: 1000.0 ULP, max |diff| {1000 * 2.0**-22:.3g}",  # float32 steps at 3
+        f"{rs[3].case_id}: 40.0 ULP, max |diff| {40 * 2.0**-21:.3g}",  # and at 4
+    ]
+    assert render(c, "md").splitlines() == [
+        "## tf2.21-keras3.15-tensorflow -> tf2.20-keras3.15-tensorflow: 4 shared cases",
+        "",
+        "",
+        "### values (cases whose outputs line up; ULPs of float32 at each output's "
+        "largest magnitude)",
+        "",
+        "- `<= 1 ULP`: 1 cases",
+        "- `<= 4 ULP`: 1 cases",
+        "- `> 4 ULP`: 2 cases",  # in backticks: a bare "- > 4" is a quote in a list item
+        *[f"  - {line}" for line in worst],  # a sub-list of that bucket
+    ]
+    assert render(c, "text").splitlines()[-3:] == [
+        "  > 4 ULP: 2 cases",
+        *[f"    {line}" for line in worst],
+    ]
 
 
 def test_different_matrices_compare_shared_cases(base, tmp_path):
@@ -121,6 +156,21 @@ def test_different_matrices_compare_shared_cases(base, tmp_path):
     c = compare(base, other)
     assert c.shared == 2 and len(c.only_a) == 2 and not c.identical
     assert "left out: 2 cases only in" in render(c, "text")
+
+
+def test_two_matrices_of_one_environment_are_told_apart(base, tmp_path):
+    write_set(tmp_path, "a", "default", base_results()[:2], SIGS, env("2.21.0", "3.15.0"))
+    c = compare(base, read_set(tmp_path / "a" / "default.json"))
+    name = "tf2.21-keras3.15-tensorflow"
+    assert render(c, "text").splitlines()[:2] == [
+        f"{name} (smoke) -> {name} (default): 2 shared cases",
+        f"  left out: 2 cases only in {name} (smoke), 0 only in {name} (default) "
+        "(different matrices?)",
+    ]
+    same = compare(base, make_set(tmp_path, "b", base_results()))  # one matrix, two folders
+    assert render(same, "text").splitlines()[0] == (
+        f"{name} ({base.path}) -> {name} ({same.b.path}): 4 shared cases (identical)"
+    )
 
 
 def test_ulp_distance_is_at_the_output_scale():
@@ -158,7 +208,90 @@ def test_report_marks_differences(tmp_path):
     assert svg.startswith("<svg") and ">7.0<" in svg
 
 
+def test_report_orders_environments_by_version_number(tmp_path):
+    make_set(tmp_path, "tf2.16-keras3.15-tensorflow", base_results(), tf="2.16.0rc1")
+    make_set(tmp_path, "tf2.16-keras2.16-tensorflow", base_results(), tf="2.16.1", keras="2.16.0")
+    make_set(tmp_path, "tf2.9-keras2.9-tensorflow", base_results(), tf="2.9.0", keras="2.9.0")
+    sets = load_sets(tmp_path, "smoke")
+    names = [
+        "tf2.9-keras2.9-tensorflow",
+        "tf2.16-keras2.16-tensorflow",
+        "tf2.16-keras3.15-tensorflow",
+    ]
+    assert [s.path.parent.name for s in sets] == names  # 2.9 before 2.16, Keras 2 before 3
+    # the upgrade path: TF 2.9 with its Keras 2, then TF 2.16 (a release candidate) with Keras 3
+    assert [s.path.parent.name for s in upgrade_path(sets)] == [names[0], names[2]]
+
+
+def test_report_of_another_matrix_has_files_of_its_own(tmp_path):
+    root, out = tmp_path / "fixtures", tmp_path / "out"
+    make_set(root, "tf2.15-keras2.15-tensorflow", base_results(), tf="2.15.0", keras="2.15.0")
+    make_set(root, "tf2.21-keras3.15-tensorflow", base_results())
+    written = write(root, out, "smoke")
+    docs = out / "docs"
+    assert written == [docs / "CONFORMANCE-smoke.md", docs / "drift-smoke.svg"]
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted(written)
+    md = written[0].read_text(encoding="utf-8")
+    assert md.splitlines()[0] == (
+        "# Conformance of Keras' recurrent layers across environments (matrix smoke)"
+    )
+    assert "`rnn-shapes report --matrix smoke`" in md
+    assert "(drift-smoke.svg)" in md and "(drift.svg)" not in md  # links its own heat map
+    assert written[1].read_text(encoding="utf-8").startswith("<svg")
+    with pytest.raises(ValueError, match="no golden sets of matrix 'default'"):
+        write(root, out)  # the default report needs default sets; nothing else is written
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted(written)
+
+
+# Rows in the caller's order (oldest TensorFlow first), layers in any order.
+DRIFT = {
+    "env-b": {"SimpleRNN": 0.0, "LSTM": 12.5},
+    "env-a": {"LSTM": 3.0, "GRU-ra0": 0.0, "SimpleRNN": 1.0, "GRU-ra1": 4.0},
+}
+GRID = [
+    ["GRU-ra0", "GRU-ra1", "LSTM", "SimpleRNN"],
+    ["env-b", "-", "-", "12.5", "0.0"],
+    ["env-a", "0.0", "4.0", "3.0", "1.0"],
+]
+
+# Builds DRIFT's rows by iterating a set, whose order follows PYTHONHASHSEED;
+# prints that order, then the heat map.
+HEATMAP_CHILD = textwrap.dedent("""
+    import json, sys
+    from rnn_shapes.report import heatmap_svg
+    drift = json.loads(sys.argv[1])
+    layers = {layer for row in drift.values() for layer in row}
+    rows = {env: {layer: row[layer] for layer in layers if layer in row}
+            for env, row in drift.items()}
+    print(json.dumps([list(row) for row in rows.values()]))
+    sys.stdout.write(heatmap_svg(rows))
+""")
+
+
+def svg_grid(svg: str) -> list[list[str]]:
+    """The heat map's texts as rows, top to bottom, each left to right."""
+    rows: dict[float, list[tuple[float, str]]] = defaultdict(list)
+    for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text"):
+        rows[float(t.get("y"))].append((float(t.get("x")), t.text))
+    return [[text for _, text in sorted(rows[y])] for y in sorted(rows)]
+
+
 def test_heatmap_is_deterministic():
-    drift = {"env-a": {"LSTM": 0.0, "GRU-ra1": 3.0}, "env-b": {"LSTM": 12.5}}
-    assert heatmap_svg(drift) == heatmap_svg(drift)
-    assert ">-<" in heatmap_svg(drift)  # env-b has no GRU case to compare
+    svg = heatmap_svg(DRIFT)
+    assert svg_grid(svg)[1:-1] == GRID  # between the title and the legend
+    shuffled = {env: dict(reversed(row.items())) for env, row in DRIFT.items()}
+    assert heatmap_svg(shuffled) == svg
+
+    runs = {}
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-c", HEATMAP_CHILD, json.dumps(DRIFT)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert proc.returncode == 0, proc.stderr
+        order, _, runs[seed] = proc.stdout.partition("\n")
+        runs[f"order {seed}"] = order
+    assert runs["order 1"] != runs["order 2"]  # the two children built their rows differently
+    assert runs["1"] == runs["2"] == svg

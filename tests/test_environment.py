@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from rnn_shapes.environment import environment_name, expectation_problems, installed
+import json
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+
+import pytest
+
+from rnn_shapes.environment import (
+    environment_name,
+    expectation_problems,
+    installed,
+    major,
+    version_tuple,
+)
 
 ENV = {"tensorflow": "2.15.1", "keras": "2.15.0", "backend": "tensorflow"}
 
@@ -29,6 +43,83 @@ def test_unreadable_promise():
     assert "cannot read" in expectation_problems("tensorflow", ENV)[0]
 
 
-def test_installed_reads_metadata_only():
-    env = installed()
-    assert set(env) == {"tensorflow", "keras", "backend"}
+@pytest.mark.parametrize(
+    ("version", "parts", "want"),
+    [
+        ("2.15.1", 2, (2, 15)),
+        ("2.16.0rc1", 2, (2, 16)),
+        ("2.16rc1", 2, (2, 16)),
+        ("3.0.0.dev20240101", 3, (3, 0, 0)),
+        ("2.21.0+cpu", 3, (2, 21, 0)),
+        ("3", 2, (3, 0)),
+        ("10.2.3", 1, (10,)),
+    ],
+)
+def test_version_tuple(version, parts, want):
+    assert version_tuple(version, parts) == want
+
+
+def test_version_tuple_orders_numerically():
+    assert version_tuple("2.9.0") < version_tuple("2.16.0rc1") < version_tuple("2.17")
+    assert version_tuple("2.16.0rc1", 3) < version_tuple("2.16.1", 3)
+    assert major("2.16.0rc1") == 2 and major("10.0") == 10
+    for bad in ("none", "", "v2.16"):
+        with pytest.raises(ValueError, match="not a version number"):
+            version_tuple(bad)
+
+
+BLOCKED = ("tensorflow", "keras", "tf_keras", "jax", "torch")
+# installed() in a child where importing any framework raises.
+INSTALLED_CHILD = textwrap.dedent(f"""
+    import json, sys
+    class Block:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in {BLOCKED!r}:
+                raise ImportError("blocked: " + name)
+    sys.meta_path.insert(0, Block())
+    from rnn_shapes.environment import installed
+    print(json.dumps(installed()))
+""")
+
+
+def dist_version(*dists: str) -> str:
+    """The first of `dists` installed, as its metadata says; 'none' if none is."""
+    for dist in dists:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return "none"
+
+
+@pytest.mark.parametrize(
+    ("keras_backend", "legacy"),
+    [("tensorflow", False), ("jax", False), ("torch", False), (None, False), ("jax", True)],
+    ids=["tensorflow", "jax", "torch", "keras.json", "legacy-keras"],
+)
+def test_installed_reads_metadata_only(keras_backend, legacy, monkeypatch, tmp_path):
+    (tmp_path / "keras.json").write_text(json.dumps({"backend": "openvino"}))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # read when KERAS_BACKEND is unset
+    if keras_backend is None:
+        monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    else:
+        monkeypatch.setenv("KERAS_BACKEND", keras_backend)
+    if legacy:
+        monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    else:
+        monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
+    keras = dist_version("tf_keras", "tf-keras") if legacy else dist_version("keras")
+    # Keras 2 (`keras` up to TF 2.15, tf-keras after) runs on TensorFlow only;
+    # Keras 3 takes KERAS_BACKEND, else the backend of keras.json.
+    keras3 = not legacy and not keras.startswith("2.")
+    want = {
+        "tensorflow": dist_version("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
+        "keras": keras,
+        "backend": (keras_backend or "openvino") if keras3 else "tensorflow",
+    }
+    assert installed() == want
+    child = subprocess.run(
+        [sys.executable, "-c", INSTALLED_CHILD], capture_output=True, text=True
+    )  # the child inherits the monkeypatched environment
+    assert child.returncode == 0, child.stderr
+    assert json.loads(child.stdout) == want

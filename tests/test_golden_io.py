@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -159,34 +158,67 @@ def test_bad_set_is_one_clear_error_and_nothing_is_overwritten(kind, tmp_path, c
 
 # ---------------------------------------------------------------- interrupted writes
 
+# Runs write_set in a child that SIGKILLs itself at the rename (os.replace, as
+# files.atomic_write_bytes does it) that would publish a file ending in argv[1]:
+# that file's temporary copy is written and synced, its target not yet replaced.
 KILL = textwrap.dedent("""
     import os, signal, sys
-    import rnn_shapes.golden as golden
     sys.path.insert(0, {tests!r})
+    from rnn_shapes.golden import write_set
     from test_golden_io import ENV, SIGS, fake_results
-    stage = sys.argv[1]
-    real_bytes, real_text = golden.atomic_write_bytes, golden.atomic_write_text
-    def die(*a, **k):
-        os.kill(os.getpid(), signal.SIGKILL)
-    if stage == "values":
-        golden.atomic_write_bytes = die
-    else:
-        golden.atomic_write_text = die
-    golden.write_set(sys.argv[2], "env", "smoke", fake_results(shift=9.0), SIGS, ENV)
+    suffix, root = sys.argv[1], sys.argv[2]
+    real_replace = os.replace
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith(suffix):
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_replace(src, dst, *args, **kwargs)
+    os.replace = replace
+    write_set(root, "env", "smoke", fake_results(shift=9.0), SIGS, ENV)
 """)
 
 
 @pytest.mark.parametrize("stage", ["values", "json"])
 def test_killed_record_leaves_previous_set_intact(stage, tmp_path):
     path = write(tmp_path)
-    before = read_set(path)
+    folder = path.parent
+    old_values = read_set(path).metadata["values"]
+    old_files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert set(old_files) == {"smoke.json", old_values}
+    new_text, new_values, new_name = encode(fake_results(shift=9.0), SIGS, ENV, "smoke")
+    assert new_name != old_values
+
+    published = {"values": new_name, "json": path.name}[stage]  # the rename that is killed
     script = KILL.format(tests=str(Path(__file__).parent))
     proc = subprocess.run(
-        [sys.executable, "-c", script, stage, str(tmp_path)], capture_output=True, text=True
+        [sys.executable, "-c", script, Path(published).suffix, str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    after = read_set(path)
-    for cid, r in before.results.items():
-        assert after.results[cid].outputs[0].tobytes() == r.outputs[0].tobytes()
-    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")] or stage == "values"
-    assert os.path.exists(path)
+
+    # On disk: the old files untouched, the killed rename's temporary file, and after
+    # the "json" kill the new values file, written first and now named by nothing.
+    (tmp,) = folder.glob(f".{published}.*.tmp")
+    orphans = {new_name} if stage == "json" else set()
+    assert {p.name for p in folder.iterdir()} == {*old_files, tmp.name, *orphans}
+    for name, data in old_files.items():
+        assert (folder / name).read_bytes() == data, name
+    assert tmp.read_bytes() == (new_values if stage == "values" else new_text.encode())
+    for orphan in orphans:
+        assert (folder / orphan).read_bytes() == new_values
+
+    # The previous set reads back bit for bit, from its own values file: neither
+    # the temporary file nor the orphan is picked up.
+    after = read_set(path, expect_matrix="smoke")
+    assert after.metadata["values"] == old_values
+    assert set(after.results) == {c.id for c in CASES}
+    for r in fake_results():
+        got = after.results[r.case_id]
+        assert (got.container, got.dtypes, got.shapes) == (r.container, r.dtypes, r.shapes)
+        assert [o.tobytes() for o in got.outputs] == [o.tobytes() for o in r.outputs]
+
+    # The next record of the environment removes the orphan; the hidden temporary
+    # file is left alone (it is no set's file, and nothing reads it).
+    write(tmp_path)
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p != tmp} == old_files
+    assert tmp.exists()

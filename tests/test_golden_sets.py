@@ -11,8 +11,9 @@ import pytest
 
 from rnn_shapes.audit import audit
 from rnn_shapes.golden import read_set
+from rnn_shapes.locate import configured_root
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = configured_root(Path(__file__).resolve().parent)  # [tool.rnn-shapes] golden-root
 SETS = sorted(FIXTURES.glob("*/*.json"))
 ORACLE_MEMO: dict = {}
 
@@ -43,6 +44,7 @@ def test_audit_needs_no_tensorflow():
         from pathlib import Path
         from rnn_shapes.audit import audit
         from rnn_shapes.golden import read_set
+from rnn_shapes.locate import configured_root
         path = Path({str(SETS[0])!r})
         assert audit(read_set(path)).verdicts
         print("audit ok")
