@@ -91,6 +91,25 @@ def test_record_refuses_a_partial_set(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_filtered_record_updates_only_its_cases(tmp_path):
+    """`rnn-shapes record -k ...`: the chosen cases are replaced, the rest kept bit for bit."""
+    every = synthetic_results(matrix("smoke"))
+    path, _ = record(every, ENV, "smoke", tmp_path)
+    moved = synthetic_results(matrix("smoke")[:1], shift=0.25)
+    _, summary = record(moved, ENV, "smoke", tmp_path, partial=True)
+    assert "changed 1" in summary and moved[0].case_id in summary
+    after = read_set(path).results
+    assert after[moved[0].case_id].outputs[0].tobytes() == moved[0].outputs[0].tobytes()
+    for r in every[1:]:
+        assert after[r.case_id].outputs[0].tobytes() == r.outputs[0].tobytes()
+
+
+def test_filtered_record_without_a_set_is_refused(tmp_path):
+    with pytest.raises(GoldenError, match="no set to update"):
+        record(fake_results(), ENV, "smoke", tmp_path, partial=True)
+    assert not list(tmp_path.rglob("*"))
+
+
 # ---------------------------------------------------------------- bad input
 
 
