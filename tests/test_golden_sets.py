@@ -44,7 +44,6 @@ def test_audit_needs_no_tensorflow():
         from pathlib import Path
         from rnn_shapes.audit import audit
         from rnn_shapes.golden import read_set
-from rnn_shapes.locate import configured_root
         path = Path({str(SETS[0])!r})
         assert audit(read_set(path)).verdicts
         print("audit ok")
