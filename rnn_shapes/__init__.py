@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .case import Case, Constant
-from .inputs import inputs
-from .matrix import matrix
-from .oracle import run_oracle
-from .result import Result
-from .signature import Signature, signature
+from rnn_shapes.oracle import run_oracle
+from rnn_shapes.result import Result
+from rnn_shapes.spec.case import Case, Constant
+from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.signature import Signature, signature
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .check import Verdict
-    from .golden import GoldenSet
+    from rnn_shapes.check import Verdict
+    from rnn_shapes.golden.sets import GoldenSet
 
 __all__ = [
     "Case",
@@ -40,7 +40,7 @@ def run_keras(
     case: Case, x: np.ndarray | None = None, path: str = "call", reuse: bool = True
 ) -> Result:
     """Run the case's real functional Keras model; see `keras_runner.run_keras`."""
-    from .keras_runner import run_keras as _run
+    from rnn_shapes.keras.runner import run_keras as _run
 
     return _run(case, x, path, reuse)
 
@@ -50,9 +50,9 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     rules (arity, order, shapes, dtypes, container), the oracle's values and, if
     `golden` is given, the result recorded there. `verdict.agrees`, and
     `verdict.explain()` for what disagrees."""
-    from .check import verify
-    from .keras_runner import keras_major
-    from .keras_runner import run_keras as _run
+    from rnn_shapes.check import verify
+    from rnn_shapes.keras.runner import keras_major
+    from rnn_shapes.keras.runner import run_keras as _run
 
     recorded = golden.results.get(case.id) if golden is not None else None
     return verify(case, _run(case, path=path), run_oracle(case), keras_major(), recorded)

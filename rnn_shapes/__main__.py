@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from rnn_shapes.cli import main
 
 sys.exit(main())

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .case import Case
-from .result import Result
-from .signature import expected_rejection, signature
+from rnn_shapes.result import Result
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.signature import expected_rejection, signature
 
 # float32 Keras against the float64 oracle. float32 keeps 24 bits (unit
 # roundoff 6e-8); each step rounds dot products of D + U terms, and the error

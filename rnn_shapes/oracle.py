@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .case import Case
-from .inputs import inputs
-from .weights import GateWeights, direction_weights
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.weights import GateWeights, direction_weights
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:

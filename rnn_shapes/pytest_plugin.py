@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pytest
 
-from .matrix import MATRICES, matrix_sizes
-from .pytest_session import CASE_ARGS, MARKERS, RnnSession
+from rnn_shapes.pytest_session import CASE_ARGS, MARKERS, RnnSession
+from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
 SESSION = pytest.StashKey[RnnSession]()
 

@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
-from .case import Case
-from .check import REGEN_HINT, Verdict, verify
-from .environment import environment_name, expectation_problems, installed, major
-from .errors import RnnShapesError
-from .golden import GoldenSet, find_set, read_set, stale_and_missing
-from .locate import golden_root
-from .matrix import matrix
-from .oracle import run_oracle
-from .result import Result, from_wire, to_wire
+from rnn_shapes.check import REGEN_HINT, Verdict, verify
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.locate import golden_root
+from rnn_shapes.golden.sets import GoldenSet, find_set, read_set, stale_and_missing
+from rnn_shapes.keras.environment import environment_name, expectation_problems, installed, major
+from rnn_shapes.oracle import run_oracle
+from rnn_shapes.result import Result, from_wire, to_wire
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.matrix import matrix
 
 LAYER_MARKS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
 MARKERS = (
@@ -102,7 +102,7 @@ class RnnSession:
             if problems:
                 raise pytest.UsageError("environment mismatch: " + "; ".join(problems))
         if self.regen and not hasattr(self.config, "workerinput"):
-            from .files import ensure_writable_dir
+            from rnn_shapes.golden.atomic import ensure_writable_dir
 
             try:
                 ensure_writable_dir(self.root())
@@ -114,7 +114,7 @@ class RnnSession:
         if not any(item.get_closest_marker("rnn_shapes") for item in items):
             return
         self.active = True
-        from .keras_runner import configure_worker
+        from rnn_shapes.keras.runner import configure_worker
 
         configure_worker(1 if os.environ.get("PYTEST_XDIST_WORKER") else None)
 
@@ -184,7 +184,7 @@ class RnnSession:
         """Keras' result for the case; each case runs once per process and path."""
         key = (case.id, path)
         if key not in self._results:
-            from .keras_runner import run_keras
+            from rnn_shapes.keras.runner import run_keras
 
             self._results[key] = run_keras(case, path=path)
         return self._results[key]
@@ -235,7 +235,7 @@ class RnnSession:
         env = self.record_env or self._live_environment()
         if not env:
             return
-        from .record import record
+        from rnn_shapes.golden.record import record
 
         try:
             _, self.regen_summary = record(
@@ -248,7 +248,7 @@ class RnnSession:
     def _live_environment(self) -> dict[str, str]:
         if not self.records:
             return {}
-        from .keras_runner import environment
+        from rnn_shapes.keras.runner import environment
 
         return environment()
 

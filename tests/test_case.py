@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rnn_shapes import Case, Constant, matrix
-from rnn_shapes.matrix import MATRICES
+from rnn_shapes.spec.matrix import MATRICES
 
 BASE = dict(layer="LSTM", units=3, batch=2, timesteps=5, features=1)
 

@@ -16,9 +16,9 @@ import pytest
 from rnn_shapes import __version__
 from rnn_shapes.check import Verdict
 from rnn_shapes.cli import main, parser
-from rnn_shapes.matrix import matrix
-from rnn_shapes.progress import Progress
-from rnn_shapes.summary import render_json, render_junit, render_text
+from rnn_shapes.cli.progress import Progress
+from rnn_shapes.cli.summary import render_json, render_junit, render_text
+from rnn_shapes.spec.matrix import matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {"tensorflow": "2.99.0", "keras": "3.99.0", "backend": "tensorflow"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rnn_shapes.matrix import matrix
-from rnn_shapes.table import shape_table, with_table
+from rnn_shapes.cli.table import shape_table, with_table
+from rnn_shapes.spec.matrix import matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

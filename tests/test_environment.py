@@ -10,7 +10,7 @@ from importlib import metadata
 
 import pytest
 
-from rnn_shapes.environment import (
+from rnn_shapes.keras.environment import (
     environment_name,
     expectation_problems,
     installed,
@@ -77,7 +77,7 @@ INSTALLED_CHILD = textwrap.dedent(f"""
             if name.split(".")[0] in {BLOCKED!r}:
                 raise ImportError("blocked: " + name)
     sys.meta_path.insert(0, Block())
-    from rnn_shapes.environment import installed
+    from rnn_shapes.keras.environment import installed
     print(json.dumps(installed()))
 """)
 

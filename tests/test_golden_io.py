@@ -14,11 +14,11 @@ import pytest
 from synthetic import synthetic_results
 
 from rnn_shapes.cli import main
-from rnn_shapes.golden import GoldenError, changes, encode, read_set, write_set
-from rnn_shapes.matrix import matrix
-from rnn_shapes.record import record
+from rnn_shapes.golden.record import record
+from rnn_shapes.golden.sets import GoldenError, changes, encode, read_set, write_set
 from rnn_shapes.result import Result
-from rnn_shapes.signature import signature
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.signature import signature
 
 ENV = {
     "tensorflow": "2.99.0",
@@ -183,7 +183,7 @@ def test_bad_set_is_one_clear_error_and_nothing_is_overwritten(kind, tmp_path, c
 KILL = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
-    from rnn_shapes.golden import write_set
+    from rnn_shapes.golden.sets import write_set
     from test_golden_io import ENV, SIGS, fake_results
     suffix, root = sys.argv[1], sys.argv[2]
     real_replace = os.replace

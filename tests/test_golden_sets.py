@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rnn_shapes.audit import audit
-from rnn_shapes.golden import read_set
-from rnn_shapes.locate import configured_root
+from rnn_shapes.golden.audit import audit
+from rnn_shapes.golden.locate import configured_root
+from rnn_shapes.golden.sets import read_set
 
 FIXTURES = configured_root(Path(__file__).resolve().parent)  # [tool.rnn-shapes] golden-root
 SETS = sorted(FIXTURES.glob("*/*.json"))
@@ -42,8 +42,8 @@ def test_audit_needs_no_tensorflow():
                     raise ImportError("blocked: " + name)
         sys.meta_path.insert(0, Block())
         from pathlib import Path
-        from rnn_shapes.audit import audit
-        from rnn_shapes.golden import read_set
+        from rnn_shapes.golden.audit import audit
+        from rnn_shapes.golden.sets import read_set
         path = Path({str(SETS[0])!r})
         assert audit(read_set(path)).verdicts
         print("audit ok")

@@ -11,7 +11,7 @@ import pytest
 from rnn_shapes import Case, Constant, run_oracle
 from rnn_shapes import oracle as oracle_module
 from rnn_shapes.check import verify
-from rnn_shapes.matrix import TUTORIAL_CONSTANT
+from rnn_shapes.spec.matrix import TUTORIAL_CONSTANT
 
 pytestmark = pytest.mark.keras
 

@@ -13,7 +13,7 @@ import pytest
 
 from rnn_shapes import Case, check_case
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.locate import ENV_VAR, golden_root
+from rnn_shapes.golden.locate import ENV_VAR, golden_root
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn_shapes.environment import environment_name, installed
+from rnn_shapes.keras.environment import environment_name, installed
 
 pytestmark = pytest.mark.keras
 ROOT = Path(__file__).resolve().parent.parent

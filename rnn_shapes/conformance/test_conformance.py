@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rnn_shapes.check import REGEN_HINT, signature_problems, value_problems
-from rnn_shapes.golden import stale_and_missing
+from rnn_shapes.golden.sets import stale_and_missing
 from rnn_shapes.oracle import run_oracle
 from rnn_shapes.pytest_session import OUTCOME_KEY
 
@@ -63,7 +63,7 @@ def test_weights_layout(rnn_weights_case):
     it pins the order and shapes. That the gates sit in the right blocks is
     proven by the values against the oracle, which knows gates only by meaning.
     """
-    from rnn_shapes.keras_runner import build_model, packed_weights, rnn_layers
+    from rnn_shapes.keras.runner import build_model, packed_weights, rnn_layers
 
     model = build_model(rnn_weights_case)
     layer = model.layers[-1]

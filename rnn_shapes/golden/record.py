@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .environment import environment_name
-from .golden import GoldenError, changes, json_path, read_set, write_set
-from .matrix import matrix
-from .result import Result
-from .signature import signature
+from rnn_shapes.golden.sets import GoldenError, changes, json_path, read_set, write_set
+from rnn_shapes.keras.environment import environment_name
+from rnn_shapes.result import Result
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.signature import signature
 
 
 def record(

@@ -14,7 +14,7 @@ from typing import Literal
 LAYERS: tuple[str, ...] = ("SimpleRNN", "LSTM", "GRU")
 MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
 # Inputs a case can name instead of the generated ones, with their (B, T, D);
-# the values live in `rnn_shapes.inputs`.
+# the values live in `rnn_shapes.spec.inputs`.
 SAMPLES: dict[str, tuple[int, int, int]] = {"seed002": (1, 4, 5), "seed004": (1, 4, 5)}
 
 

@@ -12,21 +12,21 @@ import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from .case import Case
-from .result import Result
+from rnn_shapes.result import Result
+from rnn_shapes.spec.case import Case
 
 CHUNK = 8
 
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .keras_runner import configure_worker
+    from rnn_shapes.keras.runner import configure_worker
 
     configure_worker(1)
 
 
 def _run_chunk(cases: Sequence[Case], path: str) -> tuple[dict[str, str], list[Result]]:
-    from .keras_runner import environment, run_keras
+    from rnn_shapes.keras.runner import environment, run_keras
 
     return environment(), [run_keras(c, path=path) for c in cases]
 

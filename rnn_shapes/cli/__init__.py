@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import RnnShapesError
-from .matrix import MATRICES, matrix, matrix_sizes
+from rnn_shapes import __version__
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.spec.matrix import MATRICES, matrix, matrix_sizes
 
 EXIT_STATUS = (
     "exit status: 0 agree / identical, 1 disagree / different, 2 error (bad input, or a "
@@ -43,13 +43,13 @@ def _jobs(text: str) -> int:
 
 
 def _root(explicit: str | None) -> Path:
-    from .locate import golden_root
+    from rnn_shapes.golden.locate import golden_root
 
     return golden_root(explicit)
 
 
 def _cases(args: argparse.Namespace) -> list:
-    from .select import select
+    from rnn_shapes.spec.select import select
 
     everything = matrix(args.matrix)
     if args.keyword is None and not args.case:
@@ -59,8 +59,8 @@ def _cases(args: argparse.Namespace) -> list:
 
 def _run(cases: list, jobs: int, label: str):
     """(environment, results) of the cases, with progress on stderr."""
-    from .pool import keras_results
-    from .progress import Progress
+    from rnn_shapes.cli.progress import Progress
+    from rnn_shapes.keras.pool import keras_results
 
     progress = Progress(len(cases), label)
     env: dict[str, str] = {}
@@ -74,11 +74,11 @@ def _run(cases: list, jobs: int, label: str):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import verify
-    from .environment import major
-    from .files import atomic_write_text, ensure_writable_file
-    from .oracle import run_oracle
-    from .summary import RENDERERS
+    from rnn_shapes.check import verify
+    from rnn_shapes.cli.summary import RENDERERS
+    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
+    from rnn_shapes.keras.environment import major
+    from rnn_shapes.oracle import run_oracle
 
     if args.output:
         ensure_writable_file(Path(args.output))
@@ -93,7 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.output:
         atomic_write_text(Path(args.output), text)
         if args.format != "text":
-            from .summary import verdict_line
+            from rnn_shapes.cli.summary import verdict_line
 
             print(verdict_line(verdicts))
     else:
@@ -102,10 +102,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from .environment import environment_name, installed
-    from .files import ensure_writable_dir
-    from .golden import json_path
-    from .record import record
+    from rnn_shapes.golden.atomic import ensure_writable_dir
+    from rnn_shapes.golden.record import record
+    from rnn_shapes.golden.sets import json_path
+    from rnn_shapes.keras.environment import environment_name, installed
 
     root = _root(args.out)
     ensure_writable_dir(root)
@@ -124,8 +124,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import audit
-    from .golden import read_set
+    from rnn_shapes.golden.audit import audit
+    from rnn_shapes.golden.sets import read_set
 
     if args.sets:
         paths = [Path(p) for p in args.sets]
@@ -150,8 +150,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench_main
-    from .files import ensure_writable_file
+    from rnn_shapes.cli.bench import main as bench_main
+    from rnn_shapes.golden.atomic import ensure_writable_file
 
     out = Path(args.out) if args.out else None
     if out is not None:
@@ -160,7 +160,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare, load, render
+    from rnn_shapes.golden.compare import compare, load, render
 
     def one(spec: str):
         path = Path(spec)
@@ -173,8 +173,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .files import ensure_writable_dir
-    from .report import write
+    from rnn_shapes.golden.atomic import ensure_writable_dir
+    from rnn_shapes.golden.report import write
 
     root = _root(args.root)
     out = Path(args.out) if args.out else root.resolve().parent
@@ -189,8 +189,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from .files import atomic_write_text
-    from .table import shape_table, with_table
+    from rnn_shapes.cli.table import shape_table, with_table
+    from rnn_shapes.golden.atomic import atomic_write_text
 
     table = shape_table(matrix(args.matrix))
     if args.write_readme is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .check import Verdict, verify
-from .golden import GoldenSet, stale_and_missing
-from .matrix import matrix
-from .oracle import run_oracle
+from rnn_shapes.check import Verdict, verify
+from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
+from rnn_shapes.oracle import run_oracle
+from rnn_shapes.spec.matrix import matrix
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .case import Case, Constant
+from rnn_shapes.spec.case import Case, Constant
 
 # Gates by meaning, in the order Keras documents for its packed kernels:
 # LSTM i, f, c, o; GRU z (update), r (reset), h (candidate).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .case import Case
+from rnn_shapes.spec.case import Case
 
 
 @dataclass(frozen=True)

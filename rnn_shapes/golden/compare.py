@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .check import max_deviation
-from .environment import environment_name
-from .golden import GoldenError, GoldenSet, json_path, read_set
-from .result import Result
+from rnn_shapes.check import max_deviation
+from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
+from rnn_shapes.keras.environment import environment_name
+from rnn_shapes.result import Result
 
 ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 ULP"))
 EXAMPLES = 3

@@ -13,13 +13,13 @@ from collections import defaultdict
 from itertools import pairwise
 from pathlib import Path
 
-from .audit import audit
-from .compare import compare, summary_counts
-from .environment import environment_name, major, version_tuple
-from .files import atomic_write_text
-from .golden import GoldenSet, read_set
-from .matrix import matrix
-from .result import Result
+from rnn_shapes.golden.atomic import atomic_write_text
+from rnn_shapes.golden.audit import audit
+from rnn_shapes.golden.compare import compare, summary_counts
+from rnn_shapes.golden.sets import GoldenSet, read_set
+from rnn_shapes.keras.environment import environment_name, major, version_tuple
+from rnn_shapes.result import Result
+from rnn_shapes.spec.matrix import matrix
 
 REFERENCE_SHAPE = (2, 5, 1, 3)  # (B, T, D, U) of the per-configuration table
 REPORT = Path("docs/CONFORMANCE.md")

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .environment import major
-from .errors import RnnShapesError
-from .files import atomic_write_bytes, atomic_write_text
-from .result import CONTAINERS, OUTCOMES, Result
-from .signature import Signature
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.atomic import atomic_write_bytes, atomic_write_text
+from rnn_shapes.keras.environment import major
+from rnn_shapes.result import CONTAINERS, OUTCOMES, Result
+from rnn_shapes.spec.signature import Signature
 
 SCHEMA = 1
 METADATA_KEYS = frozenset(
@@ -287,7 +287,7 @@ def stale_and_missing(golden: GoldenSet, matrix_name: str) -> tuple[list[str], l
     Stale ids are only counted for a set of that very matrix: a smoke run
     checked against the default set does not call the rest of it stale.
     """
-    from .matrix import matrix
+    from rnn_shapes.spec.matrix import matrix
 
     ids = {c.id for c in matrix(matrix_name)}
     stale = sorted(golden.results.keys() - ids) if golden.matrix == matrix_name else []

@@ -24,11 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .case import Case
-from .check import verify
-from .inputs import inputs
-from .matrix import matrix
-from .oracle import run_oracle
+from rnn_shapes.check import verify
+from rnn_shapes.oracle import run_oracle
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.matrix import matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE = ["rnn_shapes/conformance"]
@@ -56,7 +56,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def import_seconds() -> float:
     code = (
-        "import time; t = time.perf_counter(); from rnn_shapes.keras_runner import "
+        "import time; t = time.perf_counter(); from rnn_shapes.keras.runner import "
         "keras_module; keras_module(); print(time.perf_counter() - t)"
     )
     out = subprocess.run(
@@ -67,14 +67,14 @@ def import_seconds() -> float:
 
 def bare_call(case: Case) -> None:
     """The floor: construct the layer (in Bidirectional if asked) and call it on the input."""
-    from .keras_runner import make_layer
+    from rnn_shapes.keras.runner import make_layer
 
     make_layer(case)(inputs(case))
 
 
 def per_case(cases: list[Case]) -> dict[str, float]:
     """Harness, bare call and oracle, alternating case by case in this process."""
-    from .keras_runner import keras_major, run_keras
+    from rnn_shapes.keras.runner import keras_major, run_keras
 
     major = keras_major()
     rss_start = rss_mb()
@@ -119,7 +119,7 @@ def wall(cmd: list[str]) -> dict[str, Any]:
 
 
 def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
-    from .keras_runner import configure_worker, environment
+    from rnn_shapes.keras.runner import configure_worker, environment
 
     configure_worker(1)  # as a test worker runs: one op thread
     figures: dict[str, Any] = {"matrix": matrix_name, "workers": workers, "cpus": os.cpu_count()}

@@ -15,7 +15,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from .errors import RnnShapesError
+from rnn_shapes.errors import RnnShapesError
 
 ENV_VAR = "RNN_SHAPES_GOLDEN_ROOT"
 HOW_TO_SET = (

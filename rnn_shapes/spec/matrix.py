@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from functools import cache
 
-from .case import MERGE_MODES, Case, Constant
+from rnn_shapes.spec.case import MERGE_MODES, Case, Constant
 
 # (layer, reset_after): GRU is covered with both bias layouts.
 LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .case import Case
-from .errors import RnnShapesError
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.spec.case import Case
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
 Predicate = Callable[[str], bool]

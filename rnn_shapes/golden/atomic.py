@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import RnnShapesError
+from rnn_shapes.errors import RnnShapesError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

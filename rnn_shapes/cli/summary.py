@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from .check import Verdict
+from rnn_shapes.check import Verdict
 
 FORMATS = ("text", "json", "junit")
 SHOWN_PROBLEMS = 20

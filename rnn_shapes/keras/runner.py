@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from .case import Case, Constant
-from .environment import installed, legacy_keras, major
-from .inputs import inputs
-from .result import Result, container_name
-from .weights import GATES, direction_weights, has_recurrent_bias
+from rnn_shapes.keras.environment import installed, legacy_keras, major
+from rnn_shapes.result import Result, container_name
+from rnn_shapes.spec.case import Case, Constant
+from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
 
 PATHS = ("call", "predict")
 _threads: int | None = None  # TensorFlow op threads, set by configure_worker
