@@ -140,3 +140,11 @@ def test_check_case_runs_and_judges_one_case():
     assert verdict.agrees, verdict.explain()
     assert verdict.result.arity == 3 and verdict.max_deviation < 1e-6
     assert not verdict.golden_checked
+
+
+@pytest.mark.keras
+def test_packaged_suite_runs_from_an_empty_directory(tmp_path):
+    """`--pyargs rnn_shapes` needs no checkout: the suite and plugin ship in the package."""
+    out = run_pytest(tmp_path, "--pyargs", "rnn_shapes", "-n", "2", "--rnn-matrix", "smoke")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "matrix smoke: 48 agree" in out.stdout
