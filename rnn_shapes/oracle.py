@@ -15,6 +15,24 @@ go_backwards walks the steps from last to first and returns the outputs in
 walking order. Bidirectional runs a copy going the other way, flips its output
 sequence back to input order, merges, and appends the forward states, then the
 backward states.
+
+Masks (Keras 2.12-2.15 and 3.x, every backend's generic loop, initial states 0;
+keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
+- a masked step leaves every state as it was (h, and c for LSTM): the final
+  states are those of a run over the row's real steps only;
+- the output at a masked step is the previous step's output, zeros before the
+  first real step (so left padding and a fully masked row output 0); with
+  zero_output_for_mask it is 0;
+- the "last" output (return_sequences=False) is the output at the last step
+  walked: the last real step's output carried forward, or 0 under
+  zero_output_for_mask when the last step walked is masked (also for
+  return_sequences=False, whatever Keras' docstring says: keras-team/keras#17596);
+- go_backwards reverses the mask with the inputs; the backward copy of
+  Bidirectional gets the same mask and walks it the other way;
+- Bidirectional sets zero_output_for_mask = return_sequences on both copies,
+  overriding the layer's own setting (`Bidirectional.__init__`);
+- a Masking layer masks a step whose features all equal its mask_value; what
+  the masked steps hold never matters, since they are skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +41,7 @@ import numpy as np
 
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.masks import mask_of
 from rnn_shapes.spec.weights import GateWeights, direction_weights
 
 
@@ -60,18 +79,39 @@ _STEPS = {"SimpleRNN": _step_simple, "LSTM": _step_lstm, "GRU": _step_gru}
 _N_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
 
 
+def masked_step(
+    real: np.ndarray, new: list[np.ndarray], old: list[np.ndarray], out: np.ndarray, zero: bool
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """(states, output) at one step of a masked row set: `real` (B, 1) says which rows
+    have a real step here; the others keep their states and repeat their last output
+    (or output 0 under zero_output_for_mask)."""
+    states = [np.where(real, n, o) for n, o in zip(new, old, strict=True)]
+    held = np.zeros_like(out) if zero else out
+    return states, np.where(real, new[0], held)
+
+
 def run_direction(
-    case: Case, x: np.ndarray, direction: int, backwards: bool
+    case: Case,
+    x: np.ndarray,
+    direction: int,
+    backwards: bool,
+    mask: np.ndarray | None = None,
+    zero_output: bool = False,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One pass: outputs (B, T, U) in walking order, and the final states."""
     w = direction_weights(case, direction)
     step = _STEPS[case.layer]
     states = [np.zeros((x.shape[0], case.units)) for _ in range(_N_STATES[case.layer])]
+    out = np.zeros((x.shape[0], case.units))
     order = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
     outs = []
     for t in order:
-        states = step(x[:, t, :], states, w)
-        outs.append(states[0])
+        new = step(x[:, t, :], states, w)
+        if mask is None:
+            states, out = new, new[0]
+        else:
+            states, out = masked_step(mask[:, t, None], new, states, out, zero_output)
+        outs.append(out)
     return np.stack(outs, axis=1), states
 
 
@@ -80,12 +120,15 @@ def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...
     x = np.asarray(inputs(case) if x is None else x, dtype=np.float64)
     if x.ndim != 3 or x.shape[2] != case.features:
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
-    seq, states = run_direction(case, x, 0, case.go_backwards)
+    mask = mask_of(case)
+    # Bidirectional forces zero_output_for_mask to return_sequences on both copies
+    zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
+    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero)
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
     if not case.bidirectional:
         return (out, *kept)
-    bseq, bstates = run_direction(case, x, 1, not case.go_backwards)
+    bseq, bstates = run_direction(case, x, 1, not case.go_backwards, mask, zero)
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []
     merged = _merge(case.merge_mode, out, bout)

@@ -6,6 +6,7 @@ checks stay green under these would prove nothing.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rnn_shapes import Case, Constant, run_oracle
@@ -34,6 +35,16 @@ def swapped(a: str, b: str):
     return mutated
 
 
+def output_not_carried(real, new, old, out, zero):
+    """A masked step outputs what the cell computed, as if the mask were not there."""
+    return [np.where(real, n, o) for n, o in zip(new, old, strict=True)], new[0]
+
+
+def state_not_held(real, new, old, out, zero):
+    """A masked step updates the states: the carry across masked steps is dropped."""
+    return new, np.where(real, new[0], 0.0 * out if zero else out)
+
+
 def directions_swapped(case, direction):
     """direction_weights with the forward and backward copies exchanged."""
     return REAL_WEIGHTS(case, 1 - direction if case.bidirectional else direction)
@@ -51,6 +62,16 @@ MUTATIONS = {
         "flip_time",
         lambda seq: seq,
         Case(layer="GRU", reset_after=False, bidirectional=True, **SHAPE),
+    ),
+    "mask: output not carried": (
+        "masked_step",
+        output_not_carried,
+        Case(layer="LSTM", mask="right", **SHAPE),
+    ),
+    "mask: state not held": (
+        "masked_step",
+        state_not_held,
+        Case(layer="GRU", reset_after=True, mask="left", mask_via="call", **SHAPE),
     ),
     "directions swapped": (
         "direction_weights",

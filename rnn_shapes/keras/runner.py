@@ -25,6 +25,7 @@ from rnn_shapes.keras.environment import installed, legacy_keras, major
 from rnn_shapes.result import Result, container_name
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
 
 PATHS = ("call", "predict")
@@ -135,6 +136,8 @@ def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
     }
     if case.layer == "GRU":
         kwargs["reset_after"] = case.reset_after
+    if case.zero_output_for_mask:  # an RNN keyword in Keras 2 and 3, given only when set
+        kwargs["zero_output_for_mask"] = True
     if initializers and isinstance(case.weights, Constant):
         init = keras_module().initializers.Constant
         kwargs["kernel_initializer"] = init(case.weights.kernel)
@@ -153,11 +156,30 @@ def make_layer(case: Case, initializers: bool = True) -> Any:
 
 
 def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
-    """(model, outer layer): Input(T, D) -> layer -> Model."""
+    """(model, outer layer): Input(T, D) -> [Masking] -> layer -> Model.
+
+    A mask given in the call is a second, boolean model input.
+    """
     keras = keras_module()
     inp = keras.Input(shape=(case.timesteps, case.features))
     layer = make_layer(case, initializers)
-    return keras.Model(inp, layer(inp)), layer
+    if case.mask is None:
+        return keras.Model(inp, layer(inp)), layer
+    if case.mask_via == "layer":
+        masked = keras.layers.Masking(mask_value=MASK_VALUE)(inp)
+        return keras.Model(inp, layer(masked)), layer
+    mask_in = keras.Input(shape=(case.timesteps,), dtype="bool")
+    return keras.Model([inp, mask_in], layer(inp, mask=mask_in)), layer
+
+
+def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
+    """What the case's model is called with: the input, and the mask when it is an input."""
+    if x is None:
+        x = masked_inputs(case) if case.mask_via == "layer" else inputs(case)
+    x = np.asarray(x, dtype=np.float32)
+    if case.mask is not None and case.mask_via == "call":
+        return [x, mask_of(case)]
+    return x
 
 
 def build_model(case: Case) -> Any:
@@ -207,7 +229,10 @@ _builds = 0
 
 
 def _model_key(case: Case) -> Case:
-    return replace(case, batch=1, weights="distinct", sample=None)
+    """Cases that differ only in weights, batch size, input values or mask pattern
+    (data, not structure) share a model."""
+    mask = None if case.mask is None else "none"
+    return replace(case, batch=1, weights="distinct", sample=None, mask=mask)
 
 
 def _shared_model(case: Case) -> tuple[Any, Any]:
@@ -247,7 +272,7 @@ def run_keras(
     """
     if path not in PATHS:
         raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
-    x = inputs(case) if x is None else np.asarray(x, dtype=np.float32)
+    x = model_inputs(case, x)
     key = _model_key(case)
     if reuse and key in _REFUSALS:
         return Result(case.id, "rejected", None, error=_REFUSALS[key])

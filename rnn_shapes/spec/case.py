@@ -16,6 +16,10 @@ MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
 # Inputs a case can name instead of the generated ones, with their (B, T, D);
 # the values live in `rnn_shapes.spec.inputs`.
 SAMPLES: dict[str, tuple[int, int, int]] = {"seed002": (1, 4, 5), "seed004": (1, 4, 5)}
+# Which steps of which rows are masked (spec/masks.py draws them), and how the
+# mask reaches the layer: a Masking layer in front, or `mask=` in the call.
+MASK_PATTERNS: tuple[str, ...] = ("right", "left", "hole", "row", "none")
+MASK_VIA: tuple[str, ...] = ("layer", "call")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Case:
     reset_after: bool | None = None  # GRU: None means Keras' default, True
     weights: Constant | Literal["distinct"] = "distinct"
     sample: str | None = field(default=None)
+    mask: str | None = None  # one of MASK_PATTERNS; None: no mask at all
+    mask_via: str = "layer"
+    zero_output_for_mask: bool = False
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -91,6 +98,10 @@ class Case:
         ]
         if self.sample is not None:
             parts.append(f"x_{self.sample}")
+        if self.mask is not None:  # new axes appear only when not at their default
+            parts.append(f"mask_{self.mask}_by_{self.mask_via}")
+        if self.zero_output_for_mask:
+            parts.append("zero_output")
         return "-".join(parts)
 
     @property
@@ -99,7 +110,13 @@ class Case:
 
 
 INT_FIELDS = ("units", "batch", "timesteps", "features")
-BOOL_FIELDS = ("bidirectional", "return_sequences", "return_state", "go_backwards")
+BOOL_FIELDS = (
+    "bidirectional",
+    "return_sequences",
+    "return_state",
+    "go_backwards",
+    "zero_output_for_mask",
+)
 
 
 def _normalise(case: Case) -> None:
@@ -153,4 +170,20 @@ def _problem(case: Case) -> tuple[str, str] | None:
             return "sample", f"unknown sample, expected one of {sorted(SAMPLES)}"
         if SAMPLES[case.sample] != case.input_shape:
             return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
+    return _mask_problem(case)
+
+
+def _mask_problem(case: Case) -> tuple[str, str] | None:
+    if case.mask is not None and case.mask not in MASK_PATTERNS:
+        return "mask", f"unknown mask pattern, expected one of {MASK_PATTERNS} or None"
+    if case.mask_via not in MASK_VIA:
+        return "mask_via", f"expected one of {MASK_VIA}"
+    if case.mask is None and case.mask_via != "layer":
+        return "mask_via", "only a masked case says how its mask is given (leave 'layer')"
+    if case.mask is None and case.zero_output_for_mask:
+        return "zero_output_for_mask", "only meaningful with a mask"
+    if case.mask == "hole" and case.timesteps < 3:
+        return "mask", "a hole in the middle needs at least 3 timesteps"
+    if case.mask in ("right", "left") and case.timesteps < 2:
+        return "mask", "padding needs at least 2 timesteps (use 'row' to mask a whole row)"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from functools import cache
 
-from rnn_shapes.spec.case import MERGE_MODES, Case, Constant
+from rnn_shapes.spec.case import MASK_PATTERNS, MASK_VIA, MERGE_MODES, Case, Constant
 
 # (layer, reset_after): GRU is covered with both bias layouts.
 LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (
@@ -48,7 +48,7 @@ def matrix(name: str) -> list[Case]:
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases()
     elif name == "full":
-        cases = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases()
+        cases = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + mask_cases()
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -133,4 +133,45 @@ def named_cases() -> list[Case]:
     out += [
         case(layer, "seed004", rs, st) for layer in ("SimpleRNN", "LSTM", "GRU") for rs, st in FLAGS
     ]
+    return out
+
+
+# Masked cases: a shape with a row per padding length, and a single step where
+# only a whole row can be masked.
+MASK_SHAPE = (3, 5, 2, 3)
+MASK_SHAPE_T1 = (2, 1, 2, 3)
+
+
+def mask_cases() -> list[Case]:
+    """Every mask pattern and way of giving it, for every layer, direction, flag and
+    walking direction; zero_output_for_mask both ways where the layer's own setting
+    counts (Bidirectional overrides it). Distinct weights: a mask rule that mixed up
+    states or gates must show in the values."""
+    out = []
+    for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
+        LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True)
+    ):
+        for shape, patterns in ((MASK_SHAPE, MASK_PATTERNS), (MASK_SHAPE_T1, ("row", "none"))):
+            b, t, d, u = shape
+            for pattern, via, zero in itertools.product(
+                patterns, MASK_VIA, (False, True) if not bi else (False,)
+            ):
+                out.append(
+                    Case(
+                        layer=layer,
+                        units=u,
+                        batch=b,
+                        timesteps=t,
+                        features=d,
+                        bidirectional=bi,
+                        merge_mode=merge,
+                        return_sequences=rs,
+                        return_state=st,
+                        go_backwards=gb,
+                        reset_after=ra,
+                        mask=pattern,
+                        mask_via=via,
+                        zero_output_for_mask=zero,
+                    )
+                )
     return out

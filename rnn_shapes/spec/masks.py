@@ -1,0 +1,50 @@
+"""The mask of a masked case: which steps of which rows Keras must skip.
+
+Patterns (True: the step is real, False: masked):
+  right  right-padded, a different length per row (T, T-1, ..., at least 1)
+  left   the same lengths, padded on the left
+  hole   every row misses its middle step
+  row    the last row is masked entirely, the others not at all
+  none   a mask is given, and it masks nothing
+With the Masking layer, a masked step's features all equal MASK_VALUE, a value
+the generated inputs never take (they lie in [-1, 1]).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.inputs import inputs
+
+MASK_VALUE = -2.0
+
+
+def mask_of(case: Case) -> np.ndarray | None:
+    """The (B, T) boolean mask of `case`, or None if it has none."""
+    if case.mask is None:
+        return None
+    b, t = case.batch, case.timesteps
+    mask = np.ones((b, t), dtype=bool)
+    lengths = [max(1, t - row % t) for row in range(b)]
+    if case.mask == "right":
+        for row, n in enumerate(lengths):
+            mask[row, n:] = False
+    elif case.mask == "left":
+        for row, n in enumerate(lengths):
+            mask[row, : t - n] = False
+    elif case.mask == "hole":
+        mask[:, t // 2] = False
+    elif case.mask == "row":
+        mask[-1, :] = False
+    return mask
+
+
+def masked_inputs(case: Case) -> np.ndarray:
+    """The case's input with every masked step set to MASK_VALUE (for a Masking layer)."""
+    x = inputs(case)
+    mask = mask_of(case)
+    if mask is not None:
+        x = x.copy()
+        x[~mask] = MASK_VALUE
+    return x
