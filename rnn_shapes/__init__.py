@@ -51,8 +51,9 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     `golden` is given, the result recorded there. `verdict.agrees`, and
     `verdict.explain()` for what disagrees."""
     from rnn_shapes.check import verify
-    from rnn_shapes.keras.runner import keras_major
+    from rnn_shapes.keras.runner import environment, keras_major
     from rnn_shapes.keras.runner import run_keras as _run
 
     recorded = golden.results.get(case.id) if golden is not None else None
-    return verify(case, _run(case, path=path), run_oracle(case), keras_major(), recorded)
+    result = _run(case, path=path)
+    return verify(case, result, run_oracle(case), keras_major(), recorded, environment())

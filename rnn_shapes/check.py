@@ -7,10 +7,12 @@ each a sentence naming the output; an empty list means agreement.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnn_shapes.defects import listed
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.signature import expected_rejection, signature
@@ -40,7 +42,7 @@ REGEN_HINT = "rnn-shapes record   (or: pytest --rnn-regen-golden)"
 
 
 # The aspects a verdict judges, in the order a failure message lists them.
-ASPECTS = ("refusal", "rules", "oracle", "golden")
+ASPECTS = ("refusal", "rules", "oracle", "defect", "golden")
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Verdict:
     max_deviation: float = 0.0
     result: Result | None = None
     golden_checked: bool = False  # whether a recorded result was compared too
+    defect: str | None = None  # a listed Keras defect explains the disagreement
+    defect_problems: list[str] = field(default_factory=list)  # what it explains
 
     @property
     def agrees(self) -> bool:
@@ -178,9 +182,16 @@ def verify(
     oracle: tuple[np.ndarray, ...],
     keras_major: int,
     recorded: Result | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Verdict:
     """The whole judgement of one result: refusal rule, rules (signature), oracle
-    values and, when given, the recorded golden result."""
+    values and, when given, the recorded golden result.
+
+    With `env` (its keras and backend), a defect listed for the case in
+    rnn_shapes/defects.toml turns a disagreement with the rules and the oracle
+    into an expected difference, and an agreement into a problem: a listed
+    defect that no longer shows must be noticed. The golden set stays exact.
+    """
     verdict = Verdict(case, result.outcome, result=result)
     verdict.add("refusal", rejection_problems(case, result, keras_major))
     if result.outcome == "ok" and expected_rejection(case, keras_major) is None:
@@ -188,6 +199,19 @@ def verify(
         verdict.add("oracle", value_problems(case, result.outputs, oracle))
         if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
             verdict.max_deviation = max_deviation(result.outputs, oracle)
+    defect = listed(case.id, env)
+    if defect is not None:
+        verdict.defect = defect.name
+        verdict.defect_problems, verdict.problems = verdict.problems, []
+        if not verdict.defect_problems:
+            verdict.add(
+                "defect",
+                [
+                    f"listed defect {defect.name!r} no longer shows in Keras "
+                    f"{env['keras']} ({env['backend']}): narrow or remove its entry in "
+                    "rnn_shapes/defects.toml"
+                ],
+            )
     if recorded is not None:
         verdict.add("golden", golden_problems(case, recorded, result))
         verdict.golden_checked = True

@@ -33,6 +33,13 @@ keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
   overriding the layer's own setting (`Bidirectional.__init__`);
 - a Masking layer masks a step whose features all equal its mask_value; what
   the masked steps hold never matters, since they are skipped.
+
+Initial states (`initial_state=`): the list is the layer's states in order
+([h] or LSTM's [h, c]); Bidirectional gives the first half to the forward copy
+and the second half to the backward copy. The states start from them; the
+output before the first real step of a masked row is still 0, not h0, on the
+TensorFlow and torch backends and Keras 2 (JAX's and NumPy's loops start it
+at h0: a backend difference, docs/notes/masks-and-states.md R1.2).
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import numpy as np
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.masks import mask_of
+from rnn_shapes.spec.states import N_STATES, initial_states
 from rnn_shapes.spec.weights import GateWeights, direction_weights
 
 
@@ -76,7 +84,6 @@ def _step_gru(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> 
 
 
 _STEPS = {"SimpleRNN": _step_simple, "LSTM": _step_lstm, "GRU": _step_gru}
-_N_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
 
 
 def masked_step(
@@ -97,11 +104,16 @@ def run_direction(
     backwards: bool,
     mask: np.ndarray | None = None,
     zero_output: bool = False,
+    start: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One pass: outputs (B, T, U) in walking order, and the final states."""
     w = direction_weights(case, direction)
     step = _STEPS[case.layer]
-    states = [np.zeros((x.shape[0], case.units)) for _ in range(_N_STATES[case.layer])]
+    n = N_STATES[case.layer]
+    if start is None:
+        states = [np.zeros((x.shape[0], case.units)) for _ in range(n)]
+    else:
+        states = [np.asarray(s, dtype=np.float64) for s in start]
     out = np.zeros((x.shape[0], case.units))
     order = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
     outs = []
@@ -123,12 +135,15 @@ def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...
     mask = mask_of(case)
     # Bidirectional forces zero_output_for_mask to return_sequences on both copies
     zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
-    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero)
+    init = initial_states(case)
+    n = N_STATES[case.layer]
+    fwd0, bwd0 = (None, None) if init is None else (init[:n], init[n:])
+    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero, fwd0)
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
     if not case.bidirectional:
         return (out, *kept)
-    bseq, bstates = run_direction(case, x, 1, not case.go_backwards, mask, zero)
+    bseq, bstates = run_direction(case, x, 1, not case.go_backwards, mask, zero, bwd0)
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []
     merged = _merge(case.merge_mode, out, bout)

@@ -65,6 +65,11 @@ class RnnSession:
         return environment_name(installed())
 
     @cached_property
+    def env(self) -> dict[str, str]:
+        """tensorflow, keras and backend, from package metadata."""
+        return installed()
+
+    @cached_property
     def keras_major(self) -> int:
         """Read once: package metadata costs about 0.5 ms a look, on every case."""
         return major(installed()["keras"])
@@ -200,7 +205,7 @@ class RnnSession:
         recorded = None
         if golden is not None:
             recorded = golden.results.get(case.id)
-        verdict = verify(case, result, run_oracle(case), self.keras_major, recorded)
+        verdict = verify(case, result, run_oracle(case), self.keras_major, recorded, self.env)
         if golden is not None and recorded is None:
             verdict.add("golden", [f"not recorded in {golden.path}; {REGEN_HINT}"])
         if self.regen:
@@ -211,6 +216,8 @@ class RnnSession:
     def outcome(verdict: Verdict) -> str:
         if not verdict.agrees:
             return "disagree"
+        if verdict.defect:
+            return "differ as a listed defect says"
         if verdict.outcome == "rejected":
             return "refused as the rule predicts"
         return "agree"

@@ -18,7 +18,7 @@ from rnn_shapes.check import Verdict
 from rnn_shapes.cli import main, parser
 from rnn_shapes.cli.progress import Progress
 from rnn_shapes.cli.summary import render_json, render_junit, render_text
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.matrix import matrix, matrix_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {"tensorflow": "2.99.0", "keras": "3.99.0", "backend": "tensorflow"}
@@ -43,7 +43,8 @@ def test_every_command_has_a_description_and_shows_defaults():
     helps = {a.dest: a.help for a in sub._choices_actions}
     assert all(helps.get(name) for name in sub.choices), helps
     check_help = " ".join(sub.choices["check"].format_help().split())
-    assert "smoke (48 cases), default (1,560 cases), full (2,712 cases)" in check_help
+    sizes = ", ".join(f"{name} ({n:,} cases)" for name, n in matrix_sizes().items())
+    assert sizes in check_help and "smoke (48 cases)" in check_help
     assert "(default: default)" in check_help and "(default: text)" in check_help
     assert "(default: None)" not in check_help
     assert "exit status: 0 agree / identical, 1 disagree / different, 2 error" in " ".join(
@@ -121,7 +122,7 @@ def test_text_report_keeps_refusals_apart_from_agreement():
 
 def test_json_report():
     doc = json.loads(render_json(verdicts(), ENV, "smoke"))
-    assert doc["counts"] == {"agree": 1, "refused": 1, "disagree": 1}
+    assert doc["counts"] == {"agree": 1, "refused": 1, "defect": 0, "disagree": 1}
     assert [c["outcome"] for c in doc["cases"]] == ["agree", "refused", "disagree"]
     assert doc["cases"][2]["problems"][0].startswith("rules: ")
 

@@ -21,11 +21,13 @@ SHOWN_PROBLEMS = 20
 def outcome(v: Verdict) -> str:
     if not v.agrees:
         return "disagree"
+    if v.defect:
+        return "defect"
     return "refused" if v.outcome == "rejected" else "agree"
 
 
 def _counts(vs: Sequence[Verdict]) -> dict[str, int]:
-    counts = {"agree": 0, "refused": 0, "disagree": 0}
+    counts = {"agree": 0, "refused": 0, "defect": 0, "disagree": 0}
     for v in vs:
         counts[outcome(v)] += 1
     return counts
@@ -38,7 +40,7 @@ def summary_table(verdicts: Sequence[Verdict]) -> str:
         groups[(v.case.layer_tag, v.case.direction)].append(v)
     head = (
         f"{'layer':<10} {'direction':<10} {'cases':>6} {'agree':>6} {'refused':>8} "
-        f"{'disagree':>8} {'max |diff|':>11}"
+        f"{'defect':>7} {'disagree':>8} {'max |diff|':>11}"
     )
     lines = [head, "-" * len(head)]
     for (layer, direction), vs in sorted(groups.items()):
@@ -47,17 +49,18 @@ def summary_table(verdicts: Sequence[Verdict]) -> str:
     lines.append(_line("all", "", list(verdicts)))
     lines.append(
         "agree: built, and the rules and the oracle agree; refused: Keras refused the "
-        "case as its version's rule predicts"
+        "case as its version's rule predicts; defect: differs as a defect listed in "
+        "rnn_shapes/defects.toml says (expected); disagree: unexpected"
     )
     return "\n".join(lines)
 
 
 def _line(layer: str, direction: str, vs: Sequence[Verdict]) -> str:
     c = _counts(vs)
-    worst = max((v.max_deviation for v in vs), default=0.0)
+    worst = max((v.max_deviation for v in vs if not v.defect), default=0.0)  # not a defect's
     return (
         f"{layer:<10} {direction:<10} {len(vs):>6} {c['agree']:>6} {c['refused']:>8} "
-        f"{c['disagree']:>8} {worst:>11.3g}"
+        f"{c['defect']:>7} {c['disagree']:>8} {worst:>11.3g}"
     )
 
 
@@ -65,9 +68,10 @@ def verdict_line(verdicts: Sequence[Verdict]) -> str:
     c = _counts(verdicts)
     if c["disagree"]:
         return f"verdict: {c['disagree']} of {len(verdicts)} cases disagree"
+    defects = f", {c['defect']} differ as a listed defect says" if c["defect"] else ""
     return (
         f"verdict: all {len(verdicts)} cases agree ({c['agree']} computed, "
-        f"{c['refused']} refused as the rule predicts)"
+        f"{c['refused']} refused as the rule predicts{defects})"
     )
 
 
@@ -98,6 +102,7 @@ def render_json(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: s
                 "outcome": outcome(v),
                 "max_deviation": v.max_deviation,
                 "problems": v.problems,
+                "defect": v.defect,
             }
             for v in verdicts
         ],
@@ -131,6 +136,9 @@ def render_junit(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: 
                 case, "failure", message=f"{', '.join(v.failed_aspects())} disagree"
             )
             failure.text = "\n".join(v.problems)
+        elif v.defect:
+            note = f"differs as listed defect {v.defect} says:\n" + "\n".join(v.defect_problems)
+            ET.SubElement(case, "system-out").text = note
         elif v.outcome == "rejected":
             ET.SubElement(case, "system-out").text = "refused as the rule predicts"
     root = ET.Element("testsuites")

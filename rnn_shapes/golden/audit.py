@@ -35,5 +35,7 @@ def audit(golden: GoldenSet, oracle_memo: dict | None = None) -> Audit:
         case = cases[cid]
         if cid not in memo:
             memo[cid] = run_oracle(case)
-        result.verdicts.append(verify(case, golden.results[cid], memo[cid], golden.keras_major))
+        result.verdicts.append(
+            verify(case, golden.results[cid], memo[cid], golden.keras_major, env=golden.metadata)
+        )
     return result

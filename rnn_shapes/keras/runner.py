@@ -26,6 +26,7 @@ from rnn_shapes.result import Result, container_name
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
+from rnn_shapes.spec.states import initial_states
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
 
 PATHS = ("call", "predict")
@@ -158,28 +159,52 @@ def make_layer(case: Case, initializers: bool = True) -> Any:
 def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
     """(model, outer layer): Input(T, D) -> [Masking] -> layer -> Model.
 
-    A mask given in the call is a second, boolean model input.
+    A mask given in the call is a second, boolean model input; initial states
+    given as inputs come after it, as constants they are fixed in the graph.
     """
     keras = keras_module()
     inp = keras.Input(shape=(case.timesteps, case.features))
     layer = make_layer(case, initializers)
-    if case.mask is None:
-        return keras.Model(inp, layer(inp)), layer
-    if case.mask_via == "layer":
-        masked = keras.layers.Masking(mask_value=MASK_VALUE)(inp)
-        return keras.Model(inp, layer(masked)), layer
-    mask_in = keras.Input(shape=(case.timesteps,), dtype="bool")
-    return keras.Model([inp, mask_in], layer(inp, mask=mask_in)), layer
+    model_in, seq, kwargs = [inp], inp, {}
+    if case.mask is not None and case.mask_via == "layer":
+        seq = keras.layers.Masking(mask_value=MASK_VALUE)(inp)
+    elif case.mask is not None:
+        mask_in = keras.Input(shape=(case.timesteps,), dtype="bool")
+        model_in.append(mask_in)
+        kwargs["mask"] = mask_in
+    out = _call_with_states(case, layer, seq, kwargs, model_in)
+    return keras.Model(model_in if len(model_in) > 1 else inp, out), layer
+
+
+def _call_with_states(case: Case, layer: Any, seq: Any, kwargs: dict, model_in: list) -> Any:
+    """The layer's call in the case's form: no states, or states positional, by
+    keyword, or with the input named too (Keras 3 `sequences=`, Keras 2 `inputs=`)."""
+    states = initial_states(case)
+    if states is None:
+        return layer(seq, **kwargs)
+    if case.initial_state == "input":
+        keras = keras_module()
+        states = [keras.Input(shape=(case.units,)) for _ in states]
+        model_in.extend(states)
+    if case.state_form == "positional":
+        return layer(seq, states, **kwargs)
+    if case.state_form == "keyword":
+        return layer(seq, initial_state=states, **kwargs)
+    name = "sequences" if keras_major() >= 3 else "inputs"
+    return layer(**{name: seq}, initial_state=states, **kwargs)
 
 
 def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
-    """What the case's model is called with: the input, and the mask when it is an input."""
+    """What the case's model is called with: the input, then the mask and the
+    initial states where they are model inputs."""
     if x is None:
         x = masked_inputs(case) if case.mask_via == "layer" else inputs(case)
-    x = np.asarray(x, dtype=np.float32)
+    feed = [np.asarray(x, dtype=np.float32)]
     if case.mask is not None and case.mask_via == "call":
-        return [x, mask_of(case)]
-    return x
+        feed.append(mask_of(case))
+    if case.initial_state == "input":
+        feed += initial_states(case)
+    return feed if len(feed) > 1 else feed[0]
 
 
 def build_model(case: Case) -> Any:
@@ -232,7 +257,9 @@ def _model_key(case: Case) -> Case:
     """Cases that differ only in weights, batch size, input values or mask pattern
     (data, not structure) share a model."""
     mask = None if case.mask is None else "none"
-    return replace(case, batch=1, weights="distinct", sample=None, mask=mask)
+    # constant initial states are (B, U) arrays fixed in the graph: the batch stays
+    batch = case.batch if case.initial_state == "constant" else 1
+    return replace(case, batch=batch, weights="distinct", sample=None, mask=mask)
 
 
 def _shared_model(case: Case) -> tuple[Any, Any]:
@@ -278,7 +305,7 @@ def run_keras(
         return Result(case.id, "rejected", None, error=_REFUSALS[key])
     try:
         model = _prepared_model(case, reuse)
-    except ValueError as exc:  # Keras refuses the configuration
+    except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
         _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
         return Result(case.id, "rejected", None, error=_REFUSALS[key])
     raw = model.predict(x, batch_size=case.batch, verbose=0) if path == "predict" else model(x)

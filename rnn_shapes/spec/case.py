@@ -20,6 +20,11 @@ SAMPLES: dict[str, tuple[int, int, int]] = {"seed002": (1, 4, 5), "seed004": (1,
 # mask reaches the layer: a Masking layer in front, or `mask=` in the call.
 MASK_PATTERNS: tuple[str, ...] = ("right", "left", "hole", "row", "none")
 MASK_VIA: tuple[str, ...] = ("layer", "call")
+# Non-zero initial states: NumPy constants in the call, or model inputs (Input
+# tensors); passed as `layer(x, states)` (positional), `layer(x, initial_state=...)`
+# (keyword) or with the input named too (named: `sequences=` / Keras 2 `inputs=`).
+INITIAL_STATES: tuple[str, ...] = ("constant", "input")
+STATE_FORMS: tuple[str, ...] = ("keyword", "positional", "named")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Case:
     mask: str | None = None  # one of MASK_PATTERNS; None: no mask at all
     mask_via: str = "layer"
     zero_output_for_mask: bool = False
+    initial_state: str | None = None  # one of INITIAL_STATES; None: Keras' zeros
+    state_form: str = "keyword"
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -102,6 +109,8 @@ class Case:
             parts.append(f"mask_{self.mask}_by_{self.mask_via}")
         if self.zero_output_for_mask:
             parts.append("zero_output")
+        if self.initial_state is not None:
+            parts.append(f"h0_{self.initial_state}_{self.state_form}")
         return "-".join(parts)
 
     @property
@@ -170,7 +179,17 @@ def _problem(case: Case) -> tuple[str, str] | None:
             return "sample", f"unknown sample, expected one of {sorted(SAMPLES)}"
         if SAMPLES[case.sample] != case.input_shape:
             return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
-    return _mask_problem(case)
+    return _mask_problem(case) or _state_problem(case)
+
+
+def _state_problem(case: Case) -> tuple[str, str] | None:
+    if case.initial_state is not None and case.initial_state not in INITIAL_STATES:
+        return "initial_state", f"expected one of {INITIAL_STATES} or None"
+    if case.state_form not in STATE_FORMS:
+        return "state_form", f"expected one of {STATE_FORMS}"
+    if case.initial_state is None and case.state_form != "keyword":
+        return "state_form", "only a case with an initial state says how it is passed"
+    return None
 
 
 def _mask_problem(case: Case) -> tuple[str, str] | None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import itertools
 from functools import cache
 
-from rnn_shapes.spec.case import MASK_PATTERNS, MASK_VIA, MERGE_MODES, Case, Constant
+from rnn_shapes.spec.case import (
+    INITIAL_STATES,
+    MASK_PATTERNS,
+    MASK_VIA,
+    MERGE_MODES,
+    STATE_FORMS,
+    Case,
+    Constant,
+)
 
 # (layer, reset_after): GRU is covered with both bias layouts.
 LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (
@@ -48,7 +56,9 @@ def matrix(name: str) -> list[Case]:
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases()
     elif name == "full":
-        cases = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + mask_cases()
+        cases = (
+            _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + mask_cases() + state_cases()
+        )
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -175,3 +185,41 @@ def mask_cases() -> list[Case]:
                     )
                 )
     return out
+
+
+# (mask, mask_via) crossed with initial states: none, leading steps masked (so
+# the initial state must survive them), a whole row masked (its states stay h0).
+STATE_MASKS = ((None, "layer"), ("left", "layer"), ("left", "call"), ("row", "call"))
+
+
+def state_cases() -> list[Case]:
+    """Non-zero initial states, as constants and as model inputs, in each calling
+    form, for every layer, with and without Bidirectional (concat, and no merge),
+    every flag, crossed with masks."""
+    b, t, d, u = MASK_SHAPE
+    return [
+        Case(
+            layer=layer,
+            units=u,
+            batch=b,
+            timesteps=t,
+            features=d,
+            bidirectional=bi,
+            merge_mode=merge,
+            return_sequences=rs,
+            return_state=st,
+            reset_after=ra,
+            mask=mask,
+            mask_via=via,
+            initial_state=init,
+            state_form=form,
+        )
+        for (layer, ra), (bi, merge), (rs, st), init, form, (mask, via) in itertools.product(
+            LAYER_VARIANTS,
+            ((False, "concat"), (True, "concat"), (True, None)),
+            FLAGS,
+            INITIAL_STATES,
+            STATE_FORMS,
+            STATE_MASKS,
+        )
+    ]

@@ -1,0 +1,108 @@
+"""Known Keras defects (rnn_shapes/defects.toml): which listed defect, if any,
+explains a case's disagreement in an environment.
+
+The file is data a person reviews; reading it is strict, and each entry names
+its cases, the Keras versions and backends it applies to, the reason and the
+upstream issue. See the file's header for what belongs there.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import operator
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.keras.environment import version_tuple
+
+PATH = Path(__file__).with_name("defects.toml")
+KEYS = {"name", "cases", "keras", "backends", "reason", "upstream"}
+_OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    cases: tuple[str, ...]
+    keras: str
+    backends: tuple[str, ...]
+    reason: str
+    upstream: str
+
+    def applies(self, case_id: str, env: Mapping[str, str]) -> bool:
+        return (
+            env.get("backend") in self.backends
+            and _version_matches(env.get("keras", ""), self.keras)
+            and any(fnmatch.fnmatchcase(case_id, p) for p in self.cases)
+        )
+
+
+def _version_matches(version: str, condition: str) -> bool:
+    """'3.15.1' against '>=3.0,<3.16'."""
+    try:
+        have = version_tuple(version, 3)
+    except ValueError:
+        return False
+    for clause in condition.split(","):
+        clause = clause.strip()
+        op = next(o for o in sorted(_OPS, key=len, reverse=True) if clause.startswith(o))
+        if not _OPS[op](have, version_tuple(clause[len(op) :], 3)):
+            return False
+    return True
+
+
+def _parse(entry: object, i: int, path: Path) -> Defect:
+    where = f"{path}: defect {i + 1}"
+    if not isinstance(entry, dict) or set(entry) != KEYS:
+        keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+        raise RnnShapesError(f"{where}: expected keys {sorted(KEYS)}, got {keys}")
+    if not all(isinstance(entry[k], str) for k in ("name", "keras", "reason", "upstream")):
+        raise RnnShapesError(f"{where}: name, keras, reason and upstream must be strings")
+    for key in ("cases", "backends"):
+        value = entry[key]
+        if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise RnnShapesError(f"{where}: {key} must be a non-empty list of strings")
+    for clause in entry["keras"].split(","):
+        clause = clause.strip()
+        op = next((o for o in sorted(_OPS, key=len, reverse=True) if clause.startswith(o)), None)
+        try:
+            version_tuple(clause[len(op) :] if op else "")
+        except ValueError:
+            op = None
+        if op is None:
+            raise RnnShapesError(f"{where}: keras {entry['keras']!r}: expected e.g. '>=3.0,<3.16'")
+    return Defect(
+        entry["name"],
+        tuple(entry["cases"]),
+        entry["keras"],
+        tuple(entry["backends"]),
+        entry["reason"],
+        entry["upstream"],
+    )
+
+
+@cache
+def load(path: Path = PATH) -> tuple[Defect, ...]:
+    """Every listed defect; RnnShapesError naming the file for anything malformed."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RnnShapesError(f"{path}: cannot read it: {exc}") from None
+    if set(doc) - {"defect"}:
+        raise RnnShapesError(f"{path}: unexpected tables {sorted(set(doc) - {'defect'})}")
+    defects = tuple(_parse(e, i, path) for i, e in enumerate(doc.get("defect", [])))
+    names = [d.name for d in defects]
+    if len(set(names)) != len(names):
+        raise RnnShapesError(f"{path}: defect names must be unique")
+    return defects
+
+
+def listed(case_id: str, env: Mapping[str, str] | None) -> Defect | None:
+    """The listed defect that applies to this case in this environment, if any."""
+    if env is None:
+        return None
+    return next((d for d in load() if d.applies(case_id, env)), None)

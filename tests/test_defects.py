@@ -1,0 +1,95 @@
+"""Listed Keras defects: strict reading, matching by case and environment, and
+strictness in the verdict (a listed defect that no longer shows fails)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_shapes import Case, run_oracle
+from rnn_shapes.check import verify
+from rnn_shapes.defects import PATH, listed, load
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.result import Result
+
+K315 = {"tensorflow": "2.21.0", "keras": "3.15.1", "backend": "tensorflow"}
+K215 = {"tensorflow": "2.15.1", "keras": "2.15.0", "backend": "tensorflow"}
+SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
+LISTED = Case(layer="GRU", mask="left", initial_state="input", **SHAPE)
+
+
+def test_committed_file_reads_and_every_entry_is_complete():
+    defects = load(PATH)
+    assert defects and all(d.reason and d.cases for d in defects)
+
+
+def test_matching_by_case_keras_version_and_backend():
+    assert listed(LISTED.id, K315).name == "initial-state-drops-implicit-mask"
+    assert listed(LISTED.id, K215) is None  # Keras 2 fills the mask
+    assert listed(LISTED.id, {**K315, "backend": "openvino"}) is None
+    assert listed(LISTED.id, None) is None
+    by_call = Case(layer="GRU", mask="left", mask_via="call", initial_state="input", **SHAPE)
+    assert listed(by_call.id, K315) is None  # an explicit mask= is kept
+    nothing_masked = Case(layer="GRU", mask="none", initial_state="input", **SHAPE)
+    assert listed(nothing_masked.id, K315) is None  # dropping an all-True mask changes nothing
+
+
+def result_of(case: Case, outputs) -> Result:
+    outs = tuple(np.asarray(o, dtype=np.float32) for o in outputs)
+    return Result(case.id, "ok", "tuple", outs, tuple("float32" for _ in outs))
+
+
+def test_a_listed_disagreement_is_expected_and_an_agreement_fails():
+    oracle = run_oracle(LISTED)
+    differs = result_of(LISTED, [o + 0.5 for o in oracle])
+    verdict = verify(LISTED, differs, oracle, 3, env=K315)
+    assert verdict.agrees and verdict.defect == "initial-state-drops-implicit-mask"
+    assert verdict.defect_problems and verdict.defect_problems[0].startswith("oracle: ")
+    fixed = verify(LISTED, result_of(LISTED, oracle), oracle, 3, env=K315)
+    assert not fixed.agrees and "no longer shows" in fixed.problems[0]
+    assert fixed.failed_aspects() == ["defect"]
+    plain = verify(LISTED, differs, oracle, 3, env=K215)  # not listed there: a disagreement
+    assert not plain.agrees and plain.defect is None
+
+
+BAD = {
+    "unknown key": (
+        '[[defect]]\nname="a"\ncases=["*"]\nkeras=">=3"\nbackends=["jax"]\n'
+        'reason="r"\nupstream=""\nextra=1\n',
+        "expected keys",
+    ),
+    "bad version": (
+        '[[defect]]\nname="a"\ncases=["*"]\nkeras="3 or so"\nbackends=["jax"]\n'
+        'reason="r"\nupstream=""\n',
+        "keras '3 or so'",
+    ),
+    "empty cases": (
+        '[[defect]]\nname="a"\ncases=[]\nkeras=">=3"\nbackends=["jax"]\nreason="r"\nupstream=""\n',
+        "cases must be a non-empty list",
+    ),
+    "not toml": ("[[defect\n", "cannot read it"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD)
+def test_malformed_file_is_one_error_naming_it(kind, tmp_path):
+    text, message = BAD[kind]
+    path = tmp_path / "defects.toml"
+    path.write_text(text)
+    with pytest.raises(RnnShapesError, match=message) as info:
+        load(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("via", ["layer", "call"])
+@pytest.mark.parametrize("layer", ["SimpleRNN", "LSTM", "GRU"])
+def test_listed_defect_still_shows_live(layer, via, rnn_session):
+    """Keras 3 drops a Masking layer's mask once initial_state is given; mask= works."""
+    case = Case(layer=layer, mask="left", mask_via=via, initial_state="input", **SHAPE)
+    verdict = verify(
+        case, rnn_session.run(case), run_oracle(case), rnn_session.keras_major, env=rnn_session.env
+    )
+    assert verdict.agrees, verdict.explain()
+    listed_here = listed(case.id, rnn_session.env) is not None
+    assert (verdict.defect is not None) == listed_here
