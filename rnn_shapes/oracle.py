@@ -34,6 +34,9 @@ keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
 - a Masking layer masks a step whose features all equal its mask_value; what
   the masked steps hold never matters, since they are skipped.
 
+unroll=True changes how Keras runs the loop, not what it computes: the same
+rules hold, and the oracle has no unrolled variant.
+
 Initial states (`initial_state=`): the list is the layer's states in order
 ([h] or LSTM's [h, c]); Bidirectional gives the first half to the forward copy
 and the second half to the backward copy. The states start from them; the

@@ -139,6 +139,8 @@ def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
         kwargs["reset_after"] = case.reset_after
     if case.zero_output_for_mask:  # an RNN keyword in Keras 2 and 3, given only when set
         kwargs["zero_output_for_mask"] = True
+    if case.unroll:
+        kwargs["unroll"] = True
     if initializers and isinstance(case.weights, Constant):
         init = keras_module().initializers.Constant
         kwargs["kernel_initializer"] = init(case.weights.kernel)

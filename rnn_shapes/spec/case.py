@@ -66,6 +66,7 @@ class Case:
     zero_output_for_mask: bool = False
     initial_state: str | None = None  # one of INITIAL_STATES; None: Keras' zeros
     state_form: str = "keyword"
+    unroll: bool = False
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -111,6 +112,8 @@ class Case:
             parts.append("zero_output")
         if self.initial_state is not None:
             parts.append(f"h0_{self.initial_state}_{self.state_form}")
+        if self.unroll:
+            parts.append("unroll")
         return "-".join(parts)
 
     @property
@@ -125,6 +128,7 @@ BOOL_FIELDS = (
     "return_state",
     "go_backwards",
     "zero_output_for_mask",
+    "unroll",
 )
 
 

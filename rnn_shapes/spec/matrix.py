@@ -56,9 +56,8 @@ def matrix(name: str) -> list[Case]:
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases()
     elif name == "full":
-        cases = (
-            _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + mask_cases() + state_cases()
-        )
+        grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases()
+        cases = grid + mask_cases() + state_cases() + unroll_cases()
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -222,4 +221,35 @@ def state_cases() -> list[Case]:
             STATE_FORMS,
             STATE_MASKS,
         )
+    ]
+
+
+def unroll_cases() -> list[Case]:
+    """unroll=True beside the loop: every layer, direction, flag and walking direction,
+    unmasked and with each mask pattern given in the call, zero_output_for_mask both
+    ways where the layer's own setting counts; the same numbers are expected."""
+    b, t, d, u = MASK_SHAPE
+    masks = ((None, False), *((p, z) for p in MASK_PATTERNS for z in (False, True)))
+    return [
+        Case(
+            layer=layer,
+            units=u,
+            batch=b,
+            timesteps=t,
+            features=d,
+            bidirectional=bi,
+            merge_mode=merge,
+            return_sequences=rs,
+            return_state=st,
+            go_backwards=gb,
+            reset_after=ra,
+            mask=mask,
+            mask_via="call" if mask else "layer",
+            zero_output_for_mask=zero,
+            unroll=True,
+        )
+        for (layer, ra), (bi, merge), (rs, st), gb, (mask, zero) in itertools.product(
+            LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True), masks
+        )
+        if not (zero and bi)  # Bidirectional overrides the layer's own setting
     ]

@@ -1,0 +1,37 @@
+"""unroll=True gives the loop's numbers (the oracle has no unrolled variant),
+except where a listed defect says otherwise; checked live on a slice."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnn_shapes import Case, run_oracle
+from rnn_shapes.check import verify
+from rnn_shapes.defects import listed
+from rnn_shapes.spec.matrix import unroll_cases
+
+LIVE = unroll_cases()[::7]  # 7 is prime: no aliasing with the axes (asserted below)
+K315 = {"keras": "3.15.1", "backend": "tensorflow"}
+
+
+def test_slice_covers_the_axes_and_the_listed_defect():
+    assert {c.mask for c in LIVE} == {None, "right", "left", "hole", "row", "none"}
+    assert {c.layer_tag for c in LIVE} == {"SimpleRNN", "LSTM", "GRU-ra1", "GRU-ra0"}
+    assert {c.go_backwards for c in LIVE} == {False, True}
+    assert any(listed(c.id, K315) for c in LIVE)  # the defect's strictness is exercised
+
+
+def test_unroll_appears_in_the_id_only_when_set():
+    plain = Case(layer="GRU", units=2, batch=1, timesteps=3, features=1)
+    assert "unroll" not in plain.id
+    assert Case(layer="GRU", units=2, batch=1, timesteps=3, features=1, unroll=True).id == (
+        plain.id + "-unroll"
+    )
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
+def test_unrolled_case_agrees_with_keras(case, rnn_session):
+    result = rnn_session.run(case)
+    verdict = verify(case, result, run_oracle(case), rnn_session.keras_major, env=rnn_session.env)
+    assert verdict.agrees, verdict.explain()
