@@ -34,6 +34,9 @@ keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
 - a Masking layer masks a step whose features all equal its mask_value; what
   the masked steps hold never matters, since they are skipped.
 
+stateful=True: each call starts from the states the previous call left (the
+final states, which a masked step keeps), and reset_states() sets them to 0.
+
 unroll=True changes how Keras runs the loop, not what it computes: the same
 rules hold, and the oracle has no unrolled variant.
 
@@ -131,26 +134,43 @@ def run_direction(
 
 
 def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """The outputs of `case` in Keras' order, float64."""
+    """The outputs of `case` in Keras' order, float64.
+
+    A stateful case is called three times: on its input from zero states, on its
+    input reversed in time from the states the first call left, and after a reset
+    on its input again; its outputs are the three calls' outputs in turn.
+    """
     x = np.asarray(inputs(case) if x is None else x, dtype=np.float64)
     if x.ndim != 3 or x.shape[2] != case.features:
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
+    init = initial_states(case)
+    n = N_STATES[case.layer]
+    start = (None, None) if init is None else (init[:n], init[n:])
+    first, carried = _call(case, x, start)
+    if not case.stateful:
+        return first
+    second, _ = _call(case, x[:, ::-1], carried)
+    third, _ = _call(case, x, (None, None))  # reset_states(): zeros again
+    return (*first, *second, *third)
+
+
+def _call(
+    case: Case, x: np.ndarray, start: tuple[list | None, list | None]
+) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
+    """One call of the layer: its outputs, and the final states of each direction."""
     mask = mask_of(case)
     # Bidirectional forces zero_output_for_mask to return_sequences on both copies
     zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
-    init = initial_states(case)
-    n = N_STATES[case.layer]
-    fwd0, bwd0 = (None, None) if init is None else (init[:n], init[n:])
-    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero, fwd0)
+    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero, start[0])
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
     if not case.bidirectional:
-        return (out, *kept)
-    bseq, bstates = run_direction(case, x, 1, not case.go_backwards, mask, zero, bwd0)
+        return (out, *kept), (states, None)
+    bseq, bstates = run_direction(case, x, 1, not case.go_backwards, mask, zero, start[1])
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []
     merged = _merge(case.merge_mode, out, bout)
-    return (*merged, *kept, *bkept)
+    return (*merged, *kept, *bkept), (states, bstates)
 
 
 def flip_time(seq: np.ndarray) -> np.ndarray:

@@ -45,6 +45,14 @@ def state_not_held(real, new, old, out, zero):
     return new, np.where(real, new[0], 0.0 * out if zero else out)
 
 
+REAL_CALL = oracle_module._call
+
+
+def stateful_carry_dropped(case, x, start):
+    """Every call starts from zeros: the second call of a stateful case forgets the first."""
+    return REAL_CALL(case, x, (None, None))
+
+
 def directions_swapped(case, direction):
     """direction_weights with the forward and backward copies exchanged."""
     return REAL_WEIGHTS(case, 1 - direction if case.bidirectional else direction)
@@ -72,6 +80,11 @@ MUTATIONS = {
         "masked_step",
         state_not_held,
         Case(layer="GRU", reset_after=True, mask="left", mask_via="call", **SHAPE),
+    ),
+    "stateful: carry dropped": (
+        "_call",
+        stateful_carry_dropped,
+        Case(layer="LSTM", stateful=True, **SHAPE),
     ),
     "directions swapped": (
         "direction_weights",

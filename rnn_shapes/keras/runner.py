@@ -24,7 +24,7 @@ import numpy as np
 from rnn_shapes.keras.environment import installed, legacy_keras, major
 from rnn_shapes.result import Result, container_name
 from rnn_shapes.spec.case import Case, Constant
-from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
 from rnn_shapes.spec.states import initial_states
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
@@ -141,6 +141,8 @@ def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
         kwargs["zero_output_for_mask"] = True
     if case.unroll:
         kwargs["unroll"] = True
+    if case.stateful:
+        kwargs["stateful"] = True
     if initializers and isinstance(case.weights, Constant):
         init = keras_module().initializers.Constant
         kwargs["kernel_initializer"] = init(case.weights.kernel)
@@ -165,13 +167,15 @@ def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
     given as inputs come after it, as constants they are fixed in the graph.
     """
     keras = keras_module()
-    inp = keras.Input(shape=(case.timesteps, case.features))
+    # stateful: a fixed batch size, declared as Keras 2 and 3 both read it
+    batch = (case.batch,) if case.stateful else (None,)
+    inp = keras.Input(batch_shape=(*batch, case.timesteps, case.features))
     layer = make_layer(case, initializers)
     model_in, seq, kwargs = [inp], inp, {}
     if case.mask is not None and case.mask_via == "layer":
         seq = keras.layers.Masking(mask_value=MASK_VALUE)(inp)
     elif case.mask is not None:
-        mask_in = keras.Input(shape=(case.timesteps,), dtype="bool")
+        mask_in = keras.Input(batch_shape=(*batch, case.timesteps), dtype="bool")
         model_in.append(mask_in)
         kwargs["mask"] = mask_in
     out = _call_with_states(case, layer, seq, kwargs, model_in)
@@ -259,8 +263,9 @@ def _model_key(case: Case) -> Case:
     """Cases that differ only in weights, batch size, input values or mask pattern
     (data, not structure) share a model."""
     mask = None if case.mask is None else "none"
-    # constant initial states are (B, U) arrays fixed in the graph: the batch stays
-    batch = case.batch if case.initial_state == "constant" else 1
+    # constant initial states are (B, U) arrays fixed in the graph, and a stateful
+    # model has a fixed batch size: the batch stays
+    batch = case.batch if case.initial_state == "constant" or case.stateful else 1
     return replace(case, batch=batch, weights="distinct", sample=None, mask=mask)
 
 
@@ -310,7 +315,33 @@ def run_keras(
     except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
         _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
         return Result(case.id, "rejected", None, error=_REFUSALS[key])
-    raw = model.predict(x, batch_size=case.batch, verbose=0) if path == "predict" else model(x)
-    container = container_name(raw)
-    outs = tuple(to_numpy(t) for t in (raw if container != "tensor" else (raw,)))
+    if not case.stateful:
+        container, outs = _called(model, x, path, case.batch)
+    else:  # three calls: x, x reversed in time, and x again after a reset
+        layer = model.layers[-1]
+        x2 = model_inputs(
+            case,
+            second_inputs(case)
+            if case.mask_via == "call"
+            else masked_inputs(case, second_inputs(case)),
+        )
+        reset_states(layer)
+        container, first = _called(model, x, path, case.batch)
+        _, second = _called(model, x2, path, case.batch)
+        reset_states(layer)
+        _, third = _called(model, x, path, case.batch)
+        outs = first + second + third
     return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs))
+
+
+def _called(model: Any, x: Any, path: str, batch: int) -> tuple[str, tuple[np.ndarray, ...]]:
+    """(container, outputs as NumPy) of one call of the model, direct or through predict."""
+    raw = model.predict(x, batch_size=batch, verbose=0) if path == "predict" else model(x)
+    container = container_name(raw)
+    return container, tuple(to_numpy(t) for t in (raw if container != "tensor" else (raw,)))
+
+
+def reset_states(layer: Any) -> None:
+    """Zero a stateful layer's states: `reset_state()` in Keras 3, `reset_states()` in 2."""
+    reset = getattr(layer, "reset_state", None) or layer.reset_states
+    reset()

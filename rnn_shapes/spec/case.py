@@ -67,6 +67,7 @@ class Case:
     initial_state: str | None = None  # one of INITIAL_STATES; None: Keras' zeros
     state_form: str = "keyword"
     unroll: bool = False
+    stateful: bool = False  # three calls: x, then x reversed in time, then x after a reset
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -114,6 +115,8 @@ class Case:
             parts.append(f"h0_{self.initial_state}_{self.state_form}")
         if self.unroll:
             parts.append("unroll")
+        if self.stateful:
+            parts.append("stateful")
         return "-".join(parts)
 
     @property
@@ -129,6 +132,7 @@ BOOL_FIELDS = (
     "go_backwards",
     "zero_output_for_mask",
     "unroll",
+    "stateful",
 )
 
 
@@ -191,6 +195,8 @@ def _state_problem(case: Case) -> tuple[str, str] | None:
         return "initial_state", f"expected one of {INITIAL_STATES} or None"
     if case.state_form not in STATE_FORMS:
         return "state_form", f"expected one of {STATE_FORMS}"
+    if case.stateful and case.initial_state is not None:
+        return "initial_state", "a stateful case starts from its stored states (zeros)"
     if case.initial_state is None and case.state_form != "keyword":
         return "state_form", "only a case with an initial state says how it is passed"
     return None

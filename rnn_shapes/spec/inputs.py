@@ -41,3 +41,9 @@ def inputs(case: Case) -> np.ndarray:
     h = ((n * np.uint64(2654435761)) % np.uint64(2**32)) >> np.uint64(16)
     values = ((h % np.uint64(2049)).astype(np.int64) - 1024) / 1024.0
     return values.reshape(case.input_shape).astype(np.float32)
+
+
+def second_inputs(case: Case) -> np.ndarray:
+    """A stateful case's second call: its input reversed in time (different values,
+    the same steps masked where the mask is symmetric; the mask stays the case's)."""
+    return np.ascontiguousarray(inputs(case)[:, ::-1])

@@ -40,9 +40,10 @@ def mask_of(case: Case) -> np.ndarray | None:
     return mask
 
 
-def masked_inputs(case: Case) -> np.ndarray:
-    """The case's input with every masked step set to MASK_VALUE (for a Masking layer)."""
-    x = inputs(case)
+def masked_inputs(case: Case, x: np.ndarray | None = None) -> np.ndarray:
+    """The case's input (or `x`) with every masked step set to MASK_VALUE (for a
+    Masking layer)."""
+    x = inputs(case) if x is None else x
     mask = mask_of(case)
     if mask is not None:
         x = x.copy()

@@ -57,7 +57,7 @@ def matrix(name: str) -> list[Case]:
         cases = _grid(DEFAULT_SHAPES) + named_cases()
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases()
-        cases = grid + mask_cases() + state_cases() + unroll_cases()
+        cases = grid + mask_cases() + state_cases() + unroll_cases() + stateful_cases()
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -252,4 +252,34 @@ def unroll_cases() -> list[Case]:
             LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True), masks
         )
         if not (zero and bi)  # Bidirectional overrides the layer's own setting
+    ]
+
+
+def stateful_cases() -> list[Case]:
+    """stateful=True (three calls: x, x reversed in time from the states the first
+    left, x again after a reset) for every layer, uni / bi-concat / bi-None, every
+    flag, unmasked and masked both ways."""
+    b, t, d, u = MASK_SHAPE
+    return [
+        Case(
+            layer=layer,
+            units=u,
+            batch=b,
+            timesteps=t,
+            features=d,
+            bidirectional=bi,
+            merge_mode=merge,
+            return_sequences=rs,
+            return_state=st,
+            reset_after=ra,
+            mask=mask,
+            mask_via=via,
+            stateful=True,
+        )
+        for (layer, ra), (bi, merge), (rs, st), (mask, via) in itertools.product(
+            LAYER_VARIANTS,
+            ((False, "concat"), (True, "concat"), (True, None)),
+            FLAGS,
+            ((None, "layer"), ("right", "call"), ("left", "layer")),
+        )
     ]

@@ -30,6 +30,15 @@ def state_names(layer: str) -> tuple[str, ...]:
 
 
 def signature(case: Case) -> Signature:
+    """A stateful case returns its three calls' outputs one after the other."""
+    one = _one_call(case)
+    if not case.stateful:
+        return one
+    names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
+    return Signature(names, one.shapes * 3)
+
+
+def _one_call(case: Case) -> Signature:
     b, t, u = case.batch, case.timesteps, case.units
     lead = (b, t) if case.return_sequences else (b,)
     states = state_names(case.layer) if case.return_state else ()

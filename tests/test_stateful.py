@@ -1,0 +1,65 @@
+"""stateful=True: three calls, the second from the states the first left, the third
+after a reset equal to the first; by construction in the oracle and live."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_shapes import Case, run_oracle
+from rnn_shapes.check import verify
+from rnn_shapes.oracle import run_direction
+from rnn_shapes.spec.inputs import inputs, second_inputs
+from rnn_shapes.spec.matrix import stateful_cases
+from rnn_shapes.spec.signature import signature
+
+SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
+
+
+@pytest.mark.parametrize("layer", ["SimpleRNN", "LSTM", "GRU"])
+def test_second_call_starts_where_the_first_ended_and_a_reset_restarts(layer):
+    case = Case(layer=layer, stateful=True, mask="right", mask_via="call", **SHAPE)
+    outs = run_oracle(case)
+    per_call = len(outs) // 3
+    first, second, third = outs[:per_call], outs[per_call : 2 * per_call], outs[2 * per_call :]
+    for a, b in zip(first, third, strict=True):
+        np.testing.assert_array_equal(a, b)  # reset_states(): the first call again
+    x2 = second_inputs(case).astype(np.float64)
+    from rnn_shapes.spec.masks import mask_of
+
+    zero = case.zero_output_for_mask
+    seq, _ = run_direction(case, x2, 0, False, mask_of(case), zero, list(first[1:]))
+    np.testing.assert_array_equal(second[0], seq)
+    fresh, _ = run_direction(case, x2, 0, False, mask_of(case), zero)
+    assert not np.allclose(second[0], fresh)  # the carry matters
+    assert not np.array_equal(second_inputs(case), inputs(case))
+
+
+def test_signature_repeats_each_call():
+    case = Case(layer="LSTM", stateful=True, **SHAPE)
+    sig = signature(case)
+    assert sig.arity == 9 and sig.names[:3] == ("call1 output", "call1 h", "call1 c")
+    assert sig.names[3] == "call2 output" and sig.shapes[:3] == sig.shapes[6:]
+
+
+def test_stateful_with_initial_state_is_refused_by_case():
+    with pytest.raises(ValueError, match="field 'initial_state'"):
+        Case(layer="GRU", stateful=True, initial_state="input", **SHAPE)
+
+
+LIVE = stateful_cases()[::5]  # 5 is prime: no aliasing with the axes (asserted below)
+
+
+def test_live_slice_covers_the_axes():
+    assert {c.layer_tag for c in LIVE} == {"SimpleRNN", "LSTM", "GRU-ra1", "GRU-ra0"}
+    assert {c.direction for c in LIVE} == {"uni", "bi-concat", "bi-none"}
+    assert {c.mask for c in LIVE} == {None, "right", "left"}
+    assert {c.return_state for c in LIVE} == {False, True}
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
+def test_stateful_case_agrees_with_keras(case, rnn_session):
+    result = rnn_session.run(case)
+    verdict = verify(case, result, run_oracle(case), rnn_session.keras_major, env=rnn_session.env)
+    assert verdict.agrees, verdict.explain()
