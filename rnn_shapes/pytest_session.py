@@ -176,7 +176,7 @@ class RnnSession:
                 {
                     (c.layer_tag, c.bidirectional, c.weights_tag): c
                     for c in cases
-                    if c.merge_mode == "concat" and not c.go_backwards
+                    if c.merge_mode == "concat" and not c.go_backwards and _plain(c)
                 }.values()
             )
         else:
@@ -306,6 +306,11 @@ def _outcome_counts(stats: dict[str, list]) -> Counter:
                 if key == OUTCOME_KEY:
                     counts[value] += 1
     return counts
+
+
+def _plain(case: Case) -> bool:
+    """No mask, initial state, unroll or statefulness: the layer as the tutorials build it."""
+    return case.mask is None and case.initial_state is None and not (case.unroll or case.stateful)
 
 
 def _param(case: Case) -> Any:
