@@ -39,7 +39,7 @@ __version__ = "0.2.0"
 def run_keras(
     case: Case, x: np.ndarray | None = None, path: str = "call", reuse: bool = True
 ) -> Result:
-    """Run the case's real functional Keras model; see `keras_runner.run_keras`."""
+    """Run the case's real functional Keras model; see `keras.runner.run_keras`."""
     from rnn_shapes.keras.runner import run_keras as _run
 
     return _run(case, x, path, reuse)
@@ -50,10 +50,9 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     rules (arity, order, shapes, dtypes, container), the oracle's values and, if
     `golden` is given, the result recorded there. `verdict.agrees`, and
     `verdict.explain()` for what disagrees."""
-    from rnn_shapes.check import verify
+    from rnn_shapes.check import judge
     from rnn_shapes.keras.runner import environment, keras_major
     from rnn_shapes.keras.runner import run_keras as _run
 
-    recorded = golden.results.get(case.id) if golden is not None else None
     result = _run(case, path=path)
-    return verify(case, result, run_oracle(case), keras_major(), recorded, environment())
+    return judge(case, result, run_oracle(case), keras_major(), golden, environment())

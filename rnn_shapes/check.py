@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from rnn_shapes.defects import listed
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.signature import expected_rejection, signature
+
+if TYPE_CHECKING:
+    from rnn_shapes.golden.sets import GoldenSet
 
 # float32 Keras against the float64 oracle. float32 keeps 24 bits (unit
 # roundoff 6e-8); each step rounds dot products of D + U terms, and the error
@@ -216,4 +220,21 @@ def verify(
     if recorded is not None:
         verdict.add("golden", golden_problems(case, recorded, result))
         verdict.golden_checked = True
+    return verdict
+
+
+def judge(
+    case: Case,
+    result: Result,
+    oracle: tuple[np.ndarray, ...],
+    keras_major: int,
+    golden: GoldenSet | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Verdict:
+    """verify() against a golden set: a case the set lacks is a problem, never a
+    skipped check."""
+    recorded = golden.results.get(case.id) if golden is not None else None
+    verdict = verify(case, result, oracle, keras_major, recorded, env)
+    if golden is not None and recorded is None:
+        verdict.add("golden", [f"not recorded in {golden.path}; {REGEN_HINT}"])
     return verdict

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from rnn_shapes.check import REGEN_HINT, Verdict, verify
+from rnn_shapes.check import REGEN_HINT, Verdict, judge
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.locate import golden_root
 from rnn_shapes.golden.sets import GoldenSet, find_set, read_set, stale_and_missing
@@ -41,6 +41,12 @@ MARKERS = (
 CASE_ARGS = ("rnn_case", "rnn_predict_case", "rnn_weights_case")
 # How a case test ended, kept in its report's user_properties for the summary.
 OUTCOME_KEY = "rnn_shapes_outcome"
+OUTCOME_WORDS = {
+    "agree": "agree",
+    "refused": "refused as the rule predicts",
+    "defect": "differ as a listed defect says",
+    "disagree": "disagree",
+}
 
 
 class RnnSession:
@@ -116,7 +122,7 @@ class RnnSession:
 
     def collected(self, items: list[pytest.Item]) -> None:
         """Conformance tests are here: tune this process for thousands of Keras models."""
-        if not any(item.get_closest_marker("rnn_shapes") for item in items):
+        if not any(_conformance(item) for item in items):
             return
         self.active = True
         from rnn_shapes.keras.runner import configure_worker
@@ -130,7 +136,10 @@ class RnnSession:
         return self._golden_state()[0]
 
     def why_no_golden(self) -> str | None:
-        return self._golden_state()[1]
+        try:
+            return self._golden_state()[1]
+        except RnnShapesError as exc:
+            return f"golden set unreadable: {exc}"
 
     def _golden_state(self) -> tuple[GoldenSet | None, str | None]:
         """(set, None) or (None, why); an unreadable set raises (a collection error)."""
@@ -201,26 +210,17 @@ class RnnSession:
         being compared with the old one.
         """
         result = self.run(case)
-        golden = self.golden()
-        recorded = None
-        if golden is not None:
-            recorded = golden.results.get(case.id)
-        verdict = verify(case, result, run_oracle(case), self.keras_major, recorded, self.env)
-        if golden is not None and recorded is None:
-            verdict.add("golden", [f"not recorded in {golden.path}; {REGEN_HINT}"])
+        verdict = judge(case, result, run_oracle(case), self.keras_major, self.golden(), self.env)
         if self.regen:
             self.records[case.id] = result
         return verdict
 
     @staticmethod
     def outcome(verdict: Verdict) -> str:
-        if not verdict.agrees:
-            return "disagree"
-        if verdict.defect:
-            return "differ as a listed defect says"
-        if verdict.outcome == "rejected":
-            return "refused as the rule predicts"
-        return "agree"
+        """check's outcome (cli/summary.py), worded for pytest's summary line."""
+        from rnn_shapes.cli.summary import outcome
+
+        return OUTCOME_WORDS[outcome(verdict)]
 
     # ------------------------------------------------------------ --rnn-regen-golden
 
@@ -263,6 +263,8 @@ class RnnSession:
 
     def summary(self, terminalreporter) -> None:
         counts = _outcome_counts(terminalreporter.stats)
+        if not (counts or self.regen_summary or self.requested()):
+            return  # another project's run: no golden set is read, nothing is said
         if counts:
             terminalreporter.section("rnn-shapes")
             terminalreporter.write_line(
@@ -306,6 +308,14 @@ def _outcome_counts(stats: dict[str, list]) -> Counter:
                 if key == OUTCOME_KEY:
                     counts[value] += 1
     return counts
+
+
+def _conformance(item: pytest.Item) -> bool:
+    """A test of the suite: marked rnn_shapes, or asking for the plugin's fixtures."""
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("rnn_shapes") is not None or bool(
+        names & {*CASE_ARGS, "rnn_session"}
+    )
 
 
 def _plain(case: Case) -> bool:

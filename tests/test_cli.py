@@ -80,6 +80,15 @@ def test_bad_input_is_one_line_and_exit_2_before_any_case_runs(args, named):
     assert time.monotonic() - started < 20  # no Keras run happened
 
 
+def test_bad_input_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    report = cli("report", "--root", str(tmp_path / "typo"), "--out", str(out))
+    assert report.returncode == 2 and "no golden sets" in report.stderr
+    record = cli("record", "--matrix", "smoke", "-k", "(", "--out", str(out / "golden"))
+    assert record.returncode == 2
+    assert not out.exists()  # neither created a folder
+
+
 def test_record_filtered_needs_an_existing_set(tmp_path):
     out = cli(
         "record", "--matrix", "smoke", "--case", matrix("smoke")[0].id, "--out", str(tmp_path)

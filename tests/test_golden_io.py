@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +104,25 @@ def test_filtered_record_updates_only_its_cases(tmp_path):
     assert after[moved[0].case_id].outputs[0].tobytes() == moved[0].outputs[0].tobytes()
     for r in every[1:]:
         assert after[r.case_id].outputs[0].tobytes() == r.outputs[0].tobytes()
+
+
+def test_filtered_record_drops_cases_gone_from_the_matrix(tmp_path):
+    every = synthetic_results(matrix("smoke"))
+    path, _ = record(every, ENV, "smoke", tmp_path)
+    doc = json.loads(path.read_text())
+    gone = "LSTM-uni-seq0-state0-fwd-B9T9D9U9-distinct"  # a case the matrix no longer has
+    doc["cases"][gone] = doc["cases"][every[0].case_id]
+    path.write_text(json.dumps(doc))
+    values = next(path.parent.glob("*.npz"))
+    from rnn_shapes.golden.sets import encode_values
+
+    renamed = [replace(every[0], case_id=gone), *every]
+    data = encode_values(sorted(renamed, key=lambda r: r.case_id))
+    values.write_bytes(data)
+    edit_json(path, lambda d: d["metadata"].update(values_sha256=hashlib.sha256(data).hexdigest()))
+    _, summary = record(synthetic_results(matrix("smoke")[:1], 0.5), ENV, "smoke", tmp_path, True)
+    assert "removed 1" in summary and gone in summary
+    assert gone not in read_set(path).results
 
 
 def test_filtered_record_without_a_set_is_refused(tmp_path):

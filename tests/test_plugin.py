@@ -10,10 +10,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from synthetic import synthetic_results
 
 from rnn_shapes import Case, check_case
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.locate import ENV_VAR, golden_root
+from rnn_shapes.golden.sets import write_set
+from rnn_shapes.keras.environment import environment_name, installed
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.signature import signature
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,10 +85,32 @@ OTHER_PROJECT_TEST = textwrap.dedent("""
 
 
 def test_plugin_is_inert_in_other_tests(tmp_path):
-    (tmp_path / "test_other.py").write_text(
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_other.py").write_text(
         OTHER_PROJECT_TEST.format(threshold=(700, 10, 10))  # CPython's default
     )
-    out = run_pytest(tmp_path, "-q", "-p", "no:xdist")
+    # even with a golden root configured (and its set stale), another project's run
+    # reads no set and says nothing
+    golden = tmp_path / "golden"
+    cases = matrix("default")[:3]
+    installed_env = {**installed(), "numpy": "0", "python": "0", "platform": "test"}
+    write_set(
+        golden,
+        environment_name(installed_env),
+        "default",
+        synthetic_results(cases),
+        {c.id: signature(c) for c in cases},
+        installed_env,
+    )
+    env = {**os.environ, ENV_VAR: str(golden)}
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "2 passed" in out.stdout and "rnn-shapes" not in out.stdout
     helped = run_pytest(tmp_path, "--help")

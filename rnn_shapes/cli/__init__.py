@@ -104,20 +104,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.atomic import ensure_writable_dir
-    from rnn_shapes.golden.record import record
+    from rnn_shapes.golden.record import record, set_to_update
     from rnn_shapes.golden.sets import json_path
     from rnn_shapes.keras.environment import environment_name, installed
 
     root = _root(args.out)
-    ensure_writable_dir(root)
-    cases = _cases(args)
+    cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
-    existing = json_path(root, environment_name(installed()), args.matrix)
-    if partial and not existing.is_file():
-        raise RnnShapesError(
-            f"{existing}: no set to update with {len(cases)} filtered cases; record the "
-            f"whole matrix {args.matrix!r} first, without a filter"
+    if partial:
+        set_to_update(
+            json_path(root, environment_name(installed()), args.matrix), args.matrix, len(cases)
         )
+    ensure_writable_dir(root)
     env, results = _run(cases, args.jobs, f"record {args.matrix}")
     _, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)
@@ -174,14 +172,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.atomic import ensure_writable_dir
     from rnn_shapes.golden.report import write
 
     root = _root(args.root)
     out = Path(args.out) if args.out else root.resolve().parent
-    ensure_writable_dir(out / "docs")
     try:
-        written = write(root, out, args.matrix)
+        written = write(root, out, args.matrix)  # reads every set before writing
     except ValueError as exc:  # no sets of that matrix under the root
         raise RnnShapesError(str(exc)) from None
     for path in written:
@@ -191,13 +187,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_table(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.table import shape_table, with_table
-    from rnn_shapes.golden.atomic import atomic_write_text
+    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
 
     table = shape_table(matrix(args.matrix))
     if args.write_readme is None:
         sys.stdout.write(table)
         return 0
     path = Path(args.write_readme)
+    ensure_writable_file(path)
     try:
         text = with_table(path.read_text(encoding="utf-8"), args.matrix, table)
     except OSError as exc:

@@ -30,7 +30,7 @@ from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.matrix import matrix
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: bench is a developer tool
 CONFORMANCE = ["rnn_shapes/conformance"]
 
 

@@ -38,13 +38,9 @@ def record(
     path = json_path(root, name, matrix_name)
     previous, note = {}, ""
     if partial:
-        if not path.exists():
-            raise GoldenError(
-                f"{path}: no set to update with {len(got)} filtered cases; record the whole "
-                f"matrix {matrix_name!r} first, without a filter"
-            )
-        previous = read_set(path, expect_matrix=matrix_name).results
-        got = {**previous, **got}
+        previous = set_to_update(path, matrix_name, len(got)).results
+        # cases no longer in the matrix leave the set, as a whole record would drop them
+        got = {**{k: v for k, v in previous.items() if k in cases}, **got}
     missing = sorted(cases.keys() - got.keys())
     if missing:
         raise GoldenError(
@@ -73,3 +69,14 @@ def record(
         for cid in diff[kind][:10]:
             summary += f"\n  {kind}: {cid}"
     return path, summary
+
+
+def set_to_update(path: Path, matrix_name: str, n_filtered: int):
+    """The existing set a filtered record updates; GoldenError if there is none or it
+    cannot be read (checked before any case runs)."""
+    if not path.is_file():
+        raise GoldenError(
+            f"{path}: no set to update with {n_filtered} filtered cases; record the whole "
+            f"matrix {matrix_name!r} first, without a filter"
+        )
+    return read_set(path, expect_matrix=matrix_name)

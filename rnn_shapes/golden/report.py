@@ -13,7 +13,7 @@ from collections import defaultdict
 from itertools import pairwise
 from pathlib import Path
 
-from rnn_shapes.golden.atomic import atomic_write_text
+from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_dir
 from rnn_shapes.golden.audit import audit
 from rnn_shapes.golden.compare import compare, summary_counts
 from rnn_shapes.golden.sets import GoldenSet, read_set
@@ -254,9 +254,14 @@ def generate(root: Path, matrix_name: str = "default") -> dict[Path, str]:
 
 
 def write(root: Path, out_dir: Path, matrix_name: str = "default") -> list[Path]:
-    """Write the report of `matrix_name` under `out_dir`; returns the paths written."""
+    """Write the report of `matrix_name` under `out_dir`; returns the paths written.
+
+    Every set is read first, and the folder checked, so bad input writes nothing.
+    """
+    files = generate(root, matrix_name)
+    ensure_writable_dir(out_dir / REPORT.parent)
     written = []
-    for rel, text in generate(root, matrix_name).items():
+    for rel, text in files.items():
         path = out_dir / rel
         atomic_write_text(path, text)
         written.append(path)

@@ -162,7 +162,7 @@ def write_set(
     atomic_write_text(path, text)
     for old in path.parent.glob(f"{matrix}.*.npz"):
         if old.name != values_name:
-            old.unlink()
+            old.unlink(missing_ok=True)  # the new set is already in place; best effort
     return path
 
 
@@ -268,7 +268,10 @@ def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
     vpath = path.parent / meta["values"]
     if Path(meta["values"]).name != meta["values"] or not vpath.is_file():
         raise _fail(path, f"its values file {meta['values']!r} is missing")
-    data = vpath.read_bytes()
+    try:
+        data = vpath.read_bytes()
+    except OSError as exc:
+        raise _fail(vpath, f"cannot read: {exc.strerror or exc}") from None
     if hashlib.sha256(data).hexdigest() != meta["values_sha256"]:
         raise _fail(vpath, f"does not match {path.name}: sha256 differs from values_sha256")
     try:
