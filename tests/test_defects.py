@@ -87,9 +87,7 @@ def test_malformed_file_is_one_error_naming_it(kind, tmp_path):
 def test_listed_defect_still_shows_live(layer, via, rnn_session):
     """Keras 3 drops a Masking layer's mask once initial_state is given; mask= works."""
     case = Case(layer=layer, mask="left", mask_via=via, initial_state="input", **SHAPE)
-    verdict = verify(
-        case, rnn_session.run(case), run_oracle(case), rnn_session.keras_major, env=rnn_session.env
-    )
+    verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()
     listed_here = listed(case.id, rnn_session.env) is not None
     assert (verdict.defect is not None) == listed_here

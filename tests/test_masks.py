@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
-from rnn_shapes.check import verify
 from rnn_shapes.oracle import run_direction
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
@@ -123,5 +122,5 @@ def test_live_slice_covers_every_axis_value():
 @pytest.mark.keras
 @pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
 def test_masked_case_agrees_with_keras(case, rnn_session):
-    verdict = verify(case, rnn_session.run(case), run_oracle(case), rnn_session.keras_major)
+    verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()

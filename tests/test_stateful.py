@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
-from rnn_shapes.check import verify
 from rnn_shapes.oracle import run_direction
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.matrix import stateful_cases
@@ -60,6 +59,5 @@ def test_live_slice_covers_the_axes():
 @pytest.mark.keras
 @pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
 def test_stateful_case_agrees_with_keras(case, rnn_session):
-    result = rnn_session.run(case)
-    verdict = verify(case, result, run_oracle(case), rnn_session.keras_major, env=rnn_session.env)
+    verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
-from rnn_shapes.check import verify
 from rnn_shapes.oracle import run_direction
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.matrix import state_cases
@@ -85,6 +84,5 @@ def test_live_slice_covers_every_axis_value():
 @pytest.mark.keras
 @pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
 def test_initial_state_case_agrees_with_keras(case, rnn_session):
-    result = rnn_session.run(case)
-    verdict = verify(case, result, run_oracle(case), rnn_session.keras_major, env=rnn_session.env)
+    verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()

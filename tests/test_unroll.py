@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_shapes import Case, run_oracle
-from rnn_shapes.check import verify
+from rnn_shapes import Case
 from rnn_shapes.defects import listed
 from rnn_shapes.spec.matrix import unroll_cases
 
@@ -32,6 +31,5 @@ def test_unroll_appears_in_the_id_only_when_set():
 @pytest.mark.keras
 @pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
 def test_unrolled_case_agrees_with_keras(case, rnn_session):
-    result = rnn_session.run(case)
-    verdict = verify(case, result, run_oracle(case), rnn_session.keras_major, env=rnn_session.env)
+    verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()

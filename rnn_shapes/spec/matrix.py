@@ -151,75 +151,70 @@ MASK_SHAPE = (3, 5, 2, 3)
 MASK_SHAPE_T1 = (2, 1, 2, 3)
 
 
+def _at(shape: tuple[int, int, int, int], layer: str, reset_after: bool | None, **kw) -> Case:
+    """A case of `layer` at (B, T, D, U) = `shape`; the rest as keywords."""
+    b, t, d, u = shape
+    return Case(
+        layer=layer, reset_after=reset_after, units=u, batch=b, timesteps=t, features=d, **kw
+    )
+
+
 def mask_cases() -> list[Case]:
     """Every mask pattern and way of giving it, for every layer, direction, flag and
     walking direction; zero_output_for_mask both ways where the layer's own setting
     counts (Bidirectional overrides it). Distinct weights: a mask rule that mixed up
     states or gates must show in the values."""
-    out = []
-    for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
-        LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True)
-    ):
-        for shape, patterns in ((MASK_SHAPE, MASK_PATTERNS), (MASK_SHAPE_T1, ("row", "none"))):
-            b, t, d, u = shape
-            for pattern, via, zero in itertools.product(
-                patterns, MASK_VIA, (False, True) if not bi else (False,)
-            ):
-                out.append(
-                    Case(
-                        layer=layer,
-                        units=u,
-                        batch=b,
-                        timesteps=t,
-                        features=d,
-                        bidirectional=bi,
-                        merge_mode=merge,
-                        return_sequences=rs,
-                        return_state=st,
-                        go_backwards=gb,
-                        reset_after=ra,
-                        mask=pattern,
-                        mask_via=via,
-                        zero_output_for_mask=zero,
-                    )
-                )
-    return out
+    return [
+        _at(
+            shape,
+            layer,
+            ra,
+            bidirectional=bi,
+            merge_mode=merge,
+            return_sequences=rs,
+            return_state=st,
+            go_backwards=gb,
+            mask=pattern,
+            mask_via=via,
+            zero_output_for_mask=zero,
+        )
+        for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
+            LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True)
+        )
+        for shape, patterns in ((MASK_SHAPE, MASK_PATTERNS), (MASK_SHAPE_T1, ("row", "none")))
+        for pattern, via, zero in itertools.product(
+            patterns, MASK_VIA, (False, True) if not bi else (False,)
+        )
+    ]
 
 
 # (mask, mask_via) crossed with initial states: none, leading steps masked (so
 # the initial state must survive them), a whole row masked (its states stay h0).
 STATE_MASKS = ((None, "layer"), ("left", "layer"), ("left", "call"), ("row", "call"))
+# uni, and Bidirectional concatenated and unmerged: where states are split or kept
+STATE_DIRECTIONS = ((False, "concat"), (True, "concat"), (True, None))
 
 
 def state_cases() -> list[Case]:
     """Non-zero initial states, as constants and as model inputs, in each calling
     form, for every layer, with and without Bidirectional (concat, and no merge),
     every flag, crossed with masks."""
-    b, t, d, u = MASK_SHAPE
     return [
-        Case(
-            layer=layer,
-            units=u,
-            batch=b,
-            timesteps=t,
-            features=d,
+        _at(
+            MASK_SHAPE,
+            layer,
+            ra,
             bidirectional=bi,
             merge_mode=merge,
             return_sequences=rs,
             return_state=st,
-            reset_after=ra,
             mask=mask,
             mask_via=via,
             initial_state=init,
             state_form=form,
         )
         for (layer, ra), (bi, merge), (rs, st), init, form, (mask, via) in itertools.product(
-            LAYER_VARIANTS,
-            ((False, "concat"), (True, "concat"), (True, None)),
-            FLAGS,
-            INITIAL_STATES,
-            STATE_FORMS,
-            STATE_MASKS,
+            LAYER_VARIANTS, STATE_DIRECTIONS, FLAGS, INITIAL_STATES, STATE_FORMS, STATE_MASKS
         )
     ]
 
@@ -228,21 +223,17 @@ def unroll_cases() -> list[Case]:
     """unroll=True beside the loop: every layer, direction, flag and walking direction,
     unmasked and with each mask pattern given in the call, zero_output_for_mask both
     ways where the layer's own setting counts; the same numbers are expected."""
-    b, t, d, u = MASK_SHAPE
     masks = ((None, False), *((p, z) for p in MASK_PATTERNS for z in (False, True)))
     return [
-        Case(
-            layer=layer,
-            units=u,
-            batch=b,
-            timesteps=t,
-            features=d,
+        _at(
+            MASK_SHAPE,
+            layer,
+            ra,
             bidirectional=bi,
             merge_mode=merge,
             return_sequences=rs,
             return_state=st,
             go_backwards=gb,
-            reset_after=ra,
             mask=mask,
             mask_via="call" if mask else "layer",
             zero_output_for_mask=zero,
@@ -259,26 +250,22 @@ def stateful_cases() -> list[Case]:
     """stateful=True (three calls: x, x reversed in time from the states the first
     left, x again after a reset) for every layer, uni / bi-concat / bi-None, every
     flag, unmasked and masked both ways."""
-    b, t, d, u = MASK_SHAPE
     return [
-        Case(
-            layer=layer,
-            units=u,
-            batch=b,
-            timesteps=t,
-            features=d,
+        _at(
+            MASK_SHAPE,
+            layer,
+            ra,
             bidirectional=bi,
             merge_mode=merge,
             return_sequences=rs,
             return_state=st,
-            reset_after=ra,
             mask=mask,
             mask_via=via,
             stateful=True,
         )
         for (layer, ra), (bi, merge), (rs, st), (mask, via) in itertools.product(
             LAYER_VARIANTS,
-            ((False, "concat"), (True, "concat"), (True, None)),
+            STATE_DIRECTIONS,
             FLAGS,
             ((None, "layer"), ("right", "call"), ("left", "layer")),
         )
