@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import operator
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +24,10 @@ KEYS = {"name", "cases", "keras", "backends", "reason", "upstream"}
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 
 
+# one clause of a Keras version condition: (comparison, version), e.g. (ge, (3, 0, 0))
+Clause = tuple[Callable[[tuple, tuple], bool], tuple[int, ...]]
+
+
 @dataclass(frozen=True)
 class Defect:
     name: str
@@ -32,27 +36,35 @@ class Defect:
     backends: tuple[str, ...]
     reason: str
     upstream: str
+    clauses: tuple[Clause, ...]  # `keras`, parsed once when the file is read
 
     def applies(self, case_id: str, env: Mapping[str, str]) -> bool:
         return (
             env.get("backend") in self.backends
-            and _version_matches(env.get("keras", ""), self.keras)
+            and _version_matches(env.get("keras", ""), self.clauses)
             and any(fnmatch.fnmatchcase(case_id, p) for p in self.cases)
         )
 
 
-def _version_matches(version: str, condition: str) -> bool:
-    """'3.15.1' against '>=3.0,<3.16'."""
+def _clauses(condition: str) -> tuple[Clause, ...]:
+    """'>=3.0,<3.16' as (comparison, version) pairs; ValueError when malformed."""
+    out = []
+    for clause in condition.split(","):
+        clause = clause.strip()
+        op = next((o for o in sorted(_OPS, key=len, reverse=True) if clause.startswith(o)), None)
+        if op is None:
+            raise ValueError(clause)
+        out.append((_OPS[op], version_tuple(clause[len(op) :], 3)))
+    return tuple(out)
+
+
+def _version_matches(version: str, clauses: tuple[Clause, ...]) -> bool:
+    """'3.15.1' against the parsed clauses of e.g. '>=3.0,<3.16'."""
     try:
         have = version_tuple(version, 3)
     except ValueError:
         return False
-    for clause in condition.split(","):
-        clause = clause.strip()
-        op = next(o for o in sorted(_OPS, key=len, reverse=True) if clause.startswith(o))
-        if not _OPS[op](have, version_tuple(clause[len(op) :], 3)):
-            return False
-    return True
+    return all(compare(have, bound) for compare, bound in clauses)
 
 
 def _parse(entry: object, i: int, path: Path) -> Defect:
@@ -66,15 +78,12 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         value = entry[key]
         if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
             raise RnnShapesError(f"{where}: {key} must be a non-empty list of strings")
-    for clause in entry["keras"].split(","):
-        clause = clause.strip()
-        op = next((o for o in sorted(_OPS, key=len, reverse=True) if clause.startswith(o)), None)
-        try:
-            version_tuple(clause[len(op) :] if op else "")
-        except ValueError:
-            op = None
-        if op is None:
-            raise RnnShapesError(f"{where}: keras {entry['keras']!r}: expected e.g. '>=3.0,<3.16'")
+    try:
+        clauses = _clauses(entry["keras"])
+    except ValueError:
+        raise RnnShapesError(
+            f"{where}: keras {entry['keras']!r}: expected e.g. '>=3.0,<3.16'"
+        ) from None
     return Defect(
         entry["name"],
         tuple(entry["cases"]),
@@ -82,6 +91,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         tuple(entry["backends"]),
         entry["reason"],
         entry["upstream"],
+        clauses,
     )
 
 

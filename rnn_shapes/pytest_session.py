@@ -62,23 +62,23 @@ class RnnSession:
         self.record_env: dict[str, str] = {}
         self.regen_summary: str | None = None
         self._results: dict[tuple[str, str], Result] = {}
-        self._golden: tuple[GoldenSet | None, str | None] | None = None
+        self._golden: tuple[GoldenSet | None, str | None] | RnnShapesError | None = None
 
     # ------------------------------------------------------------ environment
 
     @cached_property
-    def environment(self) -> str:
-        return environment_name(installed())
-
-    @cached_property
     def env(self) -> dict[str, str]:
-        """tensorflow, keras and backend, from package metadata."""
+        """tensorflow, keras and backend, from package metadata; read once (a look
+        costs about 0.5 ms, and every case asks)."""
         return installed()
 
-    @cached_property
+    @property
+    def environment(self) -> str:
+        return environment_name(self.env)
+
+    @property
     def keras_major(self) -> int:
-        """Read once: package metadata costs about 0.5 ms a look, on every case."""
-        return major(installed()["keras"])
+        return major(self.env["keras"])
 
     def requested(self) -> bool:
         """Whether this run names the suite (an option of ours, or the package as a path)."""
@@ -89,7 +89,7 @@ class RnnSession:
     def header(self) -> list[str]:
         if not self.requested():
             return []
-        env = installed()
+        env = self.env
         return [
             f"rnn-shapes: tensorflow {env['tensorflow']}, keras {env['keras']}, "
             f"backend {env['backend']}; environment {environment_name(env)}; "
@@ -109,7 +109,7 @@ class RnnSession:
         """A tox environment's promise is kept; --rnn-regen-golden can write its root."""
         expect = os.environ.get("RNN_SHAPES_EXPECT")
         if expect:
-            problems = expectation_problems(expect, installed())
+            problems = expectation_problems(expect, self.env)
             if problems:
                 raise pytest.UsageError("environment mismatch: " + "; ".join(problems))
         if self.regen and not hasattr(self.config, "workerinput"):
@@ -142,9 +142,15 @@ class RnnSession:
             return f"golden set unreadable: {exc}"
 
     def _golden_state(self) -> tuple[GoldenSet | None, str | None]:
-        """(set, None) or (None, why); an unreadable set raises (a collection error)."""
+        """(set, None) or (None, why); an unreadable set raises (a collection error),
+        read once: the error is kept and raised again, never the file re-read."""
         if self._golden is None:
-            self._golden = self._load_golden()
+            try:
+                self._golden = self._load_golden()
+            except RnnShapesError as exc:
+                self._golden = exc
+        if isinstance(self._golden, RnnShapesError):
+            raise self._golden
         return self._golden
 
     def _load_golden(self) -> tuple[GoldenSet | None, str | None]:

@@ -201,11 +201,12 @@ def _call_with_states(case: Case, layer: Any, seq: Any, kwargs: dict, model_in: 
 
 
 def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
-    """What the case's model is called with: the input, then the mask and the
-    initial states where they are model inputs."""
-    if x is None:
-        x = masked_inputs(case) if case.mask_via == "layer" else inputs(case)
-    feed = [np.asarray(x, dtype=np.float32)]
+    """What the case's model is called with: the input (its masked steps marked for
+    a Masking layer), then the mask and the initial states where they are inputs."""
+    x = inputs(case) if x is None else np.asarray(x, dtype=np.float32)
+    if case.mask_via == "layer":
+        x = masked_inputs(case, x)  # x itself when the case has no mask
+    feed = [x]
     if case.mask is not None and case.mask_via == "call":
         feed.append(mask_of(case))
     if case.initial_state == "input":
@@ -319,12 +320,7 @@ def run_keras(
         container, outs = _called(model, x, path, case.batch)
     else:  # three calls: x, x reversed in time, and x again after a reset
         layer = model.layers[-1]
-        x2 = model_inputs(
-            case,
-            second_inputs(case)
-            if case.mask_via == "call"
-            else masked_inputs(case, second_inputs(case)),
-        )
+        x2 = model_inputs(case, second_inputs(case))
         reset_states(layer)
         container, first = _called(model, x, path, case.batch)
         _, second = _called(model, x2, path, case.batch)

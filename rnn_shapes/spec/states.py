@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.case import LAYERS, Case
+from rnn_shapes.spec.signature import state_names
 
-N_STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+N_STATES = {layer: len(state_names(layer)) for layer in LAYERS}  # [h], or LSTM's [h, c]
 
 
 def state_count(case: Case) -> int:
