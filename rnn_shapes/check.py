@@ -16,7 +16,7 @@ import numpy as np
 from rnn_shapes.defects import listed
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import expected_rejection, signature
+from rnn_shapes.spec.signature import expected_masks, expected_rejection, signature
 
 if TYPE_CHECKING:
     from rnn_shapes.golden.sets import GoldenSet
@@ -115,7 +115,24 @@ def signature_problems(case: Case, result: Result) -> list[str]:
             problems.append(f"output {name}: shape expected {want}, got {got}")
         if dtype != "float32":
             problems.append(f"output {name}: dtype expected float32, got {dtype}")
-    return problems
+    return problems + mask_problems(case, result)
+
+
+def mask_problems(case: Case, result: Result) -> list[str]:
+    """The masks handed on with the outputs against the rule (spec.signature.expected_masks)."""
+    want = expected_masks(case)
+    if want == result.masks:
+        return []
+    if want is None or result.masks is None:
+        return [f"output masks: expected {want}, got {result.masks}"]
+    if isinstance(result.masks, str):
+        return [f"output masks: Keras raised {result.masks}"]
+    names = signature(case).names
+    return [
+        f"output {name}: mask expected {w}, got {g}"
+        for name, w, g in zip(names, want, result.masks, strict=True)
+        if w != g
+    ]
 
 
 def max_deviation(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> float:
@@ -166,6 +183,8 @@ def golden_problems(case: Case, expected: Result, got: Result) -> list[str]:
     problems = []
     if expected.container != got.container:
         problems.append(f"container: recorded {expected.container}, got {got.container}")
+    if expected.masks != got.masks:
+        problems.append(f"output masks: recorded {expected.masks}, got {got.masks}")
     if expected.arity != got.arity:
         problems.append(f"arity: recorded {expected.arity}, got {got.arity}")
     else:

@@ -16,6 +16,10 @@ class Result:
 
     outcome "rejected" means Keras refused to build or run the case; `error`
     then holds the exception's type and message and there are no outputs.
+
+    `masks` (masked cases only) is the mask Keras hands on with each output, as
+    `spec.masks.mask_text` writes it, or None for an output with no mask; a
+    string instead of a tuple is the error Keras raised computing them.
     """
 
     case_id: str
@@ -24,6 +28,7 @@ class Result:
     outputs: tuple[np.ndarray, ...] = field(default=())
     dtypes: tuple[str, ...] = field(default=())
     error: str | None = None
+    masks: tuple[str | None, ...] | str | None = None
 
     @property
     def arity(self) -> int:
@@ -54,6 +59,7 @@ def to_wire(result: Result) -> dict[str, object]:
         "error": result.error,
         "dtypes": list(result.dtypes),
         "outputs": [(o.tobytes(), str(o.dtype), list(o.shape)) for o in result.outputs],
+        "masks": list(result.masks) if isinstance(result.masks, tuple) else result.masks,
     }
 
 
@@ -66,4 +72,5 @@ def from_wire(data: dict) -> Result:
         outs,
         tuple(data["dtypes"]),
         data["error"],
+        tuple(data["masks"]) if isinstance(data["masks"], list) else data["masks"],
     )

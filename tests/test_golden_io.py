@@ -53,6 +53,18 @@ def test_round_trip(tmp_path):
             assert a.tobytes() == b.tobytes()
 
 
+def test_masks_round_trip_and_stay_out_of_unmasked_entries(tmp_path):
+    results = fake_results()
+    masked = replace(results[0], masks=("1100/1110", None)[: results[0].arity])
+    failed = replace(results[1], masks="TypeError: no masks")
+    path = write(tmp_path, [masked, failed, results[2]])
+    golden = read_set(path)
+    assert golden.results[masked.case_id].masks == masked.masks
+    assert golden.results[failed.case_id].masks == "TypeError: no masks"
+    assert golden.results[results[2].case_id].masks is None
+    assert "masks" not in json.loads(path.read_text())["cases"][results[2].case_id]
+
+
 def test_same_results_same_bytes(tmp_path):
     first = encode(fake_results(), SIGS, ENV, "smoke")
     assert encode(list(reversed(fake_results())), SIGS, ENV, "smoke") == first
@@ -161,6 +173,10 @@ BAD = {
     "hand-edited shape": (
         lambda p: edit_json(p, lambda d: first_case(d)["outputs"][0].update(shape=[2, 7])),
         "says float32\\[2, 7\\]",
+    ),
+    "bad masks": (
+        lambda p: edit_json(p, lambda d: first_case(d).update(masks=["12"])),
+        "masks must be an error text or, per output",
     ),
     "unknown schema": (
         lambda p: edit_json(p, lambda d: d.update(schema=99)),

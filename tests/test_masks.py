@@ -13,10 +13,13 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
+from rnn_shapes.check import mask_problems
 from rnn_shapes.oracle import run_direction
+from rnn_shapes.result import Result
 from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
+from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
 from rnn_shapes.spec.matrix import mask_cases
+from rnn_shapes.spec.signature import expected_masks
 
 BASE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 
@@ -92,6 +95,36 @@ def test_masking_layer_inputs_mark_exactly_the_masked_steps():
 def test_impossible_mask_cases_name_the_field(changes, field):
     with pytest.raises(ValueError, match=rf"field '{field}'"):
         masked(**changes)
+
+
+def test_mask_text_writes_rows_of_real_and_masked_steps():
+    assert mask_text(np.array([[True, True, False], [False, True, True]])) == "110/011"
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_sequence_outputs_hand_on_the_mask_as_given_and_states_none(backwards):
+    case = masked(mask="right", go_backwards=backwards)
+    given = mask_text(mask_of(case))
+    assert expected_masks(case) == (given, None, None)  # LSTM: output, h, c
+    assert expected_masks(masked(mask="right", return_sequences=False)) == (None, None, None)
+    bi = masked(mask="right", bidirectional=True, merge_mode=None, return_state=False)
+    assert expected_masks(bi) == (given, given)
+    assert expected_masks(masked()) is None
+
+
+def test_a_reversed_or_missing_mask_is_a_problem():
+    case = masked(mask="right", return_state=False, go_backwards=True)
+    given = mask_text(mask_of(case))
+    reversed_rows = "/".join(row[::-1] for row in given.split("/"))
+    assert reversed_rows != given
+
+    def problems(masks):
+        return mask_problems(case, Result(case.id, "ok", "tensor", masks=masks))
+
+    assert problems((given,)) == []
+    assert "mask expected" in problems((reversed_rows,))[0]
+    assert "expected" in problems(None)[0]
+    assert "Keras raised TypeError" in problems("TypeError: x")[0]
 
 
 def test_ids_name_the_mask_only_when_there_is_one():

@@ -29,7 +29,10 @@ from rnn_shapes.keras.environment import major
 from rnn_shapes.result import CONTAINERS, OUTCOMES, Result
 from rnn_shapes.spec.signature import Signature
 
-SCHEMA = 1
+SCHEMA = 2
+# Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
+# reads as one whose masks were not recorded.
+READABLE_SCHEMAS = (1, 2)
 METADATA_KEYS = frozenset(
     {
         "tensorflow",
@@ -91,7 +94,7 @@ def find_set(root: Path, environment: str, matrix: str) -> Path | None:
 def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
     if result.outcome == "rejected":
         return {"outcome": "rejected", "error": result.error}
-    return {
+    entry: dict[str, object] = {
         "outcome": "ok",
         "container": result.container,
         "outputs": [
@@ -99,6 +102,9 @@ def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
             for n, s, d in zip(names, result.shapes, result.dtypes, strict=True)
         ],
     }
+    if result.masks is not None:  # masked cases only: unmasked entries stay as they were
+        entry["masks"] = result.masks if isinstance(result.masks, str) else list(result.masks)
+    return entry
 
 
 def encode_values(results: Iterable[Result]) -> bytes:
@@ -186,6 +192,22 @@ def _expect_keys(path: Path, obj: object, keys: set[str], what: str, case_id: st
         )
 
 
+def _parse_masks(path: Path, case_id: str, entry: dict) -> tuple[str | None, ...] | str | None:
+    """The optional masks of an entry: one string or null per output, or an error text."""
+    masks = entry.get("masks")
+    if masks is None or isinstance(masks, str):
+        return masks
+    if not (
+        isinstance(masks, list)
+        and len(masks) == len(entry["outputs"])
+        and all(m is None or (isinstance(m, str) and set(m) <= set("01/")) for m in masks)
+    ):
+        raise _fail(
+            path, "masks must be an error text or, per output, null or '0'/'1' rows", case_id
+        )
+    return tuple(masks)
+
+
 def _parse_entry(
     path: Path, case_id: str, entry: object
 ) -> tuple[str, str | None, list, str | None]:
@@ -196,7 +218,8 @@ def _parse_entry(
         if not isinstance(entry["error"], str):
             raise _fail(path, "error must be a string", case_id)
         return "rejected", None, [], entry["error"]
-    _expect_keys(path, entry, {"outcome", "container", "outputs"}, "entry", case_id)
+    keys = {"outcome", "container", "outputs"} | ({"masks"} & entry.keys())
+    _expect_keys(path, entry, keys, "entry", case_id)
     if entry["container"] not in CONTAINERS:
         raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
     outputs = entry["outputs"]
@@ -221,11 +244,11 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise _fail(path, f"not valid JSON: {exc}") from None
-    if isinstance(doc, dict) and "schema" in doc and doc["schema"] != SCHEMA:
+    if isinstance(doc, dict) and "schema" in doc and doc["schema"] not in READABLE_SCHEMAS:
         raise _fail(
             path,
             f"unknown schema version {doc['schema']!r} (this rnn-shapes reads "
-            f"{SCHEMA}); re-record it with this version",
+            f"{', '.join(map(str, READABLE_SCHEMAS))}); re-record it with this version",
         )
     _expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
     meta = doc["metadata"]
@@ -249,6 +272,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         raise _fail(vpath, f"does not match {path.name}: keys differ, e.g. {stray}")
     results = {}
     for cid, (outcome, container, outs, error) in parsed.items():
+        masks = _parse_masks(path, cid, doc["cases"][cid]) if outcome == "ok" else None
         arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
             if list(arr.shape) != out["shape"] or str(arr.dtype) != out["dtype"]:
@@ -259,7 +283,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
                     cid,
                 )
         results[cid] = Result(
-            cid, outcome, container, arrays, tuple(o["dtype"] for o in outs), error
+            cid, outcome, container, arrays, tuple(o["dtype"] for o in outs), error, masks
         )
     return GoldenSet(path, dict(meta), results)
 
@@ -301,12 +325,13 @@ def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[st
     """Case ids new, changed (any field or any bit) and removed from `old` to `new`."""
 
     def same(a: Result, b: Result) -> bool:
-        return (a.outcome, a.container, a.dtypes, a.error, a.shapes) == (
+        return (a.outcome, a.container, a.dtypes, a.error, a.shapes, a.masks) == (
             b.outcome,
             b.container,
             b.dtypes,
             b.error,
             b.shapes,
+            b.masks,
         ) and all(x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True))
 
     return {

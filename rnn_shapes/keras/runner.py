@@ -25,7 +25,7 @@ from rnn_shapes.keras.environment import installed, legacy_keras, major
 from rnn_shapes.result import Result, container_name
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs, second_inputs
-from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
+from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
 from rnn_shapes.spec.states import initial_states
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
 
@@ -125,6 +125,15 @@ def to_numpy(tensor: Any) -> np.ndarray:
     if keras_major() >= 3:
         return np.asarray(keras.ops.convert_to_numpy(tensor))
     return np.asarray(tensor)
+
+
+def to_tensor(value: np.ndarray) -> Any:
+    """A backend tensor of `value`: `keras.ops` in Keras 3, TensorFlow in Keras 2."""
+    if keras_major() >= 3:
+        return keras_module().ops.convert_to_tensor(value)
+    import tensorflow as tf
+
+    return tf.convert_to_tensor(value)
 
 
 def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
@@ -327,7 +336,37 @@ def run_keras(
         reset_states(layer)
         _, third = _called(model, x, path, case.batch)
         outs = first + second + third
-    return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs))
+    masks = output_masks(case, model.layers[-1], len(outs))
+    return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
+
+
+def output_masks(case: Case, layer: Any, arity: int) -> tuple[str | None, ...] | str | None:
+    """The mask the layer hands on with each of its `arity` outputs, for a masked case.
+
+    Asked of `layer.compute_mask` with the case's mask, and paired with the
+    outputs in order, as Keras' own `Layer.__call__` attaches them (a list too
+    short leaves the rest unmasked). A stateful case repeats them per call. An
+    error is returned as its text: it is a recorded outcome, not a crash.
+    """
+    if case.mask is None:
+        return None
+    try:
+        raw = layer.compute_mask(None, to_tensor(mask_of(case)))
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    flat = list(_flatten(raw))
+    per_call = arity // 3 if case.stateful else arity
+    masks = [None if m is None else mask_text(to_numpy(m)) for m in flat[:per_call]]
+    masks += [None] * (per_call - len(masks))
+    return tuple(masks * (arity // per_call))
+
+
+def _flatten(value: Any) -> Iterator[Any]:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flatten(item)
+    else:
+        yield value
 
 
 def _called(model: Any, x: Any, path: str, batch: int) -> tuple[str, tuple[np.ndarray, ...]]:

@@ -49,3 +49,9 @@ def masked_inputs(case: Case, x: np.ndarray | None = None) -> np.ndarray:
         x = x.copy()
         x[~mask] = MASK_VALUE
     return x
+
+
+def mask_text(mask: np.ndarray) -> str:
+    """A (B, T) mask as text for golden sets and messages: rows of 1 (real) and
+    0 (masked) steps, separated by '/', e.g. '11100/11110'."""
+    return "/".join("".join("1" if v else "0" for v in row) for row in np.asarray(mask))

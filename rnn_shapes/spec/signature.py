@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.masks import mask_of, mask_text
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,27 @@ def _one_call(case: Case) -> Signature:
     both = tuple((f"{side}_{s}", (b, u)) for side in ("forward", "backward") for s in states)
     pairs = outputs + both
     return Signature(tuple(n for n, _ in pairs), tuple(s for _, s in pairs))
+
+
+SEQUENCE_OUTPUTS = ("output", "forward_output", "backward_output")
+
+
+def expected_masks(case: Case) -> tuple[str | None, ...] | None:
+    """The mask Keras hands on with each output of a masked case (None: unmasked case).
+
+    `RNN.compute_mask` and `Bidirectional.compute_mask`, Keras 2 and 3: a
+    sequence output carries the input's mask, as given: under go_backwards the
+    output runs backwards in time and its mask does not; a last output and
+    the states carry none.
+    """
+    if case.mask is None:
+        return None
+    text = mask_text(mask_of(case))
+    sig = signature(case)
+    return tuple(
+        text if case.return_sequences and name.split(" ")[-1] in SEQUENCE_OUTPUTS else None
+        for name in sig.names
+    )
 
 
 def expected_rejection(case: Case, keras_major: int) -> str | None:
