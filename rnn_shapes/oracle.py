@@ -36,6 +36,8 @@ keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
 
 stateful=True: each call starts from the states the previous call left (the
 final states, which a masked step keeps), and reset_states() sets them to 0.
+A call with a batch of another size has no values to predict: the states
+belong to the rows of the fixed batch, and Keras must refuse it.
 
 unroll=True changes how Keras runs the loop, not what it computes: the same
 rules hold, and the oracle has no unrolled variant.
@@ -140,6 +142,8 @@ def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...
     input reversed in time from the states the first call left, and after a reset
     on its input again; its outputs are the three calls' outputs in turn.
     """
+    if case.call_batch is not None:
+        return ()  # no values: Keras must refuse another batch size (signature rule)
     x = np.asarray(inputs(case) if x is None else x, dtype=np.float64)
     if x.ndim != 3 or x.shape[2] != case.features:
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")

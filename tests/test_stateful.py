@@ -10,7 +10,7 @@ from rnn_shapes import Case, run_oracle
 from rnn_shapes.oracle import run_direction
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.matrix import stateful_cases
-from rnn_shapes.spec.signature import signature
+from rnn_shapes.spec.signature import expected_rejection, signature
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 
@@ -46,6 +46,42 @@ def test_stateful_with_initial_state_is_refused_by_case():
         Case(layer="GRU", stateful=True, initial_state="input", **SHAPE)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [dict(stateful=False, call_batch=1), dict(call_batch=3), dict(call_batch=0)],
+    ids=["not stateful", "the same batch", "no rows"],
+)
+def test_impossible_other_batch_names_the_field(changes):
+    with pytest.raises(ValueError, match="field 'call_batch'"):
+        Case(layer="LSTM", **{**SHAPE, "stateful": True, **changes})
+
+
+def test_another_batch_size_is_a_refusal_by_rule_with_no_values():
+    case = Case(layer="LSTM", stateful=True, call_batch=1, **SHAPE)
+    assert case.id.endswith("-stateful-call_B1")
+    assert expected_rejection(case, 3) == "batch size"
+    assert expected_rejection(case, 2) == "is incompatible with the layer"
+    assert signature(case).shapes[0] == (1, 5, 3)  # the one call, at its own batch
+    assert run_oracle(case) == ()
+
+
+def test_error_text_is_stable_across_layer_counters():
+    from rnn_shapes.keras.runner import error_text
+
+    def raised(n: int) -> ValueError:
+        return ValueError(
+            f"Exception encountered when calling layer 'model_{n}' (type Functional).\n\n"
+            f'\x1b[1mInput 0 of layer "lstm_{n}" is incompatible\x1b[0m\n\n'
+            f"Call arguments received by layer 'model_{n}':\n  • inputs=tf.Tensor(...)"
+        )
+
+    assert (
+        error_text(raised(3))
+        == error_text(raised(12))
+        == ('ValueError: Input 0 of layer "lstm" is incompatible')
+    )
+
+
 LIVE = stateful_cases()[::5]  # 5 is prime: no aliasing with the axes (asserted below)
 
 
@@ -54,6 +90,7 @@ def test_live_slice_covers_the_axes():
     assert {c.direction for c in LIVE} == {"uni", "bi-concat", "bi-none"}
     assert {c.mask for c in LIVE} == {None, "right", "left"}
     assert {c.return_state for c in LIVE} == {False, True}
+    assert {c.call_batch for c in LIVE} == {None, 1, 4}
 
 
 @pytest.mark.keras

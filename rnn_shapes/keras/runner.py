@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections import OrderedDict
@@ -325,6 +326,8 @@ def run_keras(
     except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
         _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
         return Result(case.id, "rejected", None, error=_REFUSALS[key])
+    if case.call_batch is not None:
+        return _other_batch(case, model, x, path)
     if not case.stateful:
         container, outs = _called(model, x, path, case.batch)
     else:  # three calls: x, x reversed in time, and x again after a reset
@@ -367,6 +370,32 @@ def _flatten(value: Any) -> Iterator[Any]:
             yield from _flatten(item)
     else:
         yield value
+
+
+def _other_batch(case: Case, model: Any, x: Any, path: str) -> Result:
+    """A stateful model called with its own batch, then with `call_batch` rows: the
+    second call's outputs, or its error as a refusal (whatever Keras raises)."""
+    other = replace(case, batch=case.call_batch, call_batch=None, stateful=False)
+    reset_states(model.layers[-1])
+    _called(model, x, path, case.batch)
+    try:
+        container, outs = _called(model, model_inputs(other), path, case.call_batch)
+    except Exception as exc:  # what each version raises is the finding
+        return Result(case.id, "rejected", None, error=error_text(exc))
+    masks = output_masks(other, model.layers[-1], len(outs))
+    return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
+
+
+def error_text(exc: BaseException) -> str:
+    """An error as a stable line for a golden set: its type and the message without
+    terminal styling, Keras' call-site preamble and argument dump, or the
+    counters Keras appends to layer names ('lstm_3' -> 'lstm')."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    text = text.split("Call arguments received", 1)[0]
+    text = re.sub(r"Exception encountered when calling .*?\)\.", "", text)
+    text = re.sub(r"\b([A-Za-z]\w*?)_\d+\b", r"\1", text)
+    text = " ".join(text.split())
+    return f"{type(exc).__name__}: {text[:300]}"
 
 
 def _called(model: Any, x: Any, path: str, batch: int) -> tuple[str, tuple[np.ndarray, ...]]:

@@ -68,6 +68,8 @@ class Case:
     state_form: str = "keyword"
     unroll: bool = False
     stateful: bool = False  # three calls: x, then x reversed in time, then x after a reset
+    # stateful only: after a call with `batch` rows, a call with this many rows
+    call_batch: int | None = None
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -117,6 +119,8 @@ class Case:
             parts.append("unroll")
         if self.stateful:
             parts.append("stateful")
+        if self.call_batch is not None:
+            parts.append(f"call_B{self.call_batch}")
         return "-".join(parts)
 
     @property
@@ -195,6 +199,12 @@ def _state_problem(case: Case) -> tuple[str, str] | None:
         return "initial_state", f"expected one of {INITIAL_STATES} or None"
     if case.state_form not in STATE_FORMS:
         return "state_form", f"expected one of {STATE_FORMS}"
+    if case.call_batch is not None and not case.stateful:
+        return "call_batch", "only a stateful case is called with another batch size"
+    if case.call_batch is not None and (
+        type(case.call_batch) is not int or case.call_batch < 1 or case.call_batch == case.batch
+    ):
+        return "call_batch", "must be a positive int other than the batch size"
     if case.stateful and case.initial_state is not None:
         return "initial_state", "a stateful case starts from its stored states (zeros)"
     if case.initial_state is None and case.state_form != "keyword":

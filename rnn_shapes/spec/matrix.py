@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from functools import cache
 
 from rnn_shapes.spec.case import (
@@ -246,11 +247,16 @@ def unroll_cases() -> list[Case]:
     ]
 
 
+# A stateful layer called with a batch of another size: fewer rows, and more.
+OTHER_BATCHES = (1, MASK_SHAPE[0] + 1)
+
+
 def stateful_cases() -> list[Case]:
     """stateful=True (three calls: x, x reversed in time from the states the first
     left, x again after a reset) for every layer, uni / bi-concat / bi-None, every
-    flag, unmasked and masked both ways."""
-    return [
+    flag, unmasked and masked both ways; then each unmasked one called with a
+    batch of another size after a call with its own."""
+    carried = [
         _at(
             MASK_SHAPE,
             layer,
@@ -270,3 +276,5 @@ def stateful_cases() -> list[Case]:
             ((None, "layer"), ("right", "call"), ("left", "layer")),
         )
     ]
+    other = [replace(c, call_batch=n) for c in carried if c.mask is None for n in OTHER_BATCHES]
+    return carried + other

@@ -7,7 +7,7 @@ major version: Keras 3 refuses Bidirectional around a go_backwards layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.masks import mask_of, mask_text
@@ -31,7 +31,10 @@ def state_names(layer: str) -> tuple[str, ...]:
 
 
 def signature(case: Case) -> Signature:
-    """A stateful case returns its three calls' outputs one after the other."""
+    """A stateful case returns its three calls' outputs one after the other; one
+    called with another batch size, that call's outputs (if Keras runs it)."""
+    if case.call_batch is not None:
+        return _one_call(replace(case, batch=case.call_batch, call_batch=None, stateful=False))
     one = _one_call(case)
     if not case.stateful:
         return one
@@ -83,7 +86,14 @@ def expected_rejection(case: Case, keras_major: int) -> str | None:
 
     Keras 2 builds the backward copy with go_backwards flipped; Keras 3 copies
     it as True and then refuses two layers that go the same way.
+
+    A stateful layer keeps one state row per sample of its fixed batch, so a
+    call with another batch size is refused (Keras docs, "stateful"): Keras 3's
+    RNN.call checks the batch against its states, Keras 2's input spec checks
+    the fixed batch of the layer's input shape first.
     """
     if keras_major >= 3 and case.bidirectional and case.go_backwards:
         return "different `go_backwards`"
+    if case.call_batch is not None:
+        return "batch size" if keras_major >= 3 else "is incompatible with the layer"
     return None
