@@ -15,6 +15,7 @@ from rnn_shapes.spec.case import (
     Case,
     Constant,
 )
+from rnn_shapes.spec.design import CROSS, SLICE
 
 # (layer, reset_after): GRU is covered with both bias layouts.
 LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (
@@ -55,13 +56,22 @@ def matrix(name: str) -> list[Case]:
     if name == "smoke":
         cases = _smoke() + named_cases()
     elif name == "default":
-        cases = _grid(DEFAULT_SHAPES) + named_cases()
+        cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases()
     elif name == "full":
-        grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases()
-        cases = grid + mask_cases() + state_cases() + unroll_cases() + stateful_cases()
+        grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
+        families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
+        cases = _unique(grid + families + CROSS.cases())
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
+
+
+def _unique(cases: list[Case]) -> list[Case]:
+    """The cases in order, each id once (a design may hit a case a family block has)."""
+    first: dict[str, Case] = {}
+    for case in cases:
+        first.setdefault(case.id, case)
+    return list(first.values())
 
 
 @cache

@@ -1,0 +1,87 @@
+"""The covering designs of the matrices: every pair held, stable ids, the rules kept."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rnn_shapes.spec.design import CROSS, LAYER_DIRECTION, NEW_AXES, SLICE, Design, uncovered
+from rnn_shapes.spec.matrix import matrix
+
+DESIGNS = {"slice": SLICE, "cross": CROSS}
+
+
+@pytest.mark.parametrize("name", DESIGNS)
+def test_every_feasible_pair_is_held(name):
+    assert uncovered(DESIGNS[name]) == []
+
+
+def test_uncovered_sees_a_missing_pair():
+    design = DESIGNS["slice"]
+    rows = design.rows()
+    dropped = Design(design.axes, design.strength)
+    dropped.__dict__["rows"] = lambda: rows[1:]  # one row fewer: its unique pairs go
+    assert uncovered(dropped)
+
+
+def test_every_new_axis_value_meets_every_layer_in_every_direction():
+    cases = SLICE.cases()
+    met = {(c.layer_tag, c.direction) for c in cases}
+    assert len(met) == len(LAYER_DIRECTION) == 24
+    values = {
+        "mask": lambda c: c.mask,
+        "mask_via": lambda c: c.mask_via if c.mask else None,
+        "zero": lambda c: c.zero_output_for_mask,
+        "initial": lambda c: c.initial_state,
+        "form": lambda c: c.state_form if c.initial_state else None,
+        "unroll": lambda c: c.unroll,
+        "stateful": lambda c: c.stateful,
+        "other_batch": lambda c: c.call_batch is None,
+    }
+    assert values.keys() == NEW_AXES.keys()
+    for axis, value in values.items():
+        seen = {(c.layer_tag, c.direction, value(c)) for c in cases}
+        wanted = {v for c in cases for v in [value(c)]}
+        assert len(wanted) >= 2, axis
+        missing = {(lt, d, v) for (lt, d), v in itertools.product(met, wanted)} - seen
+        assert not missing, f"{axis}: {sorted(missing, key=str)[:3]}"
+
+
+def test_design_cases_obey_the_case_rules_and_skip_bidirectional_backwards():
+    for case in SLICE.cases() + CROSS.cases():
+        assert not (case.bidirectional and case.go_backwards), case.id
+
+
+def test_cross_has_single_samples_single_steps_and_a_masked_row_at_one_step():
+    cases = CROSS.cases()
+    assert any(c.batch == 1 for c in cases) and any(c.timesteps == 1 for c in cases)
+    assert any(c.timesteps == 1 and c.mask == "row" and c.batch > 1 for c in cases)
+
+
+def test_default_holds_the_slice_and_full_holds_default():
+    default = [c.id for c in matrix("default")]
+    full = {c.id for c in matrix("full")}
+    assert {c.id for c in SLICE.cases()} <= set(default) and set(default) <= full
+    assert len(default) == len(set(default))
+
+
+def test_matrices_are_the_same_under_another_hash_seed():
+    script = (
+        "from rnn_shapes.spec.matrix import matrix;"
+        "print('\\n'.join(c.id for n in ('default', 'full') for c in matrix(n)))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "4242")
+    ]
+    assert runs[0] == runs[1] and runs[0].count("\n") > 8000
