@@ -200,13 +200,23 @@ class RnnSession:
 
     # ------------------------------------------------------------ running cases
 
+    @cached_property
+    def row_groups(self) -> dict[str, tuple[Case, ...]]:
+        """The matrix's row groups (keras.runner.row_groups), found once."""
+        from rnn_shapes.keras.runner import row_groups
+
+        return row_groups(matrix(self.matrix_name))
+
     def run(self, case: Case, path: str = "call") -> Result:
-        """Keras' result for the case; each case runs once per process and path."""
+        """Keras' result for the case; each case runs once per process and path, with
+        its row group where it has one (the others' results kept for their tests)."""
         key = (case.id, path)
         if key not in self._results:
-            from rnn_shapes.keras.runner import run_keras
+            from rnn_shapes.keras.runner import run_many
 
-            self._results[key] = run_keras(case, path=path)
+            group = self.row_groups.get(case.id, (case,)) if path == "call" else (case,)
+            for result in run_many(group, self.row_groups, path):
+                self._results[(result.case_id, path)] = result
         return self._results[key]
 
     def judge(self, case: Case) -> Verdict:

@@ -57,20 +57,21 @@ def _cases(args: argparse.Namespace) -> list:
     return select(everything, args.keyword, args.case)
 
 
-def _run(cases: list, jobs: int, label: str):
-    """(environment, results) of the cases, with progress on stderr."""
+def _run(cases: list, jobs: int, label: str, matrix_name: str):
+    """(environment, results in the order of `cases`), with progress on stderr."""
     from rnn_shapes.cli.progress import Progress
     from rnn_shapes.keras.pool import keras_results
 
     progress = Progress(len(cases), label)
     env: dict[str, str] = {}
     results = []
-    for chunk_env, chunk in keras_results(cases, jobs):
+    for chunk_env, chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
         env = chunk_env
         results += chunk
         progress.advance(len(chunk))
     progress.close()
-    return env, results
+    order = {c.id: i for i, c in enumerate(cases)}
+    return env, sorted(results, key=lambda r: order[r.case_id])
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -84,7 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         ensure_writable_file(Path(args.output))
     cases = _cases(args)
     by_id = {c.id: c for c in cases}
-    env, results = _run(cases, args.jobs, f"check {args.matrix}")
+    env, results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
     keras_major = major(env["keras"])
     verdicts = [
         verify(by_id[r.case_id], r, run_oracle(by_id[r.case_id]), keras_major, env=env)
@@ -116,7 +117,7 @@ def cmd_record(args: argparse.Namespace) -> int:
             json_path(root, environment_name(installed()), args.matrix), args.matrix, len(cases)
         )
     ensure_writable_dir(root)
-    env, results = _run(cases, args.jobs, f"record {args.matrix}")
+    env, results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
     _, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from rnn_shapes.result import Result
@@ -25,24 +25,46 @@ def _init_worker() -> None:
     configure_worker(1)
 
 
-def _run_chunk(cases: Sequence[Case], path: str) -> tuple[dict[str, str], list[Result]]:
-    from rnn_shapes.keras.runner import environment, run_keras
+def _run_chunk(
+    cases: Sequence[Case], path: str, groups: Mapping[str, tuple[Case, ...]]
+) -> tuple[dict[str, str], list[Result]]:
+    from rnn_shapes.keras.runner import environment, run_many
 
-    return environment(), [run_keras(c, path=path) for c in cases]
+    return environment(), run_many(cases, groups, path)
+
+
+def _chunks(cases: Sequence[Case], groups: Mapping[str, tuple[Case, ...]]) -> list[list[Case]]:
+    """About CHUNK cases each, a row group's selected members always together."""
+    together: dict[str, list[Case]] = {}
+    for case in cases:
+        anchor = groups[case.id][0].id if case.id in groups else case.id
+        together.setdefault(anchor, []).append(case)
+    chunks: list[list[Case]] = [[]]
+    for members in together.values():
+        if len(chunks[-1]) >= CHUNK:
+            chunks.append([])
+        chunks[-1] += members
+    return [c for c in chunks if c]
 
 
 def keras_results(
-    cases: Sequence[Case], jobs: int = 1, path: str = "call"
+    cases: Sequence[Case], jobs: int = 1, path: str = "call", universe: Sequence[Case] = ()
 ) -> Iterator[tuple[dict[str, str], list[Result]]]:
-    """Yield (environment, results) chunk by chunk, in the order of `cases`."""
-    chunks = [list(cases[i : i + CHUNK]) for i in range(0, len(cases), CHUNK)]
+    """Yield (environment, results) chunk by chunk, a row group's cases (in
+    `universe`, their matrix: keras.runner.row_groups) side by side, otherwise
+    in the order of `cases`."""
+    from rnn_shapes.keras.runner import row_groups
+
+    groups = row_groups(universe)
+    chunks = _chunks(cases, groups)
+    parts = [{c.id: groups[c.id] for c in chunk if c.id in groups} for chunk in chunks]
     if jobs <= 1:
-        for chunk in chunks:
-            yield _run_chunk(chunk, path)
+        for chunk, part in zip(chunks, parts, strict=True):
+            yield _run_chunk(chunk, path, part)
         return
     ctx = mp.get_context("spawn")
     ex = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker)
     try:
-        yield from ex.map(_run_chunk, chunks, [path] * len(chunks))
+        yield from ex.map(_run_chunk, chunks, [path] * len(chunks), parts)
     finally:  # also on Ctrl-C or an error: drop queued chunks, end the workers
         ex.shutdown(wait=True, cancel_futures=True)

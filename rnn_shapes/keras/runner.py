@@ -13,7 +13,7 @@ import re
 import sys
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
@@ -318,14 +318,9 @@ def run_keras(
     if path not in PATHS:
         raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
     x = model_inputs(case, x)
-    key = _model_key(case)
-    if reuse and key in _REFUSALS:
-        return Result(case.id, "rejected", None, error=_REFUSALS[key])
-    try:
-        model = _prepared_model(case, reuse)
-    except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
-        _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
-        return Result(case.id, "rejected", None, error=_REFUSALS[key])
+    model, refused = _model_or_refusal(case, reuse)
+    if refused is not None:
+        return refused
     if case.call_batch is not None:
         return _other_batch(case, model, x, path)
     if not case.stateful:
@@ -343,22 +338,114 @@ def run_keras(
     return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
 
 
-def output_masks(case: Case, layer: Any, arity: int) -> tuple[str | None, ...] | str | None:
+def _model_or_refusal(case: Case, reuse: bool) -> tuple[Any, Result | None]:
+    """(the case's model with its weights, None), or (None, the refusal) when Keras
+    refuses the configuration (asked once per configuration)."""
+    key = _model_key(case)
+    if reuse and key in _REFUSALS:
+        return None, Result(case.id, "rejected", None, error=_REFUSALS[key])
+    try:
+        return _prepared_model(case, reuse), None
+    except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
+        _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
+        return None, Result(case.id, "rejected", None, error=_REFUSALS[key])
+
+
+# ---------------------------------------------------------------- rows of one batch
+
+
+def row_key(case: Case) -> tuple | None:
+    """Cases with one key differ only in their input data (mask pattern, sample,
+    initial states given as inputs) and run as rows of one batch; None: alone.
+
+    Keras computes each row of a batch on its own, with two exceptions kept
+    apart: a stateful layer carries states per row of its fixed batch, and
+    constant initial states are fixed in the graph at the case's batch.
+    """
+    if case.stateful or case.initial_state == "constant":
+        return None
+    return (_model_key(case), case.weights)
+
+
+def row_groups(universe: Iterable[Case]) -> dict[str, tuple[Case, ...]]:
+    """case id -> the cases of `universe` it runs with, for groups of two or more.
+
+    The universe is the case's whole matrix, not the cases selected, so a case
+    runs in the same batch (and gives the same bits) however it was selected.
+    """
+    groups: dict[tuple, list[Case]] = {}
+    for case in universe:
+        key = row_key(case)
+        if key is not None:
+            groups.setdefault(key, []).append(case)
+    return {c.id: tuple(g) for g in groups.values() if len(g) > 1 for c in g}
+
+
+def run_rows(cases: Sequence[Case]) -> list[Result]:
+    """Cases of one row group in one direct call: their inputs stacked along the
+    batch, each case's rows of every output split back out, in order."""
+    first = cases[0]
+    if any(row_key(c) != row_key(first) or row_key(c) is None for c in cases):
+        raise ValueError(f"cases of different models cannot share a batch: {first.id}, ...")
+    model, refused = _model_or_refusal(first, reuse=True)
+    if refused is not None:
+        return [replace(refused, case_id=c.id) for c in cases]
+    feeds = [model_inputs(c) for c in cases]
+    if isinstance(feeds[0], list):
+        stacked: Any = [np.concatenate(parts) for parts in zip(*feeds, strict=True)]
+    else:
+        stacked = np.concatenate(feeds)
+    container, outs = _called(model, stacked, "call", sum(c.batch for c in cases))
+    bounds = np.cumsum([0] + [c.batch for c in cases])
+    results = []
+    for case, lo, hi in zip(cases, bounds[:-1], bounds[1:], strict=True):
+        mine = tuple(np.ascontiguousarray(o[lo:hi]) for o in outs)
+        masks = output_masks(case, model.layers[-1], len(mine))
+        dtypes = tuple(str(o.dtype) for o in mine)
+        results.append(Result(case.id, "ok", container, mine, dtypes, masks=masks))
+    return results
+
+
+def run_many(
+    cases: Sequence[Case], groups: Mapping[str, tuple[Case, ...]], path: str = "call"
+) -> list[Result]:
+    """Results of `cases` in order; on the direct-call path a case of `groups`
+    runs with its whole group (row_groups), once for all its members here."""
+    done: dict[str, Result] = {}
+    out = []
+    for case in cases:
+        if case.id not in done:
+            if path == "call" and case.id in groups:
+                done.update((r.case_id, r) for r in run_rows(groups[case.id]))
+            else:
+                done[case.id] = run_keras(case, path=path)
+        out.append(done[case.id])
+    return out
+
+
+def output_masks(
+    case: Case,
+    layer: Any,
+    arity: int,
+    mask: np.ndarray | None = None,
+    calls: int | None = None,
+) -> tuple[str | None, ...] | str | None:
     """The mask the layer hands on with each of its `arity` outputs, for a masked case.
 
     Asked of `layer.compute_mask` with the case's mask, and paired with the
     outputs in order, as Keras' own `Layer.__call__` attaches them (a list too
-    short leaves the rest unmasked). A stateful case repeats them per call. An
-    error is returned as its text: it is a recorded outcome, not a crash.
+    short leaves the rest unmasked). A stateful case repeats them for each of
+    its `calls` (default 3). `mask` overrides the case's own mask. An error is
+    returned as its text: it is a recorded outcome, not a crash.
     """
     if case.mask is None:
         return None
     try:
-        raw = layer.compute_mask(None, to_tensor(mask_of(case)))
-    except Exception as exc:
+        raw = layer.compute_mask(None, to_tensor(mask_of(case) if mask is None else mask))
+    except Exception as exc:  # whatever Keras raises is the finding
         return f"{type(exc).__name__}: {exc}"
     flat = list(_flatten(raw))
-    per_call = arity // 3 if case.stateful else arity
+    per_call = arity // (calls or (3 if case.stateful else 1))
     masks = [None if m is None else mask_text(to_numpy(m)) for m in flat[:per_call]]
     masks += [None] * (per_call - len(masks))
     return tuple(masks * (arity // per_call))
@@ -373,16 +460,19 @@ def _flatten(value: Any) -> Iterator[Any]:
 
 
 def _other_batch(case: Case, model: Any, x: Any, path: str) -> Result:
-    """A stateful model called with its own batch, then with `call_batch` rows: the
-    second call's outputs, or its error as a refusal (whatever Keras raises)."""
-    other = replace(case, batch=case.call_batch, call_batch=None, stateful=False)
+    """A stateful model called with its own batch, then with `call_batch` rows (the
+    case's rows again, cycled): the second call's outputs, or its error as a
+    refusal (whatever Keras raises)."""
+    rows = [i % case.batch for i in range(case.call_batch or 0)]
     reset_states(model.layers[-1])
     _called(model, x, path, case.batch)
+    x2 = [part[rows] for part in x] if isinstance(x, list) else x[rows]
     try:
-        container, outs = _called(model, model_inputs(other), path, case.call_batch)
+        container, outs = _called(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
         return Result(case.id, "rejected", None, error=error_text(exc))
-    masks = output_masks(other, model.layers[-1], len(outs))
+    mask = None if case.mask is None else mask_of(case)[rows]
+    masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
     return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
 
 

@@ -225,4 +225,6 @@ def _mask_problem(case: Case) -> tuple[str, str] | None:
         return "mask", "a hole in the middle needs at least 3 timesteps"
     if case.mask in ("right", "left") and case.timesteps < 2:
         return "mask", "padding needs at least 2 timesteps (use 'row' to mask a whole row)"
+    if case.mask in ("right", "left") and case.batch < 2:
+        return "mask", "padding to different lengths needs at least 2 rows (one would be unpadded)"
     return None

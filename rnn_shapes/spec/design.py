@@ -103,6 +103,11 @@ def _implies(when: dict, then: dict) -> dict:
     return {"operator": "or", "conditions": [{"operator": "not", "condition": when}, then]}
 
 
+def _batch_time(axes: Mapping[str, Mapping[str, Mapping]]) -> dict[str, tuple[int, int]]:
+    """shape label -> (B, T): what the mask rules read."""
+    return {label: (f["batch"], f["timesteps"]) for label, f in axes["shape"].items()}
+
+
 def _not_applicable(axis: str, dependents: Sequence[str]) -> list[dict]:
     """`axis` is "-" exactly when each of its dependent axes is "-"."""
     out = []
@@ -112,11 +117,11 @@ def _not_applicable(axis: str, dependents: Sequence[str]) -> list[dict]:
     return out
 
 
-def _constraints(timesteps: Mapping[str, int]) -> list[dict]:
+def _constraints(shape: Mapping[str, tuple[int, int]]) -> list[dict]:
     """The Case's rules, and the one wasteful crossing, as covertable conditions."""
     bi = {"operator": "not", "condition": _in("layer_direction", UNI)}
-    short = [label for label, t in timesteps.items() if t < 2]
-    below3 = [label for label, t in timesteps.items() if t < 3]
+    short = [label for label, (b, t) in shape.items() if t < 2 or b < 2]
+    below3 = [label for label, (_, t) in shape.items() if t < 3]
     return [
         *_not_applicable("mask", ("mask_via", "zero")),
         *_not_applicable("initial", ("form",)),
@@ -143,13 +148,13 @@ class Design:
     def rows(self) -> list[dict[str, str]]:
         """The design's rows, as {axis: label}; every t labels of t axes that some
         valid case can hold together are in at least one row."""
-        timesteps = {label: f["timesteps"] for label, f in self.axes["shape"].items()}
+        shape = _batch_time(self.axes)
         factors = {axis: list(labels) for axis, labels in self.axes.items()}
         return make(
             factors,
             strength=self.strength,
             salt=SALT,
-            constraints=_constraints(timesteps),
+            constraints=_constraints(shape),
         )
 
     @cached_property
@@ -176,8 +181,7 @@ def uncovered(design: Design) -> list[tuple[tuple[str, str], ...]]:
     held = set()
     for row in design.rows():
         held |= set(combinations(sorted(row.items()), design.strength))
-    timesteps = {label: f["timesteps"] for label, f in design.axes["shape"].items()}
-    conditions = _constraints(timesteps)
+    conditions = _constraints(_batch_time(design.axes))
     missing = []
     for names in combinations(sorted(design.axes), design.strength):
         for labels in product(*(design.axes[n] for n in names)):
