@@ -7,7 +7,7 @@ major version: Keras 3 refuses Bidirectional around a go_backwards layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.masks import mask_of, mask_text
@@ -34,16 +34,16 @@ def signature(case: Case) -> Signature:
     """A stateful case returns its three calls' outputs one after the other; one
     called with another batch size, that call's outputs (if Keras runs it)."""
     if case.call_batch is not None:
-        return _one_call(replace(case, batch=case.call_batch, call_batch=None, stateful=False))
-    one = _one_call(case)
+        return _one_call(case, case.call_batch)
+    one = _one_call(case, case.batch)
     if not case.stateful:
         return one
     names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
     return Signature(names, one.shapes * 3)
 
 
-def _one_call(case: Case) -> Signature:
-    b, t, u = case.batch, case.timesteps, case.units
+def _one_call(case: Case, b: int) -> Signature:
+    t, u = case.timesteps, case.units
     lead = (b, t) if case.return_sequences else (b,)
     states = state_names(case.layer) if case.return_state else ()
     if not case.bidirectional:
