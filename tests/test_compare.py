@@ -21,6 +21,7 @@ from rnn_shapes.golden.compare import compare, load, render, ulp_distance
 from rnn_shapes.golden.report import generate, heatmap_svg, load_sets, upgrade_path, write
 from rnn_shapes.golden.sets import read_set, write_set
 from rnn_shapes.result import Result
+from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.signature import signature
 
@@ -136,6 +137,10 @@ def test_markdown_lists_worst_cases_under_their_bucket(base, tmp_path):
     assert render(c, "md").splitlines() == [
         "## tf2.21-keras3.15-tensorflow -> tf2.20-keras3.15-tensorflow: 4 shared cases",
         "",
+        "",
+        "### by family (a case with several new axes counts in each)",
+        "",
+        "- core: 4 shared; values > 4 ULP: 2",
         "",
         "### values (cases whose outputs line up; ULPs of float32 at each output's "
         "largest magnitude)",
@@ -295,3 +300,33 @@ def test_heatmap_is_deterministic():
         runs[f"order {seed}"] = order
     assert runs["order 1"] != runs["order 2"]  # the two children built their rows differently
     assert runs["1"] == runs["2"] == svg
+
+
+def test_differences_are_grouped_by_family(tmp_path):
+    shape = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True)
+    cases = [
+        CASES[0],
+        Case(layer="GRU", mask="right", **shape),
+        Case(layer="LSTM", stateful=True, **shape),
+        Case(layer="LSTM", mask="left", mask_via="call", initial_state="input", **shape),
+    ]
+    sigs = {c.id: signature(c) for c in cases}
+    before = synthetic_results(cases)
+    before[1] = replace(before[1], masks=("11111/11110/11100",))
+    after = list(before)
+    after[1] = replace(after[1], masks=(None,))
+    after[2] = Result(after[2].case_id, "rejected", None, error="TypeError: no")
+    after[3] = nudge(after[3], 100)
+    for name, results in (("a", before), ("b", after)):
+        write_set(tmp_path, name, "smoke", results, sigs, env("2.21.0", "3.15.0"))
+    c = compare(read_set(tmp_path / "a" / "smoke.json"), read_set(tmp_path / "b" / "smoke.json"))
+    fam = c.by_family()
+    assert list(fam) == ["core", "masking", "initial state", "stateful"]
+    assert fam["core"] == {"shared": 1, "values > 4 ULP": 0}
+    assert fam["masking"] == {"shared": 2, "output masks changed": 1, "values > 4 ULP": 1}
+    assert fam["initial state"] == {"shared": 1, "values > 4 ULP": 1}
+    assert fam["stateful"] == {"shared": 1, "outcome ok -> rejected": 1, "values > 4 ULP": 0}
+    text = render(c, "text")
+    assert "  stateful: 1 shared; outcome ok -> rejected: 1" in text
+    assert "  core: 1 shared; no change" in text
+    assert json.loads(render(c, "json"))["families"]["masking"]["output masks changed"] == 1

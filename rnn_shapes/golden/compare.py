@@ -19,6 +19,7 @@ from rnn_shapes.check import max_deviation
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
 from rnn_shapes.keras.environment import environment_name
 from rnn_shapes.result import Result
+from rnn_shapes.spec.case import FAMILIES, families
 
 ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 ULP"))
 EXAMPLES = 3
@@ -46,13 +47,17 @@ def ulp_distance(a: np.ndarray, b: np.ndarray) -> float:
 class Comparison:
     a: GoldenSet
     b: GoldenSet
-    shared: int = 0
+    shared_ids: list[str] = field(default_factory=list)
     only_a: list[str] = field(default_factory=list)
     only_b: list[str] = field(default_factory=list)
     # kind of change ("container list -> tuple") -> case ids
     structural: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # case id -> (max |diff|, max ULP at scale) for cases whose outputs line up
     drift: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def shared(self) -> int:
+        return len(self.shared_ids)
 
     @property
     def identical(self) -> bool:
@@ -71,6 +76,21 @@ class Comparison:
                     out[label].append(cid)
                     break
         return out
+
+    def by_family(self) -> dict[str, Counter]:
+        """family -> counts of shared cases, of each structural change, and of cases
+        whose values moved by more than 4 ULP; a case counts in each of its families."""
+        out: dict[str, Counter] = {}
+        over = set(self.buckets()[ULP_BUCKETS[-1][1]])
+        for cid in self.shared_ids:
+            for fam in families(cid):
+                out.setdefault(fam, Counter())["shared"] += 1
+                out[fam][f"values {ULP_BUCKETS[-1][1]}"] += cid in over
+        for kind, ids in self.structural.items():
+            for cid in ids:
+                for fam in families(cid):
+                    out[fam][kind] += 1
+        return {fam: out[fam] for fam in FAMILIES if fam in out}
 
     def worst(self, n: int, ids: Iterable[str] | None = None) -> list[tuple[str, float, float]]:
         """Up to n (case id, max |diff|, ULPs) of `ids` (all if None), most ULPs first.
@@ -94,6 +114,8 @@ def _structural(a: Result, b: Result) -> list[str]:
         kinds.append(f"arity {a.arity} -> {b.arity}")
     elif a.shapes != b.shapes:
         kinds.append("shapes changed")
+    if a.masks != b.masks:
+        kinds.append("output masks changed")
     if a.dtypes != b.dtypes:
         kinds.append(
             f"dtypes {','.join(sorted(set(a.dtypes)))} -> {','.join(sorted(set(b.dtypes)))}"
@@ -106,7 +128,7 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
     c.only_a = sorted(a.results.keys() - b.results.keys())
     c.only_b = sorted(b.results.keys() - a.results.keys())
     shared = sorted(a.results.keys() & b.results.keys())
-    c.shared = len(shared)
+    c.shared_ids = shared
     for cid in shared:
         ra, rb = a.results[cid], b.results[cid]
         kinds = _structural(ra, rb)
@@ -162,6 +184,7 @@ def to_dict(c: Comparison) -> dict:
         "only_in_a": c.only_a,
         "only_in_b": c.only_b,
         "structural": {k: sorted(v) for k, v in sorted(c.structural.items())},
+        "families": {fam: dict(sorted(n.items())) for fam, n in c.by_family().items()},
         "value_drift": {label: len(ids) for label, ids in c.buckets().items()},
         "max_abs_diff": max((d for d, _ in c.drift.values()), default=0.0),
         "max_ulp": max((u for _, u in c.drift.values()), default=0.0),
@@ -191,6 +214,8 @@ def _lines(c: Comparison, code: Callable[[str], str] = str) -> list[tuple[str, s
                 f"{len(c.only_b)} only in {label_b} (different matrices?)",
             )
         )
+    out.append(("head", "by family (a case with several new axes counts in each)"))
+    out += [("item", family_line(fam, counts)) for fam, counts in c.by_family().items()]
     if c.structural:
         out.append(("head", "structure"))
         for kind, ids in sorted(c.structural.items(), key=lambda kv: (-len(kv[1]), kv[0])):
@@ -230,6 +255,12 @@ def render(c: Comparison, fmt: str) -> str:
     else:
         lines = [_TEXT[kind].format(text) for kind, text in _lines(c)]
     return "\n".join(lines) + "\n"
+
+
+def family_line(family: str, counts: Counter) -> str:
+    """'masking: 3136 shared; outcome ok -> rejected: 8' (or '...; no change')."""
+    changes = [f"{k}: {n}" for k, n in sorted(counts.items()) if k != "shared" and n]
+    return f"{family}: {counts['shared']} shared; " + ("; ".join(changes) or "no change")
 
 
 def summary_counts(c: Comparison) -> Counter:

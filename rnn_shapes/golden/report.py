@@ -14,11 +14,12 @@ from itertools import pairwise
 from pathlib import Path
 
 from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_dir
-from rnn_shapes.golden.audit import audit
-from rnn_shapes.golden.compare import compare, summary_counts
+from rnn_shapes.golden.audit import Audit, audit
+from rnn_shapes.golden.compare import compare, family_line, summary_counts
 from rnn_shapes.golden.sets import GoldenSet, read_set
 from rnn_shapes.keras.environment import environment_name, major, version_tuple
 from rnn_shapes.result import Result
+from rnn_shapes.spec.case import FAMILIES, families
 from rnn_shapes.spec.matrix import matrix
 
 REFERENCE_SHAPE = (2, 5, 1, 3)  # (B, T, D, U) of the per-configuration table
@@ -168,13 +169,37 @@ def upgrade_path(sets: list[GoldenSet]) -> list[GoldenSet]:
     ]
 
 
-def _change_line(a: GoldenSet, b: GoldenSet) -> str:
-    counts = summary_counts(compare(a, b))
-    text = "; ".join(f"{k}: {n}" for k, n in sorted(counts.items()) if n)
-    return (
-        f"- {environment_name(a.metadata)} -> {environment_name(b.metadata)}: "
-        f"{text or 'no shared case'}"
-    )
+def _change_lines(a: GoldenSet, b: GoldenSet) -> list[str]:
+    """A bullet per pair of sets, with a nested bullet per family where a change is."""
+    comparison = compare(a, b)
+    head = f"- {environment_name(a.metadata)} -> {environment_name(b.metadata)}"
+    if not comparison.shared:
+        return [f"{head}: no shared case"]
+    per_family = comparison.by_family()
+    moved = {f: n for f, n in per_family.items() if any(v for k, v in n.items() if k != "shared")}
+    counts = summary_counts(comparison)
+    total = "; ".join(f"{k}: {n}" for k, n in sorted(counts.items()) if n)
+    if not moved:
+        return [f"{head}: {total}; no change in any family ({', '.join(per_family)})"]
+    return [f"{head}: {total}"] + [f"  - {family_line(f, n)}" for f, n in moved.items()]
+
+
+def _family_rows(sets: list[GoldenSet], audits: dict[str, Audit]) -> list[str]:
+    """Per environment and family: cases agreeing with the rules and the oracle,
+    of those recorded, and how many differ as a listed defect says."""
+    head = ["environment", *FAMILIES]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in sets:
+        name = environment_name(s.metadata)
+        cells = []
+        for fam in FAMILIES:
+            mine = [v for v in audits[name].verdicts if fam in families(v.case.id)]
+            agree = sum(v.agrees and v.defect is None for v in mine)
+            defects = sum(v.agrees and v.defect is not None for v in mine)
+            cell = f"{agree}/{len(mine)}" + (f" ({defects} defect)" if defects else "")
+            cells.append(cell if mine else "-")
+        rows.append("| " + " | ".join([name, *cells]) + " |")
+    return rows
 
 
 def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
@@ -197,8 +222,9 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
         "rules | refused by Keras | largest deviation from the oracle |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    audits = {environment_name(s.metadata): audit(s, memo) for s in sets}
     for s in sets:
-        a = audit(s, memo)
+        a = audits[environment_name(s.metadata)]
         m = s.metadata
         agree = sum(v.agrees for v in a.verdicts)
         refused = sum(r.outcome == "rejected" for r in s.results.values())
@@ -207,6 +233,16 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
             f"| {environment_name(m)} | {m['tensorflow']} | {m['keras']} | "
             f"{m['backend']} | {len(s.results)} | {agree} | {refused} | {worst:.3g} |"
         )
+    lines += [
+        "",
+        "## Agreement by family",
+        "",
+        "Cases that agree with the rules and the oracle, of those recorded, per family "
+        "of semantics (a case with several new axes counts in each); in brackets, cases "
+        "that differ as a defect listed in `rnn_shapes/defects.toml` says.",
+        "",
+        *_family_rows(sets, audits),
+    ]
     ref = reference(sets)
     path = upgrade_path(sets)
     lines += [
@@ -215,12 +251,13 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
         "",
         "Each TensorFlow minor with the Keras it installs by default (Keras 2 up to 2.15, "
         "Keras 3 from 2.16) and the TensorFlow backend, against the one before it. "
-        "`rnn-shapes compare A B` lists the cases.",
+        "`rnn-shapes compare A B` lists the cases; nested bullets name the families "
+        "where something changed.",
         "",
     ]
-    lines += [_change_line(a, b) for a, b in pairwise(path)]
+    lines += [line for a, b in pairwise(path) for line in _change_lines(a, b)]
     lines += ["", f"## Other environments against {environment_name(ref.metadata)}", ""]
-    lines += [_change_line(ref, s) for s in sets if s not in path]
+    lines += [line for s in sets if s not in path for line in _change_lines(ref, s)]
     lines += [
         "",
         "## Value drift",

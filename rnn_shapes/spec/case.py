@@ -128,6 +128,24 @@ class Case:
         return (self.batch, self.timesteps, self.features)
 
 
+# The semantics a case exercises beyond the core axes, read from its id (so a
+# golden set of any version is grouped the same way): compare and the report
+# group differences by them. A case of the covering designs may have several.
+FAMILY_MARKERS: tuple[tuple[str, str], ...] = (
+    ("masking", "-mask_"),
+    ("initial state", "-h0_"),
+    ("stateful", "-stateful"),
+    ("unroll", "-unroll"),
+)
+FAMILIES: tuple[str, ...] = ("core", *(name for name, _ in FAMILY_MARKERS))
+
+
+def families(case_id: str) -> tuple[str, ...]:
+    """The families of a case id: 'core' alone when it has none of the new axes."""
+    found = tuple(name for name, marker in FAMILY_MARKERS if marker in case_id)
+    return found or ("core",)
+
+
 INT_FIELDS = ("units", "batch", "timesteps", "features")
 BOOL_FIELDS = (
     "bidirectional",
