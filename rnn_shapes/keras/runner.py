@@ -323,19 +323,27 @@ def run_keras(
         return refused
     if case.call_batch is not None:
         return _other_batch(case, model, x, path)
-    if not case.stateful:
-        container, outs = _called(model, x, path, case.batch)
-    else:  # three calls: x, x reversed in time, and x again after a reset
-        layer = model.layers[-1]
-        x2 = model_inputs(case, second_inputs(case))
-        reset_states(layer)
-        container, first = _called(model, x, path, case.batch)
-        _, second = _called(model, x2, path, case.batch)
-        reset_states(layer)
-        _, third = _called(model, x, path, case.batch)
-        outs = first + second + third
+    try:
+        container, outs = _calls(case, model, x, path)
+    except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
+        return Result(case.id, "rejected", None, error=error_text(exc))
     masks = output_masks(case, model.layers[-1], len(outs))
     return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
+
+
+def _calls(case: Case, model: Any, x: Any, path: str) -> tuple[str, tuple[np.ndarray, ...]]:
+    """(container, outputs) of the case's call, or of a stateful case's three: x,
+    x reversed in time, and x again after a reset."""
+    if not case.stateful:
+        return _called(model, x, path, case.batch)
+    layer = model.layers[-1]
+    x2 = model_inputs(case, second_inputs(case))
+    reset_states(layer)
+    container, first = _called(model, x, path, case.batch)
+    _, second = _called(model, x2, path, case.batch)
+    reset_states(layer)
+    _, third = _called(model, x, path, case.batch)
+    return container, first + second + third
 
 
 def _model_or_refusal(case: Case, reuse: bool) -> tuple[Any, Result | None]:
@@ -395,7 +403,10 @@ def run_rows(cases: Sequence[Case]) -> list[Result]:
         stacked: Any = [np.concatenate(parts) for parts in zip(*feeds, strict=True)]
     else:
         stacked = np.concatenate(feeds)
-    container, outs = _called(model, stacked, "call", sum(c.batch for c in cases))
+    try:
+        container, outs = _called(model, stacked, "call", sum(c.batch for c in cases))
+    except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
+        return [Result(c.id, "rejected", None, error=error_text(exc)) for c in cases]
     bounds = np.cumsum([0] + [c.batch for c in cases])
     results = []
     for case, lo, hi in zip(cases, bounds[:-1], bounds[1:], strict=True):
