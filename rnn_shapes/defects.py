@@ -21,6 +21,7 @@ from rnn_shapes.keras.environment import version_tuple
 
 PATH = Path(__file__).with_name("defects.toml")
 KEYS = {"name", "cases", "keras", "backends", "reason", "upstream"}
+OPTIONAL = {"except"}  # case-id patterns the entry does not cover, though `cases` match
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 
 
@@ -37,12 +38,14 @@ class Defect:
     reason: str
     upstream: str
     clauses: tuple[Clause, ...]  # `keras`, parsed once when the file is read
+    excluded: tuple[str, ...] = ()  # the entry's `except` patterns
 
     def applies(self, case_id: str, env: Mapping[str, str]) -> bool:
         return (
             env.get("backend") in self.backends
             and _version_matches(env.get("keras", ""), self.clauses)
             and any(fnmatch.fnmatchcase(case_id, p) for p in self.cases)
+            and not any(fnmatch.fnmatchcase(case_id, p) for p in self.excluded)
         )
 
 
@@ -69,12 +72,14 @@ def _version_matches(version: str, clauses: tuple[Clause, ...]) -> bool:
 
 def _parse(entry: object, i: int, path: Path) -> Defect:
     where = f"{path}: defect {i + 1}"
-    if not isinstance(entry, dict) or set(entry) != KEYS:
+    if not isinstance(entry, dict) or not KEYS <= set(entry) <= KEYS | OPTIONAL:
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
-        raise RnnShapesError(f"{where}: expected keys {sorted(KEYS)}, got {keys}")
+        raise RnnShapesError(
+            f"{where}: expected keys {sorted(KEYS)} (and optionally {sorted(OPTIONAL)}), got {keys}"
+        )
     if not all(isinstance(entry[k], str) for k in ("name", "keras", "reason", "upstream")):
         raise RnnShapesError(f"{where}: name, keras, reason and upstream must be strings")
-    for key in ("cases", "backends"):
+    for key in ("cases", "backends", *OPTIONAL & entry.keys()):
         value = entry[key]
         if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
             raise RnnShapesError(f"{where}: {key} must be a non-empty list of strings")
@@ -92,6 +97,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         entry["reason"],
         entry["upstream"],
         clauses,
+        tuple(entry.get("except", ())),
     )
 
 

@@ -69,8 +69,40 @@ BAD = {
         '[[defect]]\nname="a"\ncases=[]\nkeras=">=3"\nbackends=["jax"]\nreason="r"\nupstream=""\n',
         "cases must be a non-empty list",
     ),
+    "empty except": (
+        '[[defect]]\nname="a"\ncases=["*"]\nexcept=[]\nkeras=">=3"\nbackends=["jax"]\n'
+        'reason="r"\nupstream=""\n',
+        "except must be a non-empty list",
+    ),
     "not toml": ("[[defect\n", "cannot read it"),
 }
+
+
+def test_except_leaves_out_matching_cases(tmp_path):
+    path = tmp_path / "defects.toml"
+    path.write_text(
+        '[[defect]]\nname="a"\ncases=["LSTM-*"]\nexcept=["*-stateful*"]\nkeras=">=3"\n'
+        'backends=["tensorflow"]\nreason="r"\nupstream=""\n'
+    )
+    (entry,) = load(path)
+    assert entry.applies("LSTM-uni-x", K315) and not entry.applies("LSTM-uni-x-stateful", K315)
+
+
+def test_a_case_refused_as_its_rule_predicts_shows_no_defect():
+    case = Case(
+        layer="GRU",
+        bidirectional=True,
+        merge_mode="sum",
+        mask="right",
+        initial_state="constant",
+        unroll=True,
+        **SHAPE,
+    )
+    assert listed(case.id, K215).name == "unroll-backwards-zero-output-mirrored"
+    error = "ValueError: Unexpectedly found an instance ... Expected a symbolic tensor instance."
+    refused = Result(case.id, "rejected", None, error=error)  # Keras 2 takes no NumPy states
+    verdict = verify(case, refused, run_oracle(case), 2, env=K215)
+    assert verdict.agrees and verdict.defect is None
 
 
 @pytest.mark.parametrize("kind", BAD)

@@ -86,3 +86,12 @@ def test_live_slice_covers_every_axis_value():
 def test_initial_state_case_agrees_with_keras(case, rnn_session):
     verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()
+
+
+def test_keras_2_refuses_numpy_initial_states_by_rule():
+    from rnn_shapes.spec.signature import expected_rejection
+
+    constant = Case(layer="LSTM", initial_state="constant", **SHAPE)
+    assert expected_rejection(constant, 2) == "Expected a symbolic tensor instance"
+    assert expected_rejection(constant, 3) is None
+    assert expected_rejection(Case(layer="LSTM", initial_state="input", **SHAPE), 2) is None

@@ -91,9 +91,16 @@ def expected_rejection(case: Case, keras_major: int) -> str | None:
     call with another batch size is refused (Keras docs, "stateful"): Keras 3's
     RNN.call checks the batch against its states, Keras 2's input spec checks
     the fixed batch of the layer's input shape first.
+
+    Keras 2 takes initial states as tensors only ("The value of `initial_state`
+    should be a tensor or list of tensors", keras/layers/rnn/base_rnn.py): a
+    layer called on a model input with NumPy states refuses them in
+    `backend.is_keras_tensor`. Keras 3 converts arrays like any input.
     """
     if keras_major >= 3 and case.bidirectional and case.go_backwards:
         return "different `go_backwards`"
     if case.call_batch is not None:
         return "batch size" if keras_major >= 3 else "is incompatible with the layer"
+    if keras_major < 3 and case.initial_state == "constant":
+        return "Expected a symbolic tensor instance"
     return None
