@@ -156,7 +156,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None:
         ensure_writable_file(out)
-    return bench_main(args.matrix, args.jobs, not args.no_suites, out)
+    return bench_main(args.matrix, args.jobs, not args.no_suites, out, args.baseline)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -302,6 +302,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("-j", "--jobs", type=_jobs, default=2, help="workers for the timed runs")
     b.add_argument("--no-suites", action="store_true", help="per-case figures only")
     b.add_argument("--out", metavar="FILE", help="also write the figures as JSON here")
+    b.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also time `check -j N` of this git commit beside this checkout's, alternating",
+    )
     b.set_defaults(func=cmd_bench)
     return p
 

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rnn_shapes.check import verify
 from rnn_shapes.oracle import run_oracle
-from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.case import Case, families
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.matrix import matrix
 
@@ -79,6 +81,8 @@ def per_case(cases: list[Case]) -> dict[str, float]:
     major = keras_major()
     rss_start = rss_mb()
     harness = bare = oracle = 0.0
+    family_s: dict[str, float] = defaultdict(float)
+    family_n: Counter = Counter()
     for case in cases:
         dt, result = _timed(lambda c=case: run_keras(c))
         do, expected = _timed(lambda c=case: run_oracle(c))
@@ -87,6 +91,9 @@ def per_case(cases: list[Case]) -> dict[str, float]:
             raise RuntimeError(f"{case.id} disagrees: {verdict.problems}")
         harness += dt + do + dv
         oracle += do
+        family = cost_family(case.id)
+        family_s[family] += dt + do + dv
+        family_n[family] += 1
         if result.outcome == "ok":
             bare += _timed(lambda c=case: bare_call(c))[0]
         else:
@@ -103,7 +110,22 @@ def per_case(cases: list[Case]) -> dict[str, float]:
         "cases_per_s_per_worker": n / harness,
         "rss_start_mb": rss_start,
         "rss_end_mb": rss_mb(),
+        "families": {
+            f: {
+                "cases": family_n[f],
+                "s": family_s[f],
+                "ms_per_case": 1e3 * family_s[f] / family_n[f],
+            }
+            for f in sorted(family_n)
+        },
     }
+
+
+def cost_family(case_id: str) -> str:
+    """The family a case's time is charged to: its one family, or 'cross' for a
+    case of the covering designs with several."""
+    found = families(case_id)
+    return found[0] if len(found) == 1 else "cross"
 
 
 def wall(cmd: list[str]) -> dict[str, Any]:
@@ -116,6 +138,31 @@ def wall(cmd: list[str]) -> dict[str, Any]:
         "exit": out.returncode,
         "last_line": last,
     }
+
+
+def against_baseline(ref: str, matrix_name: str, workers: int, rounds: int = 2) -> dict[str, Any]:
+    """`rnn-shapes check -j N` of this checkout and of the commit `ref` (a git
+    worktree), alternating `rounds` times in this run so both meet the same
+    machine; the budget is the ratio of the medians. The same venv runs both."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(tree), ref], cwd=ROOT, check=True
+        )
+        try:
+            check = [sys.executable, "-m", "rnn_shapes", "check", "--matrix", matrix_name]
+            check += ["-j", str(workers)]
+            times: dict[str, list[float]] = {"baseline": [], "now": []}
+            for _ in range(rounds):
+                for name, where in (("baseline", tree), ("now", ROOT)):
+                    env = {**os.environ, "PYTHONPATH": str(where)}
+                    t = time.perf_counter()
+                    subprocess.run(check, cwd=where, env=env, capture_output=True, check=False)
+                    times[name].append(time.perf_counter() - t)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+    base, now = statistics.median(times["baseline"]), statistics.median(times["now"])
+    return {"ref": ref, "baseline_s": times["baseline"], "now_s": times["now"], "ratio": now / base}
 
 
 def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
@@ -186,11 +233,25 @@ def format_figures(f: dict[str, Any]) -> str:
             )
     if "pytest_over_check" in f:
         lines.append(f"{'pytest / check:':<36} {f['pytest_over_check']:.2f}")
+    for fam, n in p.get("families", {}).items():
+        lines.append(
+            f"{'  family ' + fam + ':':<36} {n['cases']} cases, {n['s']:.1f} s "
+            f"({n['ms_per_case']:.1f} ms/case, one process)"
+        )
+    if "baseline" in f:
+        b = f["baseline"]
+        now, then = statistics.median(b["now_s"]), statistics.median(b["baseline_s"])
+        label = f"check against {b['ref'][:12]}:"
+        lines.append(f"{label:<36} now {now:.1f} s, then {then:.1f} s: x{b['ratio']:.2f}")
     return "\n".join(lines)
 
 
-def main(matrix_name: str, workers: int, suites: bool, out: Path | None) -> int:
+def main(
+    matrix_name: str, workers: int, suites: bool, out: Path | None, baseline: str | None = None
+) -> int:
     figures = run(matrix_name, workers, suites)
+    if baseline:
+        figures["baseline"] = against_baseline(baseline, matrix_name, workers)
     print(format_figures(figures))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
