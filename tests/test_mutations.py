@@ -45,6 +45,14 @@ def state_not_held(real, new, old, out, zero):
     return new, np.where(real, new[0], 0.0 * out if zero else out)
 
 
+REAL_MASKED_STEP = oracle_module.masked_step
+
+
+def zero_output_ignored(real, new, old, out, zero):
+    """zero_output_for_mask forgotten: a masked step carries the output instead of 0."""
+    return REAL_MASKED_STEP(real, new, old, out, False)
+
+
 REAL_CALL = oracle_module._call
 
 
@@ -80,6 +88,11 @@ MUTATIONS = {
         "masked_step",
         state_not_held,
         Case(layer="GRU", reset_after=True, mask="left", mask_via="call", **SHAPE),
+    ),
+    "mask: carried, not zeroed": (
+        "masked_step",
+        zero_output_ignored,
+        Case(layer="SimpleRNN", mask="right", zero_output_for_mask=True, **SHAPE),
     ),
     "stateful: carry dropped": (
         "_call",

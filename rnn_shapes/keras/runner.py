@@ -356,7 +356,9 @@ def _model_or_refusal(case: Case, reuse: bool) -> tuple[Any, Result | None]:
         return _prepared_model(case, reuse), None
     except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
         _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
-        return None, Result(case.id, "rejected", None, error=_REFUSALS[key])
+    except Exception as exc:  # a build that fails otherwise is recorded too, never a crash
+        _REFUSALS[key] = error_text(exc)
+    return None, Result(case.id, "rejected", None, error=_REFUSALS[key])
 
 
 # ---------------------------------------------------------------- rows of one batch
@@ -475,10 +477,10 @@ def _other_batch(case: Case, model: Any, x: Any, path: str) -> Result:
     case's rows again, cycled): the second call's outputs, or its error as a
     refusal (whatever Keras raises)."""
     rows = [i % case.batch for i in range(case.call_batch or 0)]
-    reset_states(model.layers[-1])
-    _called(model, x, path, case.batch)
     x2 = [part[rows] for part in x] if isinstance(x, list) else x[rows]
     try:
+        reset_states(model.layers[-1])
+        _called(model, x, path, case.batch)
         container, outs = _called(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
         return Result(case.id, "rejected", None, error=error_text(exc))
