@@ -89,8 +89,9 @@ def expected_rejection(case: Case, keras_major: int) -> str | None:
 
     A stateful layer keeps one state row per sample of its fixed batch, so a
     call with another batch size is refused (Keras docs, "stateful"): Keras 3's
-    RNN.call checks the batch against its states, Keras 2's input spec checks
-    the fixed batch of the layer's input shape first.
+    RNN.call checks the batch against its states (since 3.12.0; the Keras 3
+    lines before it are not run yet), Keras 2's input spec checks the fixed
+    batch of the layer's input shape first.
 
     Keras 2 takes initial states as tensors only ("The value of `initial_state`
     should be a tensor or list of tensors", keras/layers/rnn/base_rnn.py): a
