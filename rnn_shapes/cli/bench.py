@@ -76,9 +76,9 @@ def bare_call(case: Case) -> None:
 
 def per_case(cases: list[Case]) -> dict[str, float]:
     """Harness, bare call and oracle, alternating case by case in this process."""
-    from rnn_shapes.keras.runner import keras_major, run_keras
+    from rnn_shapes.keras.runner import environment, keras_major, run_keras
 
-    major = keras_major()
+    major, env = keras_major(), environment()
     rss_start = rss_mb()
     harness = bare = oracle = 0.0
     family_s: dict[str, float] = defaultdict(float)
@@ -86,7 +86,7 @@ def per_case(cases: list[Case]) -> dict[str, float]:
     for case in cases:
         dt, result = _timed(lambda c=case: run_keras(c))
         do, expected = _timed(lambda c=case: run_oracle(c))
-        dv, verdict = _timed(lambda c=case, r=result, e=expected: verify(c, r, e, major))
+        dv, verdict = _timed(lambda c=case, r=result, e=expected: verify(c, r, e, major, env=env))
         if not verdict.agrees:
             raise RuntimeError(f"{case.id} disagrees: {verdict.problems}")
         harness += dt + do + dv

@@ -1,0 +1,75 @@
+"""Cases that differ only in input data run as rows of one batch: which ones, and that
+each case gets its own rows back (the same as when it runs alone)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_shapes import Case
+from rnn_shapes.check import max_deviation, tolerance
+from rnn_shapes.spec.matrix import matrix
+
+SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
+
+
+def test_groups_join_only_cases_whose_rows_are_independent():
+    from rnn_shapes.keras.runner import row_groups, row_key
+
+    groups = row_groups(matrix("full"))
+    assert len(groups) > 4000  # mask patterns, samples, input states
+    for cid, group in groups.items():
+        assert len(group) > 1 and cid in {c.id for c in group}
+        assert len({row_key(c) for c in group}) == 1
+        assert not any(c.stateful or c.initial_state == "constant" for c in group)
+
+
+def test_groups_come_from_the_universe_not_the_selection():
+    from rnn_shapes.keras.runner import row_groups
+
+    everything = matrix("full")
+    assert row_groups(everything[:10]) != row_groups(everything)  # hence: pass the matrix
+    masked = next(
+        c
+        for c in everything
+        if c.mask == "left" and c.mask_via == "call" and c.initial_state is None and not c.stateful
+    )
+    group = row_groups(everything)[masked.id]
+    assert sorted(c.mask for c in group) == ["hole", "left", "none", "right", "row"]
+
+
+def test_a_case_of_another_model_cannot_join_a_batch():
+    from rnn_shapes.keras.runner import run_rows
+
+    with pytest.raises(ValueError, match="cannot share a batch"):
+        run_rows([Case(layer="LSTM", **SHAPE), Case(layer="GRU", **SHAPE)])
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_rows_of_one_batch_equal_each_case_alone(bidirectional, rnn_session):
+    from rnn_shapes.keras.runner import run_keras, run_rows
+
+    patterns = ("right", "left", "hole", "row", "none")
+    cases = [
+        Case(
+            layer="GRU",
+            mask=p,
+            mask_via="call",
+            initial_state="input",
+            bidirectional=bidirectional,
+            **SHAPE,
+        )
+        for p in patterns
+    ]
+    together = run_rows(cases)
+    for case, batched in zip(cases, together, strict=True):
+        alone = run_keras(case)
+        assert (batched.case_id, batched.container, batched.shapes, batched.masks) == (
+            alone.case_id,
+            alone.container,
+            alone.shapes,
+            alone.masks,
+        )
+        atol, _ = tolerance(case)
+        assert max_deviation(batched.outputs, tuple(np.float64(o) for o in alone.outputs)) <= atol
