@@ -55,4 +55,5 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     from rnn_shapes.keras.runner import run_keras as _run
 
     result = _run(case, path=path)
-    return judge(case, result, run_oracle(case), keras_major(), golden, environment())
+    major = keras_major()
+    return judge(case, result, run_oracle(case, keras_major=major), major, golden, environment())

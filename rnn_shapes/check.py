@@ -16,7 +16,13 @@ import numpy as np
 from rnn_shapes.defects import listed
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import expected_masks, expected_rejection, signature
+from rnn_shapes.spec.signature import (
+    expected_facts,
+    expected_masks,
+    expected_rejection,
+    output_dtype,
+    signature,
+)
 
 if TYPE_CHECKING:
     from rnn_shapes.golden.sets import GoldenSet
@@ -32,11 +38,20 @@ if TYPE_CHECKING:
 # state or a missing reversal moves values by 1e-3 or more.
 ATOL = 2e-6
 RTOL = 2e-6
+# Other precisions scale with their unit roundoff u (half the gap between 1 and
+# the next number: 2^-p for p significant bits), the same count of roundings:
+# ATOL is about 34 u of float32. float64 layers: 3.7e-15 (before the size
+# factor); mixed_float16 computes in float16 (u = 2^-11): 0.016; mixed_bfloat16
+# in bfloat16 (u = 2^-8, 8 bits): 0.13, which sees a wrong definition or a
+# swapped direction, not a swapped gate (float32 cases do that).
+UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
 
 
-def tolerance(case: Case) -> tuple[float, float]:
-    """(atol, rtol) for `case`: ATOL and RTOL, scaled up for wide or long cases."""
+def tolerance(case: Case, backend: str = "tensorflow") -> tuple[float, float]:
+    """(atol, rtol) for `case`: ATOL and RTOL scaled to the compute dtype's unit
+    roundoff (on `backend`), and up for wide or long cases."""
     factor = max(1.0, (case.features + case.units) / 8) * max(1.0, case.timesteps / 30)
+    factor *= UNIT_ROUNDOFF[output_dtype(case, backend)] / UNIT_ROUNDOFF["float32"]
     return ATOL * factor, RTOL * factor
 
 
@@ -96,7 +111,7 @@ def rejection_problems(case: Case, result: Result, keras_major: int) -> list[str
     return []
 
 
-def signature_problems(case: Case, result: Result) -> list[str]:
+def signature_problems(case: Case, result: Result, backend: str = "tensorflow") -> list[str]:
     """Arity, shapes, dtypes and container against the rules."""
     sig = signature(case)
     if result.arity != sig.arity:
@@ -113,9 +128,24 @@ def signature_problems(case: Case, result: Result) -> list[str]:
     ):
         if want != got:
             problems.append(f"output {name}: shape expected {want}, got {got}")
-        if dtype != "float32":
-            problems.append(f"output {name}: dtype expected float32, got {dtype}")
-    return problems + mask_problems(case, result)
+        want_dtype = output_dtype(case, backend)
+        if dtype != want_dtype:
+            problems.append(f"output {name}: dtype expected {want_dtype}, got {dtype}")
+    return problems + mask_problems(case, result) + fact_problems(case, result)
+
+
+def fact_problems(case: Case, result: Result) -> list[str]:
+    """What a training run showed against the rule (spec.signature.expected_facts)."""
+    want = expected_facts(case)
+    if want == result.facts:
+        return []
+    if want is None or result.facts is None:
+        return [f"facts: expected {want}, got {result.facts}"]
+    return [
+        f"{name}: expected {want[name]}, got {result.facts.get(name)}"
+        for name in sorted(want)
+        if result.facts.get(name) != want[name]
+    ]
 
 
 def mask_problems(case: Case, result: Result) -> list[str]:
@@ -146,13 +176,16 @@ def max_deviation(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> 
 
 
 def value_problems(
-    case: Case, got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]
+    case: Case,
+    got: tuple[np.ndarray, ...],
+    want: tuple[np.ndarray, ...],
+    backend: str = "tensorflow",
 ) -> list[str]:
     """Values of `got` against `want` (the oracle), output by output."""
     names = signature(case).names
     if len(got) != len(want):
         return [f"arity: {len(got)} outputs against {len(want)} expected"]
-    atol, rtol = tolerance(case)
+    atol, rtol = tolerance(case, backend)
     problems = []
     for name, g, w in zip(names, got, want, strict=True):
         if g.shape != w.shape:
@@ -170,7 +203,9 @@ def value_problems(
     return problems
 
 
-def golden_problems(case: Case, expected: Result, got: Result) -> list[str]:
+def golden_problems(
+    case: Case, expected: Result, got: Result, backend: str = "tensorflow"
+) -> list[str]:
     """A live result against the recorded one: everything exact but values (tolerance)."""
     hint = f"; if the change is intended, regenerate: {REGEN_HINT}"
     if (expected.outcome, expected.error) != (got.outcome, got.error):
@@ -185,6 +220,8 @@ def golden_problems(case: Case, expected: Result, got: Result) -> list[str]:
         problems.append(f"container: recorded {expected.container}, got {got.container}")
     if expected.masks != got.masks:
         problems.append(f"output masks: recorded {expected.masks}, got {got.masks}")
+    if expected.facts != got.facts:
+        problems.append(f"facts: recorded {expected.facts}, got {got.facts}")
     if expected.arity != got.arity:
         problems.append(f"arity: recorded {expected.arity}, got {got.arity}")
     else:
@@ -196,14 +233,14 @@ def golden_problems(case: Case, expected: Result, got: Result) -> list[str]:
                 problems.append(f"output {name}: recorded {ed}{list(es)}, got {gd}{list(gs)}")
         if not problems:
             want = tuple(o.astype(np.float64) for o in expected.outputs)
-            problems += value_problems(case, got.outputs, want)
+            problems += value_problems(case, got.outputs, want, backend)
     return [p + hint for p in problems]
 
 
 def verify(
     case: Case,
     result: Result,
-    oracle: tuple[np.ndarray, ...],
+    oracle: tuple[np.ndarray, ...] | None,
     keras_major: int,
     recorded: Result | None = None,
     env: Mapping[str, str] | None = None,
@@ -217,11 +254,13 @@ def verify(
     defect that no longer shows must be noticed. The golden set stays exact.
     """
     verdict = Verdict(case, result.outcome, result=result)
+    backend = (env or {}).get("backend", "tensorflow")
     verdict.add("refusal", rejection_problems(case, result, keras_major))
     if result.outcome == "ok" and expected_rejection(case, keras_major) is None:
-        verdict.add("rules", signature_problems(case, result))
-        verdict.add("oracle", value_problems(case, result.outputs, oracle))
-        if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
+        verdict.add("rules", signature_problems(case, result, backend))
+        if oracle is not None:  # None: random values (training), the rules judge their effects
+            verdict.add("oracle", value_problems(case, result.outputs, oracle, backend))
+        if oracle is not None and [o.shape for o in result.outputs] == [w.shape for w in oracle]:
             verdict.max_deviation = max_deviation(result.outputs, oracle)
     refused_by_rule = expected_rejection(case, keras_major) is not None and not verdict.problems
     defect = None if refused_by_rule else listed(case.id, env)  # no values, nothing to show
@@ -238,7 +277,7 @@ def verify(
                 ],
             )
     if recorded is not None:
-        verdict.add("golden", golden_problems(case, recorded, result))
+        verdict.add("golden", golden_problems(case, recorded, result, backend))
         verdict.golden_checked = True
     return verdict
 
@@ -246,7 +285,7 @@ def verify(
 def judge(
     case: Case,
     result: Result,
-    oracle: tuple[np.ndarray, ...],
+    oracle: tuple[np.ndarray, ...] | None,
     keras_major: int,
     golden: GoldenSet | None = None,
     env: Mapping[str, str] | None = None,

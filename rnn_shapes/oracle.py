@@ -42,6 +42,21 @@ belong to the rows of the fixed batch, and Keras must refuse it.
 unroll=True changes how Keras runs the loop, not what it computes: the same
 rules hold, and the oracle has no unrolled variant.
 
+Constructor options (keras/src/layers/rnn/{simple_rnn,lstm,gru}.py, Keras 2 the same):
+- use_bias=False: the layer has no bias variable; every bias above is 0;
+- `activation` replaces tanh where the equations have it (SimpleRNN's h, LSTM's
+  g and tanh(c), GRU's n); `recurrent_activation` replaces sigma in the gates
+  (LSTM i, f, o; GRU z, r). hard_sigmoid is defined differently by the Keras
+  majors (`activation()` below says how), the others alike;
+- unit_forget_bias (LSTM, default True) starts the forget block of the bias at
+  1 instead of the bias initializer's value; assigned weights are unaffected;
+- dropout / recurrent_dropout act only in training: at inference (a direct call
+  with training False, or predict) the layer computes as without them. With
+  training=True the masks are random; no values are predicted (check.py judges
+  their effect instead);
+- dtype: the oracle always computes in float64; a lower precision shows in the
+  tolerance only (check.py `tolerance`).
+
 Initial states (`initial_state=`): the list is the layer's states in order
 ([h] or LSTM's [h, c]); Bidirectional gives the first half to the forward copy
 and the second half to the backward copy. The states start from them; the
@@ -52,6 +67,9 @@ at h0: a backend difference, docs/notes/masks-and-states.md R1.2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from rnn_shapes.spec.case import Case
@@ -60,34 +78,71 @@ from rnn_shapes.spec.masks import mask_of
 from rnn_shapes.spec.states import N_STATES, initial_states
 from rnn_shapes.spec.weights import GateWeights, direction_weights
 
+Fn = Callable[[np.ndarray], np.ndarray]
+
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
-def _step_simple(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> list[np.ndarray]:
-    g = w["h"]
-    return [np.tanh(x @ g.kernel + s[0] @ g.recurrent + g.bias)]
+def _hard_sigmoid(slope: float) -> Fn:
+    """The piecewise-linear sigmoid: clip(slope * a + 1/2, 0, 1)."""
+    return lambda a: np.clip(slope * a + 0.5, 0.0, 1.0)
 
 
-def _step_lstm(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> list[np.ndarray]:
+# Activations by name, as defined by each Keras major where they differ.
+# hard_sigmoid: Keras 2 (2.12-2.15, tf-keras) clip(0.2 a + 0.5, 0, 1), flat
+# beyond |a| = 2.5 (keras/backend.py hard_sigmoid); Keras 3 clip(a / 6 + 0.5, 0, 1),
+# flat beyond |a| = 3 (keras/src/activations/activations.py hard_sigmoid, since 3.0).
+ACTIVATIONS: dict[str, Fn] = {
+    "tanh": np.tanh,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "sigmoid": _sigmoid,
+    "linear": lambda a: a,
+}
+HARD_SIGMOID_SLOPE = {2: 0.2, 3: 1.0 / 6.0}
+
+
+def activation(name: str, keras_major: int) -> Fn:
+    """The activation `name` as the given Keras major defines it."""
+    if name == "hard_sigmoid":
+        return _hard_sigmoid(HARD_SIGMOID_SLOPE[min(max(keras_major, 2), 3)])
+    return ACTIVATIONS[name]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step's arithmetic: the weights of one direction and the two activations
+    (`act` for the candidate and the output, `ract` for the gates)."""
+
+    w: dict[str, GateWeights]
+    act: Fn
+    ract: Fn
+
+
+def _step_simple(x: np.ndarray, s: list[np.ndarray], k: Step) -> list[np.ndarray]:
+    g = k.w["h"]
+    return [k.act(x @ g.kernel + s[0] @ g.recurrent + g.bias)]
+
+
+def _step_lstm(x: np.ndarray, s: list[np.ndarray], k: Step) -> list[np.ndarray]:
     h, c = s
-    pre = {k: x @ g.kernel + h @ g.recurrent + g.bias for k, g in w.items()}
-    c = _sigmoid(pre["f"]) * c + _sigmoid(pre["i"]) * np.tanh(pre["c"])
-    return [_sigmoid(pre["o"]) * np.tanh(c), c]
+    pre = {name: x @ g.kernel + h @ g.recurrent + g.bias for name, g in k.w.items()}
+    c = k.ract(pre["f"]) * c + k.ract(pre["i"]) * k.act(pre["c"])
+    return [k.ract(pre["o"]) * k.act(c), c]
 
 
-def _step_gru(x: np.ndarray, s: list[np.ndarray], w: dict[str, GateWeights]) -> list[np.ndarray]:
+def _step_gru(x: np.ndarray, s: list[np.ndarray], k: Step) -> list[np.ndarray]:
     h = s[0]
-    zg, rg, hg = w["z"], w["r"], w["h"]
+    zg, rg, hg = k.w["z"], k.w["r"], k.w["h"]
     if hg.recurrent_bias is not None:  # reset_after
-        z = _sigmoid(x @ zg.kernel + zg.bias + h @ zg.recurrent + zg.recurrent_bias)
-        r = _sigmoid(x @ rg.kernel + rg.bias + h @ rg.recurrent + rg.recurrent_bias)
-        n = np.tanh(x @ hg.kernel + hg.bias + r * (h @ hg.recurrent + hg.recurrent_bias))
+        z = k.ract(x @ zg.kernel + zg.bias + h @ zg.recurrent + zg.recurrent_bias)
+        r = k.ract(x @ rg.kernel + rg.bias + h @ rg.recurrent + rg.recurrent_bias)
+        n = k.act(x @ hg.kernel + hg.bias + r * (h @ hg.recurrent + hg.recurrent_bias))
     else:
-        z = _sigmoid(x @ zg.kernel + zg.bias + h @ zg.recurrent)
-        r = _sigmoid(x @ rg.kernel + rg.bias + h @ rg.recurrent)
-        n = np.tanh(x @ hg.kernel + hg.bias + (r * h) @ hg.recurrent)
+        z = k.ract(x @ zg.kernel + zg.bias + h @ zg.recurrent)
+        r = k.ract(x @ rg.kernel + rg.bias + h @ rg.recurrent)
+        n = k.act(x @ hg.kernel + hg.bias + (r * h) @ hg.recurrent)
     return [z * h + (1.0 - z) * n]
 
 
@@ -113,9 +168,14 @@ def run_direction(
     mask: np.ndarray | None = None,
     zero_output: bool = False,
     start: list[np.ndarray] | None = None,
+    keras_major: int = 3,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One pass: outputs (B, T, U) in walking order, and the final states."""
-    w = direction_weights(case, direction)
+    arith = Step(
+        direction_weights(case, direction),
+        activation(case.activation, keras_major),
+        activation(case.recurrent_activation, keras_major),
+    )
     step = _STEPS[case.layer]
     n = N_STATES[case.layer]
     if start is None:
@@ -126,7 +186,7 @@ def run_direction(
     order = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
     outs = []
     for t in order:
-        new = step(x[:, t, :], states, w)
+        new = step(x[:, t, :], states, arith)
         if mask is None:
             states, out = new, new[0]
         else:
@@ -135,8 +195,11 @@ def run_direction(
     return np.stack(outs, axis=1), states
 
 
-def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """The outputs of `case` in Keras' order, float64.
+def run_oracle(
+    case: Case, x: np.ndarray | None = None, keras_major: int = 3
+) -> tuple[np.ndarray, ...] | None:
+    """The outputs of `case` in Keras' order, float64, with the activations as
+    `keras_major` defines them; None when the values are drawn at random.
 
     A stateful case is called three times: on its input from zero states, on its
     input reversed in time from the states the first call left, and after a reset
@@ -144,33 +207,37 @@ def run_oracle(case: Case, x: np.ndarray | None = None) -> tuple[np.ndarray, ...
     """
     if case.call_batch is not None:
         return ()  # no values: Keras must refuse another batch size (signature rule)
+    if case.training:
+        return None  # dropout masks are random: judged by their effects (check.py)
     x = np.asarray(inputs(case) if x is None else x, dtype=np.float64)
     if x.ndim != 3 or x.shape[2] != case.features:
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
     init = initial_states(case)
     n = N_STATES[case.layer]
     start = (None, None) if init is None else (init[:n], init[n:])
-    first, carried = _call(case, x, start)
+    first, carried = _call(case, x, start, keras_major)
     if not case.stateful:
         return first
-    second, _ = _call(case, x[:, ::-1], carried)
-    third, _ = _call(case, x, (None, None))  # reset_states(): zeros again
+    second, _ = _call(case, x[:, ::-1], carried, keras_major)
+    third, _ = _call(case, x, (None, None), keras_major)  # reset_states(): zeros again
     return (*first, *second, *third)
 
 
 def _call(
-    case: Case, x: np.ndarray, start: tuple[list | None, list | None]
+    case: Case, x: np.ndarray, start: tuple[list | None, list | None], keras_major: int = 3
 ) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
     """One call of the layer: its outputs, and the final states of each direction."""
     mask = mask_of(case)
     # Bidirectional forces zero_output_for_mask to return_sequences on both copies
     zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
-    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero, start[0])
+    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero, start[0], keras_major)
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
     if not case.bidirectional:
         return (out, *kept), (states, None)
-    bseq, bstates = run_direction(case, x, 1, not case.go_backwards, mask, zero, start[1])
+    bseq, bstates = run_direction(
+        case, x, 1, not case.go_backwards, mask, zero, start[1], keras_major
+    )
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []
     merged = _merge(case.merge_mode, out, bout)

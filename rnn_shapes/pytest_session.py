@@ -226,7 +226,14 @@ class RnnSession:
         being compared with the old one.
         """
         result = self.run(case)
-        verdict = judge(case, result, run_oracle(case), self.keras_major, self.golden(), self.env)
+        verdict = judge(
+            case,
+            result,
+            run_oracle(case, keras_major=self.keras_major),
+            self.keras_major,
+            self.golden(),
+            self.env,
+        )
         if self.regen:
             self.records[case.id] = result
         return verdict
@@ -234,7 +241,14 @@ class RnnSession:
     def live(self, case: Case) -> Verdict:
         """Run the case and judge it against the rules, the oracle and the listed
         defects, without a golden set: for cases outside the recorded matrix."""
-        return judge(case, self.run(case), run_oracle(case), self.keras_major, None, self.env)
+        return judge(
+            case,
+            self.run(case),
+            run_oracle(case, keras_major=self.keras_major),
+            self.keras_major,
+            None,
+            self.env,
+        )
 
     @staticmethod
     def outcome(verdict: Verdict) -> str:

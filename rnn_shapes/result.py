@@ -20,6 +20,13 @@ class Result:
     `masks` (masked cases only) is the mask Keras hands on with each output, as
     `spec.masks.mask_text` writes it, or None for an output with no mask; a
     string instead of a tuple is the error Keras raised computing them.
+
+    `facts` (training cases only, whose values are random) says what the run
+    showed: {"repeatable": two fresh seeded models gave the same numbers,
+    "differs_from_inference": dropout changed the outputs}.
+
+    `dtypes` are Keras' output dtypes; bfloat16 values are held as float32
+    (exactly: every bfloat16 is a float32), since NumPy has no bfloat16.
     """
 
     case_id: str
@@ -29,6 +36,7 @@ class Result:
     dtypes: tuple[str, ...] = field(default=())
     error: str | None = None
     masks: tuple[str | None, ...] | str | None = None
+    facts: dict[str, bool] | None = None
 
     @property
     def arity(self) -> int:
@@ -37,6 +45,14 @@ class Result:
     @property
     def shapes(self) -> tuple[tuple[int, ...], ...]:
         return tuple(tuple(int(n) for n in o.shape) for o in self.outputs)
+
+
+# How values of each output dtype are held in NumPy (and in golden sets).
+HELD_AS = {"bfloat16": "float32"}
+
+
+def held_dtype(dtype: str) -> str:
+    return HELD_AS.get(dtype, dtype)
 
 
 def container_name(value: object) -> str:
@@ -60,6 +76,7 @@ def to_wire(result: Result) -> dict[str, object]:
         "dtypes": list(result.dtypes),
         "outputs": [(o.tobytes(), str(o.dtype), list(o.shape)) for o in result.outputs],
         "masks": list(result.masks) if isinstance(result.masks, tuple) else result.masks,
+        "facts": result.facts,
     }
 
 
@@ -73,4 +90,5 @@ def from_wire(data: dict) -> Result:
         tuple(data["dtypes"]),
         data["error"],
         tuple(data["masks"]) if isinstance(data["masks"], list) else data["masks"],
+        data.get("facts"),
     )

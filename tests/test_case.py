@@ -93,8 +93,9 @@ def test_unknown_matrix():
 def test_tolerance_is_fixed_on_default_and_grows_with_work():
     from rnn_shapes.check import ATOL, RTOL, tolerance
 
-    assert {tolerance(c) for c in matrix("default")} == {(ATOL, RTOL)}
-    big = max(matrix("full"), key=lambda c: tolerance(c)[0])
+    float32 = [c for c in matrix("default") if c.dtype == "float32"]
+    assert {tolerance(c) for c in float32} == {(ATOL, RTOL)}
+    big = max((c for c in matrix("full") if c.dtype == "float32"), key=lambda c: tolerance(c)[0])
     assert (big.timesteps, big.features, big.units) == (100, 64, 64)
     assert tolerance(big)[0] == pytest.approx(ATOL * 16 * 100 / 30)
 

@@ -330,3 +330,27 @@ def test_differences_are_grouped_by_family(tmp_path):
     assert "  stateful: 1 shared; outcome ok -> rejected: 1" in text
     assert "  core: 1 shared; no change" in text
     assert json.loads(render(c, "json"))["families"]["masking"]["output masks changed"] == 1
+
+
+def test_random_values_compare_by_their_facts_and_bfloat16_round_trips(base, tmp_path):
+    """A training case's values are random: they are never drift; its facts are compared.
+    A bfloat16 output is written as float32 values under its own dtype, and read back."""
+    facts = {"differs_from_inference": True, "repeatable": True}
+    rs = [replace(r, facts=facts) for r in base_results()]
+    a = make_set(tmp_path, "a2", rs)
+    moved = [replace(r, outputs=tuple(o + 1 for o in r.outputs)) for r in rs]
+    moved[0] = replace(moved[0], facts={**facts, "repeatable": False})
+    c = compare(a, make_set(tmp_path, "b2", moved))
+    assert c.drift == {}
+    assert dict(c.structural) == {"training facts changed": [rs[0].case_id]}
+    brain = [replace(r, dtypes=tuple("bfloat16" for _ in r.dtypes)) for r in base_results()]
+    back = make_set(tmp_path, "bf", brain)
+    assert [r.dtypes for r in back.results.values()] == [r.dtypes for r in brain]
+
+
+def test_ulps_are_counted_in_the_outputs_own_dtype():
+    a = np.array([1.0], dtype=np.float32)
+    b = a + np.float32(2.0**-10)
+    assert ulp_distance(a, b, "float32") == pytest.approx(2.0**13)
+    assert ulp_distance(a, b, "float16") == pytest.approx(1.0)
+    assert ulp_distance(a, b, "bfloat16") == pytest.approx(2.0**-3)

@@ -56,9 +56,19 @@ def zero_output_ignored(real, new, old, out, zero):
 REAL_CALL = oracle_module._call
 
 
-def stateful_carry_dropped(case, x, start):
+def stateful_carry_dropped(case, x, start, keras_major=3):
     """Every call starts from zeros: the second call of a stateful case forgets the first."""
-    return REAL_CALL(case, x, (None, None))
+    return REAL_CALL(case, x, (None, None), keras_major)
+
+
+def forget_rule_ignored(case, direction):
+    """direction_weights with the forget block left at the bias initializer's value,
+    as if unit_forget_bias were False."""
+    w = dict(REAL_WEIGHTS(case, direction))
+    if "f" in w and isinstance(case.weights, Constant):
+        f = w["f"]
+        w["f"] = type(f)(f.kernel, f.recurrent, np.full_like(f.bias, case.weights.bias), None)
+    return w
 
 
 def directions_swapped(case, direction):
@@ -99,6 +109,29 @@ MUTATIONS = {
         stateful_carry_dropped,
         Case(layer="LSTM", stateful=True, **SHAPE),
     ),
+    "hard_sigmoid: the other major's slope": (
+        "HARD_SIGMOID_SLOPE",
+        {2: 1.0 / 6.0, 3: 0.2},
+        Case(layer="GRU", reset_after=True, recurrent_activation="hard_sigmoid", **SHAPE),
+    ),
+    "forget-bias rule ignored": (
+        "direction_weights",
+        forget_rule_ignored,
+        Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE),
+    ),
+    "relu where tanh belongs": (
+        "ACTIVATIONS",
+        {**oracle_module.ACTIVATIONS, "tanh": lambda a: np.maximum(a, 0.0)},
+        Case(layer="SimpleRNN", **SHAPE),
+    ),
+    "dropout applied at inference": (
+        "direction_weights",
+        lambda case, d: {
+            k: type(g)(g.kernel * (1 - case.dropout), g.recurrent, g.bias, g.recurrent_bias)
+            for k, g in REAL_WEIGHTS(case, d).items()
+        },
+        Case(layer="LSTM", dropout=0.5, **SHAPE),
+    ),
     "directions swapped": (
         "direction_weights",
         directions_swapped,
@@ -111,9 +144,10 @@ MUTATIONS = {
 def test_mutated_oracle_is_caught(name, monkeypatch, rnn_session):
     attr, replacement, case = MUTATIONS[name]
     result, keras_major = rnn_session.run(case), rnn_session.keras_major
-    assert verify(case, result, run_oracle(case), keras_major).agrees  # sound as it is
+    expected = run_oracle(case, keras_major=keras_major)
+    assert verify(case, result, expected, keras_major).agrees  # sound as it is
     monkeypatch.setattr(oracle_module, attr, replacement)
-    verdict = verify(case, result, run_oracle(case), keras_major)
+    verdict = verify(case, result, run_oracle(case, keras_major=keras_major), keras_major)
     assert not verdict.agrees, f"mutation {name!r} went unnoticed"
 
 

@@ -88,7 +88,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     env, results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
     keras_major = major(env["keras"])
     verdicts = [
-        verify(by_id[r.case_id], r, run_oracle(by_id[r.case_id]), keras_major, env=env)
+        verify(
+            by_id[r.case_id],
+            r,
+            run_oracle(by_id[r.case_id], keras_major=keras_major),
+            keras_major,
+            env=env,
+        )
         for r in results
     ]
     text = RENDERERS[args.format](verdicts, env, args.matrix)

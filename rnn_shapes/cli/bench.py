@@ -85,7 +85,7 @@ def per_case(cases: list[Case]) -> dict[str, float]:
     family_n: Counter = Counter()
     for case in cases:
         dt, result = _timed(lambda c=case: run_keras(c))
-        do, expected = _timed(lambda c=case: run_oracle(c))
+        do, expected = _timed(lambda c=case: run_oracle(c, keras_major=major))
         dv, verdict = _timed(lambda c=case, r=result, e=expected: verify(c, r, e, major, env=env))
         if not verdict.agrees:
             raise RuntimeError(f"{case.id} disagrees: {verdict.problems}")

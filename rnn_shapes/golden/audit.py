@@ -33,9 +33,10 @@ def audit(golden: GoldenSet, oracle_memo: dict | None = None) -> Audit:
     result = Audit(stale=stale, missing=missing)
     for cid in sorted(golden.results.keys() & cases.keys()):
         case = cases[cid]
-        if cid not in memo:
-            memo[cid] = run_oracle(case)
+        key = (cid, golden.keras_major)  # activations are defined per Keras major
+        if key not in memo:
+            memo[key] = run_oracle(case, keras_major=golden.keras_major)
         result.verdicts.append(
-            verify(case, golden.results[cid], memo[cid], golden.keras_major, env=golden.metadata)
+            verify(case, golden.results[cid], memo[key], golden.keras_major, env=golden.metadata)
         )
     return result

@@ -2,7 +2,8 @@
 
 Differences are grouped so a person reads them in a minute: outcome, container,
 arity, shape and dtype changes counted by kind with example cases, and value
-drift bucketed by ULP distance (float32 units in the last place).
+drift bucketed by ULP distance (units in the last place of each output's dtype).
+A training case's values are drawn at random: its facts are compared instead.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 U
 EXAMPLES = 3
 
 
-def ulp_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest difference in float32 ULPs at the output's scale.
+# Significant bits of each output dtype: one ULP at scale s is 2^(floor(log2 s) - bits + 1).
+SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
 
-    The unit is the spacing of float32 at the largest magnitude in either
+
+def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str = "float32") -> float:
+    """Largest difference in ULPs of `dtype` (the outputs' dtype) at the output's scale.
+
+    The unit is the spacing of `dtype` at the largest magnitude in either
     array: one step of the last bit of the output's biggest value. Counting
     raw bit steps instead would make a 1e-8 wobble of a value near zero look
     like thousands of ULPs.
@@ -40,7 +45,8 @@ def ulp_distance(a: np.ndarray, b: np.ndarray) -> float:
     diff = float(np.max(np.abs(a64 - b64)))
     if diff == 0.0:
         return 0.0
-    return diff / float(np.spacing(np.float32(scale)))
+    spacing = float(np.spacing(np.float32(scale)))  # float32's, subnormals included
+    return diff / (spacing * 2.0 ** (24 - SIGNIFICANT_BITS.get(dtype, 24)))
 
 
 @dataclass
@@ -116,6 +122,8 @@ def _structural(a: Result, b: Result) -> list[str]:
         kinds.append("shapes changed")
     if a.masks != b.masks:
         kinds.append("output masks changed")
+    if a.facts != b.facts:
+        kinds.append("training facts changed")
     if a.dtypes != b.dtypes:
         kinds.append(
             f"dtypes {','.join(sorted(set(a.dtypes)))} -> {','.join(sorted(set(b.dtypes)))}"
@@ -134,10 +142,15 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
         kinds = _structural(ra, rb)
         for kind in kinds:
             c.structural[kind].append(cid)
-        # values are compared wherever outputs line up; the container is packaging only
-        if ra.outcome == rb.outcome == "ok" and (ra.shapes, ra.dtypes) == (rb.shapes, rb.dtypes):
+        # values are compared wherever outputs line up (the container is packaging
+        # only) and are not drawn at random
+        lined_up = (ra.shapes, ra.dtypes) == (rb.shapes, rb.dtypes)
+        if ra.outcome == rb.outcome == "ok" and lined_up and ra.facts is None:
             diff = max_deviation(ra.outputs, rb.outputs)
-            ulp = max(ulp_distance(x, y) for x, y in zip(ra.outputs, rb.outputs, strict=True))
+            ulp = max(
+                ulp_distance(x, y, d)
+                for x, y, d in zip(ra.outputs, rb.outputs, ra.dtypes, strict=True)
+            )
             c.drift[cid] = (diff, ulp)
     return c
 

@@ -124,7 +124,7 @@ def heatmap_svg(drift: dict[str, dict[str, float]]) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
         f'font-family="sans-serif" font-size="12">',
-        f'<text x="{left}" y="16">max drift from the reference in float32 ULPs '
+        f'<text x="{left}" y="16">max drift from the reference in ULPs '
         f"(at each output's scale), by layer</text>",
     ]
     for j, layer in enumerate(layers):
@@ -266,7 +266,7 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
         "## Value drift",
         "",
         f"Largest drift of each environment's values from {environment_name(ref.metadata)}, "
-        "per layer, in float32 ULPs at each output's scale, over the cases whose "
+        "per layer, in ULPs of each output's dtype at its scale, over the cases whose "
         "outputs line up:",
         "",
         f"![max ULP distance by environment and layer]({heatmap.name})",

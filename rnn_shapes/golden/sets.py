@@ -26,13 +26,14 @@ import numpy as np
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.atomic import atomic_write_bytes, atomic_write_text
 from rnn_shapes.keras.environment import major
-from rnn_shapes.result import CONTAINERS, OUTCOMES, Result
+from rnn_shapes.result import CONTAINERS, OUTCOMES, Result, held_dtype
 from rnn_shapes.spec.signature import Signature
 
-SCHEMA = 2
+SCHEMA = 3
 # Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
-# reads as one whose masks were not recorded.
-READABLE_SCHEMAS = (1, 2)
+# reads as one whose masks were not recorded. Schema 3 added the optional
+# "facts" of a training case and outputs of other dtypes than float32.
+READABLE_SCHEMAS = (1, 2, 3)
 METADATA_KEYS = frozenset(
     {
         "tensorflow",
@@ -47,7 +48,10 @@ METADATA_KEYS = frozenset(
         "schema_note",
     }
 )
-SCHEMA_NOTE = "values: float32 arrays keyed '<case id>/<output index>' in the .npz named here"
+SCHEMA_NOTE = (
+    "values: arrays of each output's dtype (bfloat16 held as float32) keyed "
+    "'<case id>/<output index>' in the .npz named here"
+)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -104,6 +108,8 @@ def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
     }
     if result.masks is not None:  # masked cases only: unmasked entries stay as they were
         entry["masks"] = result.masks if isinstance(result.masks, str) else list(result.masks)
+    if result.facts is not None:  # training cases only
+        entry["facts"] = dict(sorted(result.facts.items()))
     return entry
 
 
@@ -218,7 +224,7 @@ def _parse_entry(
         if not isinstance(entry["error"], str):
             raise _fail(path, "error must be a string", case_id)
         return "rejected", None, [], entry["error"]
-    keys = {"outcome", "container", "outputs"} | ({"masks"} & entry.keys())
+    keys = {"outcome", "container", "outputs"} | ({"masks", "facts"} & entry.keys())
     _expect_keys(path, entry, keys, "entry", case_id)
     if entry["container"] not in CONTAINERS:
         raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
@@ -232,6 +238,11 @@ def _parse_entry(
             raise _fail(path, f"output {i}: shape must be a list of non-negative ints", case_id)
         if not isinstance(out["dtype"], str) or not isinstance(out["name"], str):
             raise _fail(path, f"output {i}: name and dtype must be strings", case_id)
+    facts = entry.get("facts")
+    if facts is not None and not (
+        isinstance(facts, dict) and all(isinstance(v, bool) for v in facts.values())
+    ):
+        raise _fail(path, "facts must be an object of true/false values", case_id)
     return "ok", entry["container"], outputs, None
 
 
@@ -275,15 +286,16 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         masks = _parse_masks(path, cid, doc["cases"][cid]) if outcome == "ok" else None
         arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
-            if list(arr.shape) != out["shape"] or str(arr.dtype) != out["dtype"]:
+            if list(arr.shape) != out["shape"] or str(arr.dtype) != held_dtype(out["dtype"]):
                 raise _fail(
                     vpath,
                     f"output {i} is {arr.dtype}{list(arr.shape)}, "
                     f"{path.name} says {out['dtype']}{out['shape']}",
                     cid,
                 )
+        facts = doc["cases"][cid].get("facts") if outcome == "ok" else None
         results[cid] = Result(
-            cid, outcome, container, arrays, tuple(o["dtype"] for o in outs), error, masks
+            cid, outcome, container, arrays, tuple(o["dtype"] for o in outs), error, masks, facts
         )
     return GoldenSet(path, dict(meta), results)
 
@@ -325,13 +337,14 @@ def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[st
     """Case ids new, changed (any field or any bit) and removed from `old` to `new`."""
 
     def same(a: Result, b: Result) -> bool:
-        return (a.outcome, a.container, a.dtypes, a.error, a.shapes, a.masks) == (
+        return (a.outcome, a.container, a.dtypes, a.error, a.shapes, a.masks, a.facts) == (
             b.outcome,
             b.container,
             b.dtypes,
             b.error,
             b.shapes,
             b.masks,
+            b.facts,
         ) and all(x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True))
 
     return {

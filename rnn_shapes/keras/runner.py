@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from rnn_shapes.keras.environment import installed, legacy_keras, major
-from rnn_shapes.result import Result, container_name
+from rnn_shapes.result import Result, container_name, held_dtype
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
@@ -153,6 +153,7 @@ def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
         kwargs["unroll"] = True
     if case.stateful:
         kwargs["stateful"] = True
+    kwargs.update(option_kwargs(case))
     if initializers and isinstance(case.weights, Constant):
         init = keras_module().initializers.Constant
         kwargs["kernel_initializer"] = init(case.weights.kernel)
@@ -161,13 +162,48 @@ def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
     return kwargs
 
 
+# The seed of a training case's dropout: given to the layer where it takes one
+# (Keras 3), and set globally before each build and call (what Keras 2 draws from).
+DROPOUT_SEED = 1234
+
+
+def option_kwargs(case: Case) -> dict[str, Any]:
+    """The constructor options that differ from Keras' defaults, as keywords."""
+    kwargs: dict[str, Any] = {}
+    if not case.use_bias:
+        kwargs["use_bias"] = False
+    if case.activation != "tanh":
+        kwargs["activation"] = case.activation
+    if case.recurrent_activation != "sigmoid":
+        kwargs["recurrent_activation"] = case.recurrent_activation
+    if not case.unit_forget_bias:
+        kwargs["unit_forget_bias"] = False
+    if case.dropout:
+        kwargs["dropout"] = case.dropout
+    if case.recurrent_dropout:
+        kwargs["recurrent_dropout"] = case.recurrent_dropout
+    if (case.dropout or case.recurrent_dropout) and keras_major() >= 3:
+        kwargs["seed"] = DROPOUT_SEED
+    if case.dtype != "float32":  # a dtype or a mixed policy by name, in Keras 2 and 3
+        kwargs["dtype"] = case.dtype
+    return kwargs
+
+
 def make_layer(case: Case, initializers: bool = True) -> Any:
-    """The case's recurrent layer, inside Bidirectional when the case asks for it."""
+    """The case's recurrent layer, inside Bidirectional when the case asks for it
+    (the wrapper with the layer's dtype policy too)."""
     keras = keras_module()
     layer = getattr(keras.layers, case.layer)(**layer_kwargs(case, initializers))
     if case.bidirectional:
-        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode)
+        dtype = {"dtype": case.dtype} if case.dtype != "float32" else {}
+        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode, **dtype)
     return layer
+
+
+def input_dtype(case: Case) -> str:
+    """A float64 layer gets float64 inputs (exact); the rest float32 (a mixed
+    policy casts them to its compute dtype, as a model's float32 data would be)."""
+    return "float64" if case.dtype == "float64" else "float32"
 
 
 def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
@@ -179,7 +215,7 @@ def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
     keras = keras_module()
     # stateful: a fixed batch size, declared as Keras 2 and 3 both read it
     batch = (case.batch,) if case.stateful else (None,)
-    inp = keras.Input(batch_shape=(*batch, case.timesteps, case.features))
+    inp = keras.Input(batch_shape=(*batch, case.timesteps, case.features), dtype=input_dtype(case))
     layer = make_layer(case, initializers)
     model_in, seq, kwargs = [inp], inp, {}
     if case.mask is not None and case.mask_via == "layer":
@@ -214,6 +250,7 @@ def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
     """What the case's model is called with: the input (its masked steps marked for
     a Masking layer), then the mask and the initial states where they are inputs."""
     x = inputs(case) if x is None else np.asarray(x, dtype=np.float32)
+    x = x.astype(input_dtype(case))
     if case.mask_via == "layer":
         x = masked_inputs(case, x)  # x itself when the case has no mask
     feed = [x]
@@ -226,6 +263,8 @@ def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
 
 def build_model(case: Case) -> Any:
     """A fresh model for the case: Constant weights as initializers, distinct assigned."""
+    if case.training:
+        keras_module().utils.set_random_seed(DROPOUT_SEED)
     model, layer = _functional(case, initializers=True)
     if case.weights == "distinct":
         for direction, rnn in enumerate(rnn_layers(layer)):
@@ -247,16 +286,23 @@ def packed_weights(case: Case, direction: int) -> dict[str, np.ndarray]:
     bias = np.concatenate([g.bias for g in gates])
     if has_recurrent_bias(case):
         bias = np.stack([bias, np.concatenate([g.recurrent_bias for g in gates])])
-    return {
+    packed = {
         "kernel": np.concatenate([g.kernel for g in gates], axis=1),
         "recurrent_kernel": np.concatenate([g.recurrent for g in gates], axis=1),
         "bias": bias,
     }
+    if not case.use_bias:  # the layer has no bias variable
+        del packed["bias"]
+    return packed
 
 
 def assign_weights(case: Case, direction: int, rnn: Any) -> None:
+    """Assign the case's weights, in each variable's own dtype (float32 under a
+    mixed policy, float64 in a float64 layer; the values are exact in both)."""
     for name, value in packed_weights(case, direction).items():
-        getattr(rnn.cell, name).assign(value.astype(np.float32))
+        variable = getattr(rnn.cell, name)
+        dtype = getattr(variable.dtype, "name", variable.dtype)  # Keras 2: a tf.DType
+        variable.assign(value.astype(dtype))
 
 
 # Models built for one layer configuration serve every case that differs only
@@ -271,13 +317,14 @@ _builds = 0
 
 
 def _model_key(case: Case) -> Case:
-    """Cases that differ only in weights, batch size, input values or mask pattern
-    (data, not structure) share a model."""
+    """Cases that differ only in distinct weights, batch size, input values or
+    mask pattern (data, not structure) share a model. Constant weights are the
+    model's own initializers, as the tutorials build them: part of the key."""
     mask = None if case.mask is None else "none"
     # constant initial states are (B, U) arrays fixed in the graph, and a stateful
     # model has a fixed batch size: the batch stays
     batch = case.batch if case.initial_state == "constant" or case.stateful else 1
-    return replace(case, batch=batch, weights="distinct", sample=None, mask=mask)
+    return replace(case, batch=batch, sample=None, mask=mask, predict=False)
 
 
 def _shared_model(case: Case) -> tuple[Any, Any]:
@@ -291,18 +338,21 @@ def _shared_model(case: Case) -> tuple[Any, Any]:
     if _builds % _CLEAR_EVERY == 0:  # forget global graph state and name counters
         _MODELS.clear()
         keras_module().backend.clear_session()
-    _MODELS[key] = _functional(case, initializers=False)
+    _MODELS[key] = _functional(case, initializers=isinstance(case.weights, Constant))
     while len(_MODELS) > _KEPT_MODELS:
         _MODELS.popitem(last=False)
     return _MODELS[key]
 
 
 def _prepared_model(case: Case, reuse: bool) -> Any:
-    if not reuse:
+    """A training case's model is always fresh: its dropout seed must not have
+    been drawn from by an earlier case."""
+    if not reuse or case.training:
         return build_model(case)
     model, layer = _shared_model(case)
-    for direction, rnn in enumerate(rnn_layers(layer)):
-        assign_weights(case, direction, rnn)
+    if case.weights == "distinct":
+        for direction, rnn in enumerate(rnn_layers(layer)):
+            assign_weights(case, direction, rnn)
     return model
 
 
@@ -317,6 +367,8 @@ def run_keras(
     """
     if path not in PATHS:
         raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
+    if case.predict:
+        path = "predict"
     x = model_inputs(case, x)
     model, refused = _model_or_refusal(case, reuse)
     if refused is not None:
@@ -324,11 +376,37 @@ def run_keras(
     if case.call_batch is not None:
         return _other_batch(case, model, x, path)
     try:
+        if case.training:
+            return _training(case, model, x)
         container, outs = _calls(case, model, x, path)
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
         return Result(case.id, "rejected", None, error=error_text(exc))
     masks = output_masks(case, model.layers[-1], len(outs))
-    return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
+    return _ok(case, container, outs, masks)
+
+
+def _ok(case: Case, container: str, outs: tuple[np.ndarray, ...], masks: Any, **kw: Any) -> Result:
+    """A Result of these outputs: their dtypes as Keras gave them, their values
+    as NumPy holds them (bfloat16 as float32, exactly)."""
+    dtypes = tuple(str(o.dtype) for o in outs)
+    held = tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True))
+    return Result(case.id, "ok", container, held, dtypes, masks=masks, **kw)
+
+
+def _training(case: Case, model: Any, x: Any) -> Result:
+    """A training call (dropout active) on a fresh seeded model; a second fresh
+    model with the same seed, and the first at inference, say what it showed."""
+    container, outs = _called(model, x, "call", case.batch, training=True)
+    _, again = _called(build_model(case), x, "call", case.batch, training=True)
+    _, inference = _called(model, x, "call", case.batch)
+    facts = {
+        "differs_from_inference": any(
+            not np.array_equal(a, b) for a, b in zip(outs, inference, strict=True)
+        ),
+        "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
+    }
+    masks = output_masks(case, model.layers[-1], len(outs))
+    return _ok(case, container, outs, masks, facts=facts)
 
 
 def _calls(case: Case, model: Any, x: Any, path: str) -> tuple[str, tuple[np.ndarray, ...]]:
@@ -372,7 +450,7 @@ def row_key(case: Case) -> tuple | None:
     apart: a stateful layer carries states per row of its fixed batch, and
     constant initial states are fixed in the graph at the case's batch.
     """
-    if case.stateful or case.initial_state == "constant":
+    if case.stateful or case.initial_state == "constant" or case.training or case.predict:
         return None
     return (_model_key(case), case.weights)
 
@@ -414,8 +492,7 @@ def run_rows(cases: Sequence[Case]) -> list[Result]:
     for case, lo, hi in zip(cases, bounds[:-1], bounds[1:], strict=True):
         mine = tuple(np.ascontiguousarray(o[lo:hi]) for o in outs)
         masks = output_masks(case, model.layers[-1], len(mine))
-        dtypes = tuple(str(o.dtype) for o in mine)
-        results.append(Result(case.id, "ok", container, mine, dtypes, masks=masks))
+        results.append(_ok(case, container, mine, masks))
     return results
 
 
@@ -486,7 +563,7 @@ def _other_batch(case: Case, model: Any, x: Any, path: str) -> Result:
         return Result(case.id, "rejected", None, error=error_text(exc))
     mask = None if case.mask is None else mask_of(case)[rows]
     masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
-    return Result(case.id, "ok", container, outs, tuple(str(o.dtype) for o in outs), masks=masks)
+    return _ok(case, container, outs, masks)
 
 
 def error_text(exc: BaseException) -> str:
@@ -502,9 +579,16 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}"
 
 
-def _called(model: Any, x: Any, path: str, batch: int) -> tuple[str, tuple[np.ndarray, ...]]:
+def _called(
+    model: Any, x: Any, path: str, batch: int, training: bool = False
+) -> tuple[str, tuple[np.ndarray, ...]]:
     """(container, outputs as NumPy) of one call of the model, direct or through predict."""
-    raw = model.predict(x, batch_size=batch, verbose=0) if path == "predict" else model(x)
+    if path == "predict":
+        raw = model.predict(x, batch_size=batch, verbose=0)
+    elif training:
+        raw = model(x, training=True)
+    else:
+        raw = model(x)
     container = container_name(raw)
     return container, tuple(to_numpy(t) for t in (raw if container != "tensor" else (raw,)))
 

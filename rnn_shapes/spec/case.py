@@ -25,6 +25,12 @@ MASK_VIA: tuple[str, ...] = ("layer", "call")
 # (keyword) or with the input named too (named: `sequences=` / Keras 2 `inputs=`).
 INITIAL_STATES: tuple[str, ...] = ("constant", "input")
 STATE_FORMS: tuple[str, ...] = ("keyword", "positional", "named")
+# Constructor options that change the numbers (the first value is Keras' default).
+ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear")
+RECURRENT_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "hard_sigmoid", "tanh", "linear")
+# The layer's dtype policy: its variables' and computations' dtypes (spec/signature.py
+# says which dtype the outputs have).
+DTYPES: tuple[str, ...] = ("float32", "float64", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,15 @@ class Case:
     stateful: bool = False  # three calls: x, then x reversed in time, then x after a reset
     # stateful only: after a call with `batch` rows, a call with this many rows
     call_batch: int | None = None
+    use_bias: bool = True
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"  # LSTM and GRU
+    unit_forget_bias: bool = True  # LSTM
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    training: bool = False  # called with training=True: dropout draws its masks
+    predict: bool = False  # run through Model.predict instead of a direct call
+    dtype: str = "float32"
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -121,7 +136,30 @@ class Case:
             parts.append("stateful")
         if self.call_batch is not None:
             parts.append(f"call_B{self.call_batch}")
-        return "-".join(parts)
+        return "-".join(parts + self._option_parts())
+
+    def _option_parts(self) -> list[str]:
+        """Id parts of the constructor options and the run, non-default ones only."""
+        parts = []
+        if not self.use_bias:
+            parts.append("nobias")
+        if self.activation != "tanh":
+            parts.append(f"act_{self.activation}")
+        if self.recurrent_activation != "sigmoid":
+            parts.append(f"ract_{self.recurrent_activation}")
+        if not self.unit_forget_bias:
+            parts.append("no_forget_bias")
+        if self.dropout:
+            parts.append(f"drop{self.dropout:g}")
+        if self.recurrent_dropout:
+            parts.append(f"rdrop{self.recurrent_dropout:g}")
+        if self.training:
+            parts.append("train")
+        if self.predict:
+            parts.append("predict")
+        if self.dtype != "float32":
+            parts.append(self.dtype if self.dtype.startswith("mixed") else f"dtype_{self.dtype}")
+        return parts
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -131,18 +169,25 @@ class Case:
 # The semantics a case exercises beyond the core axes, read from its id (so a
 # golden set of any version is grouped the same way): compare and the report
 # group differences by them. A case of the covering designs may have several.
-FAMILY_MARKERS: tuple[tuple[str, str], ...] = (
+FAMILY_MARKERS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
     ("masking", "-mask_"),
     ("initial state", "-h0_"),
     ("stateful", "-stateful"),
     ("unroll", "-unroll"),
+    ("options", ("-nobias", "-act_", "-ract_", "-no_forget_bias", "-drop", "-rdrop")),
+    ("precision", ("-dtype_", "-mixed_")),
+    ("predict", "-predict"),
 )
 FAMILIES: tuple[str, ...] = ("core", *(name for name, _ in FAMILY_MARKERS))
 
 
 def families(case_id: str) -> tuple[str, ...]:
     """The families of a case id: 'core' alone when it has none of the new axes."""
-    found = tuple(name for name, marker in FAMILY_MARKERS if marker in case_id)
+    found = tuple(
+        name
+        for name, markers in FAMILY_MARKERS
+        if any(m in case_id for m in ((markers,) if isinstance(markers, str) else markers))
+    )
     return found or ("core",)
 
 
@@ -155,6 +200,10 @@ BOOL_FIELDS = (
     "zero_output_for_mask",
     "unroll",
     "stateful",
+    "use_bias",
+    "unit_forget_bias",
+    "training",
+    "predict",
 )
 
 
@@ -173,6 +222,12 @@ def _normalise(case: Case) -> None:
         kind = type(value)
         if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # no NumPy import
             object.__setattr__(case, name, bool(value))
+    for name in ("dropout", "recurrent_dropout"):  # 0 and 0.0 are one case
+        value = getattr(case, name)
+        if (isinstance(value, int) and not isinstance(value, bool)) or type(
+            value
+        ).__module__ == "numpy":
+            object.__setattr__(case, name, float(value))
     if case.layer == "GRU" and case.reset_after is None:
         object.__setattr__(case, "reset_after", True)
 
@@ -209,7 +264,33 @@ def _problem(case: Case) -> tuple[str, str] | None:
             return "sample", f"unknown sample, expected one of {sorted(SAMPLES)}"
         if SAMPLES[case.sample] != case.input_shape:
             return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
-    return _mask_problem(case) or _state_problem(case)
+    return _mask_problem(case) or _state_problem(case) or _option_problem(case)
+
+
+def _option_problem(case: Case) -> tuple[str, str] | None:
+    if case.activation not in ACTIVATIONS:
+        return "activation", f"expected one of {ACTIVATIONS}"
+    if case.recurrent_activation not in RECURRENT_ACTIVATIONS:
+        return "recurrent_activation", f"expected one of {RECURRENT_ACTIVATIONS}"
+    if case.layer == "SimpleRNN" and case.recurrent_activation != "sigmoid":
+        return "recurrent_activation", "SimpleRNN has no recurrent activation"
+    if not case.unit_forget_bias and (case.layer != "LSTM" or not case.use_bias):
+        return "unit_forget_bias", "only an LSTM with a bias has a forget bias"
+    for name in ("dropout", "recurrent_dropout"):
+        rate = getattr(case, name)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            return name, "must be a rate in [0, 1)"
+    if case.training and not (case.dropout or case.recurrent_dropout):
+        return "training", "training=True changes nothing without dropout (set a rate)"
+    if case.training and case.activation == "relu":
+        return "training", "relu's zero region can hide dropout entirely; take another activation"
+    if case.training and (case.stateful or case.predict):
+        return "training", "a training call is a single direct call (not stateful, not predict)"
+    if case.predict and case.call_batch is not None:
+        return "predict", "a call with another batch size is a direct call"
+    if case.dtype not in DTYPES:
+        return "dtype", f"expected one of {DTYPES}"
+    return None
 
 
 def _state_problem(case: Case) -> tuple[str, str] | None:

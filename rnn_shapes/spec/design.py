@@ -22,14 +22,14 @@ layer-directions x 6 mask values; covertable reaches that bound).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations, product
 
 from covertable import make
 
-from rnn_shapes.spec.case import Case, Constant
+from rnn_shapes.spec.case import ACTIVATIONS, DTYPES, RECURRENT_ACTIVATIONS, Case, Constant
 
 SALT = "rnn-shapes"
 
@@ -135,15 +135,48 @@ def _constraints(shape: Mapping[str, tuple[int, int]]) -> list[dict]:
     ]
 
 
+def _or(*conditions: dict) -> dict:
+    return {"operator": "or", "conditions": list(conditions)}
+
+
+def _not(condition: dict) -> dict:
+    return {"operator": "not", "condition": condition}
+
+
+SIMPLE = [label for label in LAYER_DIRECTION if label.startswith("SimpleRNN-")]
+LSTM = [label for label in LAYER_DIRECTION if label.startswith("LSTM-")]
+
+
+def _option_constraints(shape: Mapping[str, tuple[int, int]]) -> list[dict]:
+    """The Case's rules for the constructor options, as covertable conditions:
+    SimpleRNN has no recurrent activation, only an LSTM with a bias has a forget
+    bias, a training call needs dropout and no relu (whose zero region can hide it); and
+    Bidirectional walks forwards, as above."""
+    no_forget = _or(_not(_in("layer_direction", LSTM)), _eq("bias", "nobias"))
+    return [
+        _implies(_in("layer_direction", SIMPLE), _eq("ract", "-")),
+        _implies(_eq("ract", "-"), _in("layer_direction", SIMPLE)),
+        _implies(no_forget, _eq("forget", "-")),
+        _implies(_eq("forget", "-"), no_forget),
+        _implies(_eq("run", "train"), {"operator": "ne", "left": "dropout", "value": "none"}),
+        _implies(_eq("run", "train"), {"operator": "ne", "left": "activation", "value": "relu"}),
+        _implies(_not(_in("layer_direction", UNI)), _eq("walk", "fwd")),
+    ]
+
+
 # ---------------------------------------------------------------- designs
+
+Rules = Callable[[Mapping[str, tuple[int, int]]], list[dict]]
 
 
 @dataclass(frozen=True)
 class Design:
-    """A t-wise covering design over named axes (label -> Case fields)."""
+    """A t-wise covering design over named axes (label -> Case fields), under
+    `rules` (covertable conditions, given each shape label's (B, T))."""
 
     axes: Mapping[str, Mapping[str, Mapping[str, object]]]
     strength: int
+    rules: Rules = _constraints
 
     def rows(self) -> list[dict[str, str]]:
         """The design's rows, as {axis: label}; every t labels of t axes that some
@@ -154,7 +187,7 @@ class Design:
             factors,
             strength=self.strength,
             salt=SALT,
-            constraints=_constraints(shape),
+            constraints=self.rules(shape),
         )
 
     @cached_property
@@ -169,7 +202,7 @@ class Design:
         fields: dict[str, object] = {}
         for axis, label in row.items():
             fields.update(self.axes[axis][label])
-        if row["other_batch"] in ("fewer", "more"):
+        if row.get("other_batch") in ("fewer", "more"):
             batch = int(fields["batch"])
             fields["call_batch"] = batch + 1 if row["other_batch"] == "more" or batch == 1 else 1
         return Case(**fields)  # type: ignore[arg-type]
@@ -181,7 +214,7 @@ def uncovered(design: Design) -> list[tuple[tuple[str, str], ...]]:
     held = set()
     for row in design.rows():
         held |= set(combinations(sorted(row.items()), design.strength))
-    conditions = _constraints(_batch_time(design.axes))
+    conditions = design.rules(_batch_time(design.axes))
     missing = []
     for names in combinations(sorted(design.axes), design.strength):
         for labels in product(*(design.axes[n] for n in names)):
@@ -253,4 +286,53 @@ CROSS = Design(
         **NEW_AXES,
     },
     strength=2,
+)
+
+
+# Constructor options and precisions (spec/case.py), crossed with the core axes.
+RATE = 0.5
+OPTION_AXES = {
+    "bias": {"bias": {}, "nobias": {"use_bias": False}},
+    "activation": {a: ({} if a == "tanh" else {"activation": a}) for a in ACTIVATIONS},
+    "ract": {
+        "-": {},
+        **{
+            a: ({} if a == "sigmoid" else {"recurrent_activation": a})
+            for a in RECURRENT_ACTIVATIONS
+        },
+    },
+    "forget": {"-": {}, "forget1": {}, "forget0": {"unit_forget_bias": False}},
+    "dropout": {
+        "none": {},
+        "input": {"dropout": RATE},
+        "recurrent": {"recurrent_dropout": RATE},
+    },
+    # inference by a direct call or by predict; or a training call
+    "run": {"call": {}, "predict": {"predict": True}, "train": {"training": True}},
+    "dtype": {d: ({} if d == "float32" else {"dtype": d}) for d in DTYPES},
+    "weights": WEIGHTS,
+}
+# default: pairwise at a short sequence and at a single step.
+OPTIONS_SLICE = Design(
+    {
+        "layer_direction": LAYER_DIRECTION,
+        "flags": FLAGS,
+        "walk": WALK,
+        "shape": _shapes((3, 5, 2, 3), (2, 1, 2, 3)),
+        **OPTION_AXES,
+    },
+    strength=2,
+    rules=_option_constraints,
+)
+# full: the same at four shapes (B = 1 and T = 1 among them).
+OPTIONS_CROSS = Design(
+    {
+        "layer_direction": LAYER_DIRECTION,
+        "flags": FLAGS,
+        "walk": WALK,
+        "shape": _shapes((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (2, 30, 1, 3)),
+        **OPTION_AXES,
+    },
+    strength=2,
+    rules=_option_constraints,
 )

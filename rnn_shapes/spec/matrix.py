@@ -7,15 +7,18 @@ from dataclasses import replace
 from functools import cache
 
 from rnn_shapes.spec.case import (
+    ACTIVATIONS,
+    DTYPES,
     INITIAL_STATES,
     MASK_PATTERNS,
     MASK_VIA,
     MERGE_MODES,
+    RECURRENT_ACTIVATIONS,
     STATE_FORMS,
     Case,
     Constant,
 )
-from rnn_shapes.spec.design import CROSS, SLICE
+from rnn_shapes.spec.design import CROSS, OPTIONS_CROSS, OPTIONS_SLICE, RATE, SLICE
 
 # (layer, reset_after): GRU is covered with both bias layouts.
 LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (
@@ -56,11 +59,12 @@ def matrix(name: str) -> list[Case]:
     if name == "smoke":
         cases = _smoke() + named_cases()
     elif name == "default":
-        cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases()
+        cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
-        cases = _unique(grid + families + CROSS.cases())
+        options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases()
+        cases = _unique(grid + families + CROSS.cases() + options)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -288,3 +292,46 @@ def stateful_cases() -> list[Case]:
     ]
     other = [replace(c, call_batch=n) for c in carried if c.mask is None for n in OTHER_BATCHES]
     return carried + other
+
+
+# Each constructor option value or precision on its own, at the masked shape:
+# (what it sets, the layers that have it).
+_ALL = tuple(LAYER_VARIANTS)
+_GATED = tuple(v for v in LAYER_VARIANTS if v[0] != "SimpleRNN")
+OPTION_VALUES: tuple[tuple[dict, tuple[tuple[str, bool | None], ...]], ...] = (
+    ({"use_bias": False}, _ALL),
+    *(({"activation": a}, _ALL) for a in ACTIVATIONS[1:]),
+    *(({"recurrent_activation": a}, _GATED) for a in RECURRENT_ACTIVATIONS[1:]),
+    *(
+        ({"unit_forget_bias": False, "weights": w}, (("LSTM", None),))
+        for w in ("distinct", TUTORIAL_CONSTANT)
+    ),
+    *(
+        ({rate: RATE, **run}, _ALL)
+        for rate in ("dropout", "recurrent_dropout")
+        for run in ({}, {"predict": True}, {"training": True})
+    ),
+    *(({"dtype": d}, _ALL) for d in DTYPES[1:]),
+)
+
+
+def option_cases() -> list[Case]:
+    """Every option value and precision for every layer that has it, in every
+    direction, flag and walking direction."""
+    return [
+        _at(
+            MASK_SHAPE,
+            layer,
+            ra,
+            bidirectional=bi,
+            merge_mode=merge,
+            return_sequences=rs,
+            return_state=st,
+            go_backwards=gb,
+            **option,
+        )
+        for option, layers in OPTION_VALUES
+        for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
+            layers, DIRECTIONS, FLAGS, (False, True)
+        )
+    ]

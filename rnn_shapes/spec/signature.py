@@ -60,6 +60,47 @@ def _one_call(case: Case, b: int) -> Signature:
     return Signature(tuple(n for n, _ in pairs), tuple(s for _, s in pairs))
 
 
+# The dtype of every output and state: the layer's compute dtype. A mixed policy
+# keeps float32 variables and computes in its half-precision dtype (Keras 2 and 3
+# mixed-precision guides: "mixed_float16" computes in float16).
+OUTPUT_DTYPES = {
+    "float32": "float32",
+    "float64": "float64",
+    "mixed_float16": "float16",
+    "mixed_bfloat16": "bfloat16",
+}
+
+
+def output_dtype(case: Case, backend: str = "tensorflow") -> str:
+    """The compute dtype of the case's layer on `backend`.
+
+    JAX computes in float32 unless `jax_enable_x64` is set at start-up (JAX's
+    documented default, "Double (64bit) precision" in its sharp bits; Keras 3
+    does not set it, nor does this harness): a float64 layer on JAX holds and
+    returns float32.
+    """
+    if backend == "jax" and case.dtype == "float64":
+        return "float32"
+    return OUTPUT_DTYPES[case.dtype]
+
+
+def expected_facts(case: Case) -> dict[str, bool] | None:
+    """What a training call with dropout must show (None: not a training case).
+
+    - repeatable: two fresh models with the same seed give the same numbers
+      (Keras 3 layers take `seed=`; the runner also sets the global seed, which
+      Keras 2's dropout masks draw from);
+    - differs_from_inference: dropout had an effect. Dropout on the inputs
+      always has; recurrent dropout alone multiplies the previous state, which
+      is zero at the first step, so on a single step it changes nothing.
+    """
+    if not case.training:
+        return None
+    only_recurrent = not case.dropout and case.recurrent_dropout > 0
+    visible = not (only_recurrent and case.timesteps == 1 and case.initial_state is None)
+    return {"differs_from_inference": visible, "repeatable": True}
+
+
 SEQUENCE_OUTPUTS = ("output", "forward_output", "backward_output")
 
 

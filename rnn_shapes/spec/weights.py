@@ -55,22 +55,31 @@ def _gate(case: Case, direction: int, g: int, gate: str) -> GateWeights:
     if isinstance(case.weights, Constant):
         c = case.weights
         bias = np.full(u, float(c.bias))
-        if case.layer == "LSTM" and gate == "f":
-            # Keras' default unit_forget_bias=True: the forget block is ones,
+        if case.layer == "LSTM" and gate == "f" and case.unit_forget_bias:
+            # Keras' unit_forget_bias (default True): the forget block is ones,
             # whatever the bias initializer says.
             bias = np.ones(u)
-        return GateWeights(
+        weights = GateWeights(
             kernel=np.full((d, u), float(c.kernel)),
             recurrent=np.full((u, u), float(c.recurrent)),
             bias=bias,
             recurrent_bias=np.full(u, float(c.bias)) if rb else None,
         )
-    return GateWeights(
-        kernel=_distinct("kernel", direction, g, d, u),
-        recurrent=_distinct("recurrent", direction, g, u, u),
-        bias=_distinct("bias", direction, g, 1, u)[0],
-        recurrent_bias=_distinct("recurrent_bias", direction, g, 1, u)[0] if rb else None,
-    )
+    else:
+        weights = GateWeights(
+            kernel=_distinct("kernel", direction, g, d, u),
+            recurrent=_distinct("recurrent", direction, g, u, u),
+            bias=_distinct("bias", direction, g, 1, u)[0],
+            recurrent_bias=_distinct("recurrent_bias", direction, g, 1, u)[0] if rb else None,
+        )
+    if not case.use_bias:  # no bias variable: every bias is 0
+        weights = GateWeights(
+            weights.kernel,
+            weights.recurrent,
+            np.zeros(u),
+            None if weights.recurrent_bias is None else np.zeros(u),
+        )
+    return weights
 
 
 def _distinct(part: str, direction: int, gate: int, rows: int, cols: int) -> np.ndarray:

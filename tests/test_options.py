@@ -1,0 +1,235 @@
+"""Constructor options, dropout and precision: the case rules, the oracle's
+definitions, and what live Keras shows for the runs the oracle cannot predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_shapes import Case, Constant, run_oracle
+from rnn_shapes.check import fact_problems, tolerance
+from rnn_shapes.oracle import activation
+from rnn_shapes.result import Result
+from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
+from rnn_shapes.spec.matrix import TUTORIAL_CONSTANT, matrix, option_cases
+from rnn_shapes.spec.signature import expected_facts, output_dtype
+
+SHAPE = dict(units=3, batch=2, timesteps=5, features=2, return_sequences=True, return_state=True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"layer": "SimpleRNN", "recurrent_activation": "tanh"}, "recurrent_activation"),
+        ({"layer": "GRU", "activation": "softmax"}, "activation"),
+        ({"layer": "GRU", "unit_forget_bias": False}, "unit_forget_bias"),
+        ({"layer": "LSTM", "unit_forget_bias": False, "use_bias": False}, "unit_forget_bias"),
+        ({"layer": "LSTM", "dropout": 1.0}, "dropout"),
+        ({"layer": "LSTM", "recurrent_dropout": -0.1}, "recurrent_dropout"),
+        ({"layer": "LSTM", "training": True}, "training"),
+        ({"layer": "LSTM", "training": True, "dropout": 0.5, "stateful": True}, "training"),
+        ({"layer": "LSTM", "dtype": "float8"}, "dtype"),
+        ({"layer": "GRU", "activation": "relu", "dropout": 0.5, "training": True}, "training"),
+    ],
+)
+def test_impossible_options_name_their_field(fields, field):
+    with pytest.raises(ValueError, match=f"Case field '{field}'"):
+        Case(**{**SHAPE, **fields})
+
+
+def test_options_appear_in_the_id_only_when_not_default():
+    plain = Case(layer="LSTM", **SHAPE)
+    same = Case(
+        layer="LSTM",
+        use_bias=True,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        unit_forget_bias=True,
+        dropout=0,
+        dtype="float32",
+        **SHAPE,
+    )
+    assert same == plain and same.id == plain.id
+    case = Case(
+        layer="LSTM",
+        use_bias=True,
+        activation="sigmoid",
+        recurrent_activation="hard_sigmoid",
+        unit_forget_bias=False,
+        dropout=0.5,
+        recurrent_dropout=0.25,
+        training=True,
+        dtype="mixed_bfloat16",
+        **SHAPE,
+    )
+    tail = "act_sigmoid-ract_hard_sigmoid-no_forget_bias-drop0.5-rdrop0.25-train-mixed_bfloat16"
+    assert case.id == f"{plain.id}-{tail}"
+    assert Case(layer="GRU", use_bias=False, dtype="float64", **SHAPE).id.endswith(
+        "-nobias-dtype_float64"
+    )
+
+
+def test_the_default_matrix_grew_by_the_options_slice_only():
+    ids = [c.id for c in matrix("default")]
+    options = [c.id for c in OPTIONS_SLICE.cases()]
+    assert ids[-len(options) :] == options
+    assert not any(
+        marker in cid
+        for cid in ids[: -len(options)]
+        for marker in ("-nobias", "-act_", "-ract_", "-drop", "-rdrop", "-dtype_", "-mixed_")
+    )
+
+
+def test_every_option_value_meets_every_layer_and_direction():
+    assert uncovered(OPTIONS_SLICE) == []
+    cases = OPTIONS_SLICE.cases()
+    for dtype in ("float32", "float64", "mixed_float16", "mixed_bfloat16"):
+        for layer in ("SimpleRNN", "LSTM", "GRU"):
+            for direction in ("uni", "bi-concat", "bi-sum", "bi-mul", "bi-ave", "bi-none"):
+                assert any(
+                    c.dtype == dtype and c.layer == layer and c.direction == direction
+                    for c in cases
+                ), (dtype, layer, direction)
+
+
+def test_hard_sigmoid_is_defined_per_keras_major():
+    a = np.array([-4.0, -2.75, -1.0, 0.0, 1.0, 2.75, 4.0])
+    np.testing.assert_allclose(activation("hard_sigmoid", 2)(a), [0, 0, 0.3, 0.5, 0.7, 1, 1])
+    k3 = [0, 0.5 - 2.75 / 6, 0.5 - 1 / 6, 0.5, 0.5 + 1 / 6, 0.5 + 2.75 / 6, 1]
+    np.testing.assert_allclose(activation("hard_sigmoid", 3)(a), k3)
+
+
+def test_linear_activations_make_simple_rnn_a_linear_recurrence():
+    case = Case(
+        layer="SimpleRNN",
+        activation="linear",
+        use_bias=False,
+        weights=Constant(0.5, 0.25),
+        units=1,
+        batch=1,
+        timesteps=3,
+        features=1,
+        return_sequences=True,
+    )
+    x = np.array([[[1.0], [2.0], [4.0]]])
+    # h_t = 0.5 x_t + 0.25 h_{t-1}
+    np.testing.assert_allclose(run_oracle(case, x)[0].ravel(), [0.5, 1.125, 2.28125])
+
+
+def test_unit_forget_bias_sets_the_forget_block_of_initialized_weights_only():
+    on = Case(layer="LSTM", weights=Constant(0.1, 0.1, 0.0), **SHAPE)
+    off = Case(layer="LSTM", weights=Constant(0.1, 0.1, 0.0), unit_forget_bias=False, **SHAPE)
+    assert not np.allclose(run_oracle(on)[0], run_oracle(off)[0])
+    distinct_on = Case(layer="LSTM", **SHAPE)
+    distinct_off = Case(layer="LSTM", unit_forget_bias=False, **SHAPE)
+    for a, b in zip(run_oracle(distinct_on), run_oracle(distinct_off), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dropout_at_inference_is_no_dropout_and_training_has_no_values():
+    base = Case(layer="GRU", **SHAPE)
+    for a, b in zip(
+        run_oracle(base), run_oracle(Case(layer="GRU", dropout=0.5, **SHAPE)), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    assert run_oracle(Case(layer="GRU", dropout=0.5, training=True, **SHAPE)) is None
+
+
+def test_recurrent_dropout_alone_cannot_show_on_one_step_from_zero_states():
+    one_step = dict(SHAPE, timesteps=1)
+    assert expected_facts(Case(layer="LSTM", recurrent_dropout=0.5, training=True, **one_step)) == {
+        "differs_from_inference": False,
+        "repeatable": True,
+    }
+    assert expected_facts(Case(layer="LSTM", dropout=0.5, training=True, **one_step))[
+        "differs_from_inference"
+    ]
+    case = Case(layer="LSTM", recurrent_dropout=0.5, training=True, **SHAPE)
+    good = Result(
+        case.id, "ok", "tuple", facts={"differs_from_inference": True, "repeatable": True}
+    )
+    assert fact_problems(case, good) == []
+    bad = Result(
+        case.id, "ok", "tuple", facts={"differs_from_inference": False, "repeatable": True}
+    )
+    assert fact_problems(case, bad) == ["differs_from_inference: expected True, got False"]
+
+
+def test_tolerance_follows_the_compute_dtype():
+    atol = {
+        d: tolerance(Case(layer="LSTM", dtype=d, **SHAPE))[0]
+        for d in ("float64", "float32", "mixed_float16", "mixed_bfloat16")
+    }
+    assert (
+        atol["float64"]
+        < 1e-14
+        < atol["float32"]
+        < 1e-5
+        < atol["mixed_float16"]
+        < atol["mixed_bfloat16"]
+    )
+    assert output_dtype(Case(layer="LSTM", dtype="mixed_bfloat16", **SHAPE)) == "bfloat16"
+    f64 = Case(layer="LSTM", dtype="float64", **SHAPE)
+    assert output_dtype(f64, "jax") == "float32"  # JAX without jax_enable_x64
+    assert tolerance(f64, "jax") == tolerance(Case(layer="LSTM", **SHAPE))
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("rate", ["dropout", "recurrent_dropout"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_training_dropout_is_seeded_and_has_an_effect(rate, bidirectional, rnn_session):
+    from rnn_shapes.keras.runner import run_keras
+
+    case = Case(layer="LSTM", bidirectional=bidirectional, training=True, **{rate: 0.5}, **SHAPE)
+    result = run_keras(case)
+    assert result.outcome == "ok", result.error
+    assert result.facts == {"differs_from_inference": True, "repeatable": True}
+    again = run_keras(case)  # a later run of the same case draws the same masks
+    for a, b in zip(result.outputs, again.outputs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("dtype", ["float64", "mixed_float16", "mixed_bfloat16"])
+def test_precision_outputs_have_the_compute_dtype(dtype, rnn_session):
+    from rnn_shapes import check_case
+
+    verdict = check_case(Case(layer="GRU", bidirectional=True, dtype=dtype, **SHAPE))
+    assert verdict.agrees, verdict.explain()
+    assert set(verdict.result.dtypes) == {output_dtype(verdict.case)}
+
+
+@pytest.mark.keras
+def test_constant_cases_run_on_models_built_with_keras_initializers(rnn_session):
+    """The model of a Constant case holds the Constant values without any assignment."""
+    from rnn_shapes.keras.runner import _model_key, _shared_model, rnn_layers
+
+    case = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
+    assert _model_key(case).weights == TUTORIAL_CONSTANT
+    _, layer = _shared_model(case)
+    kernel = np.asarray(rnn_layers(layer)[0].cell.kernel.numpy())
+    assert np.all(kernel == np.float32(TUTORIAL_CONSTANT.kernel))
+
+
+LIVE = option_cases()[::13]  # 13 is prime: no aliasing with the axes (asserted below)
+
+
+def test_live_slice_covers_every_option_value():
+    assert {c.activation for c in LIVE} == {"tanh", "relu", "sigmoid", "linear"}
+    assert {c.recurrent_activation for c in LIVE} == {"sigmoid", "hard_sigmoid", "tanh", "linear"}
+    assert {c.dtype for c in LIVE} == {"float32", "float64", "mixed_float16", "mixed_bfloat16"}
+    assert {(c.dropout, c.recurrent_dropout, c.training, c.predict) for c in LIVE} >= {
+        (0.5, 0.0, True, False),
+        (0.0, 0.5, True, False),
+        (0.5, 0.0, False, True),
+        (0.0, 0.5, False, False),
+    }
+    assert {c.use_bias for c in LIVE} == {True, False}
+    assert {c.layer_tag for c in LIVE} == {"SimpleRNN", "LSTM", "GRU-ra1", "GRU-ra0"}
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("case", LIVE, ids=[c.id for c in LIVE])
+def test_option_case_agrees_with_keras(case, rnn_session):
+    verdict = rnn_session.live(case)
+    assert verdict.agrees, verdict.explain()
