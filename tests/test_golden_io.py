@@ -178,6 +178,10 @@ BAD = {
         lambda p: edit_json(p, lambda d: first_case(d).update(masks=["12"])),
         "masks must be an error text or, per output",
     ),
+    "bad facts": (
+        lambda p: edit_json(p, lambda d: first_case(d).update(facts={"repeatable": "yes"})),
+        "facts must be an object of true/false values",
+    ),
     "unknown schema": (
         lambda p: edit_json(p, lambda d: d.update(schema=99)),
         "unknown schema version 99",

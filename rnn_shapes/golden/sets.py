@@ -3,7 +3,7 @@
     fixtures/<environment>/<matrix>.json          reviewed in diffs: metadata and,
                                                   one line per case, arity, container,
                                                   shapes and dtypes (or the refusal)
-    fixtures/<environment>/<matrix>.<sha12>.npz   the float32 values, bit for bit
+    fixtures/<environment>/<matrix>.<sha12>.npz   the values in each output's dtype, bit for bit
 
 The values file is named by its content and written first; replacing the JSON
 is the single step that switches sets, so a record killed at any moment

@@ -432,10 +432,8 @@ def _model_or_refusal(case: Case, reuse: bool) -> tuple[Any, Result | None]:
         return None, Result(case.id, "rejected", None, error=_REFUSALS[key])
     try:
         return _prepared_model(case, reuse), None
-    except (ValueError, TypeError, IndexError) as exc:  # Keras refuses the configuration
-        _REFUSALS[key] = f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # a build that fails otherwise is recorded too, never a crash
-        _REFUSALS[key] = error_text(exc)
+    except Exception as exc:  # Keras refuses the configuration, or fails building it:
+        _REFUSALS[key] = error_text(exc)  # a recorded outcome, never a crash
     return None, Result(case.id, "rejected", None, error=_REFUSALS[key])
 
 
