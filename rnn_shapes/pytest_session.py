@@ -25,7 +25,7 @@ from rnn_shapes.golden.sets import GoldenSet, find_set, read_set, stale_and_miss
 from rnn_shapes.keras.environment import environment_name, expectation_problems, installed, major
 from rnn_shapes.oracle import run_oracle
 from rnn_shapes.result import Result, from_wire, to_wire
-from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.case import Case, families
 from rnn_shapes.spec.matrix import matrix
 
 LAYER_MARKS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
@@ -354,8 +354,9 @@ def _conformance(item: pytest.Item) -> bool:
 
 
 def _plain(case: Case) -> bool:
-    """No mask, initial state, unroll or statefulness: the layer as the tutorials build it."""
-    return case.mask is None and case.initial_state is None and not (case.unroll or case.stateful)
+    """No mask, initial state, unroll, statefulness or non-default option: the layer as
+    the tutorials build it."""
+    return families(case.id) == ("core",)
 
 
 def _param(case: Case) -> Any:

@@ -70,9 +70,8 @@ def test_weights_layout(rnn_weights_case):
     layer = model.layers[-1]
     expected = []
     for direction, _ in enumerate(rnn_layers(layer)):
-        packed = packed_weights(rnn_weights_case, direction)
-        expected += [packed["kernel"], packed["recurrent_kernel"], packed["bias"]]
+        expected += packed_weights(rnn_weights_case, direction).values()  # kernel, recurrent, bias
     got = layer.get_weights()
     assert [w.shape for w in got] == [e.shape for e in expected]
     for g, e in zip(got, expected, strict=True):
-        np.testing.assert_array_equal(g, e.astype(np.float32))
+        np.testing.assert_array_equal(g, e.astype(g.dtype))
