@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -69,7 +70,8 @@ def test_default_holds_the_slice_and_full_holds_default():
     assert len(default) == len(set(default))
 
 
-def test_matrices_are_the_same_under_another_hash_seed():
+def test_matrices_are_the_same_under_another_hash_seed(tmp_path):
+    """Built afresh in each process (an empty cache each), and again from the cache."""
     script = (
         "from rnn_shapes.spec.matrix import matrix;"
         "print('\\n'.join(c.id for n in ('default', 'full') for c in matrix(n)))"
@@ -77,11 +79,26 @@ def test_matrices_are_the_same_under_another_hash_seed():
     runs = [
         subprocess.run(
             [sys.executable, "-c", script],
-            env={**os.environ, "PYTHONHASHSEED": seed},
+            env={**os.environ, "PYTHONHASHSEED": seed, "RNN_SHAPES_CACHE": str(tmp_path / cache)},
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        for seed in ("0", "4242")
+        for seed, cache in (("0", "a"), ("4242", "b"), ("7", "b"))
     ]
-    assert runs[0] == runs[1] and runs[0].count("\n") > 8000
+    assert runs[0] == runs[1] == runs[2] and runs[0].count("\n") > 8000
+    assert len(list((tmp_path / "b").glob("design-*.json"))) == 4
+
+
+def test_a_damaged_or_unwritable_design_cache_is_built_again(tmp_path, monkeypatch):
+    from rnn_shapes.spec import design
+
+    monkeypatch.setenv("RNN_SHAPES_CACHE", str(tmp_path))
+    built = design.OPTIONS_SLICE.rows()
+    (cached,) = tmp_path.glob("design-*.json")
+    cached.write_text('[{"layer_direction": "LSTM-uni"}]')  # not a row of these axes
+    assert design.OPTIONS_SLICE.rows() == built
+    assert json.loads(cached.read_text()) == built  # rewritten
+    monkeypatch.setenv("RNN_SHAPES_CACHE", str(tmp_path / "file" / "below"))
+    (tmp_path / "file").write_text("a file where the folder should be")
+    assert design.OPTIONS_SLICE.rows() == built

@@ -201,14 +201,19 @@ def test_precision_outputs_have_the_compute_dtype(dtype, rnn_session):
 
 @pytest.mark.keras
 def test_constant_cases_run_on_models_built_with_keras_initializers(rnn_session):
-    """The model of a Constant case holds the Constant values without any assignment."""
-    from rnn_shapes.keras.runner import _model_key, _shared_model, rnn_layers
+    """A Constant case's model holds what Keras' Constant initializers made, also
+    after a distinct case of the same configuration had its weights assigned."""
+    from rnn_shapes.keras.runner import _prepared_model, rnn_layers
 
-    case = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
-    assert _model_key(case).weights == TUTORIAL_CONSTANT
-    _, layer = _shared_model(case)
-    kernel = np.asarray(rnn_layers(layer)[0].cell.kernel.numpy())
-    assert np.all(kernel == np.float32(TUTORIAL_CONSTANT.kernel))
+    constant = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
+    distinct = Case(layer="LSTM", **SHAPE)
+    for case in (constant, distinct, constant):
+        cell = rnn_layers(_prepared_model(case, reuse=True).layers[-1])[0].cell
+        kernel, bias = np.asarray(cell.kernel.numpy()), np.asarray(cell.bias.numpy())
+        is_constant = bool(np.all(kernel == np.float32(TUTORIAL_CONSTANT.kernel)))
+        assert is_constant == (case is constant)
+    # LSTM's unit_forget_bias: Keras' initializer makes the forget block ones
+    assert np.all(bias[3:6] == 1.0) and np.all(bias[:3] == TUTORIAL_CONSTANT.bias)
 
 
 LIVE = option_cases()[::13]  # 13 is prime: no aliasing with the axes (asserted below)

@@ -150,8 +150,13 @@ def against_baseline(ref: str, matrix_name: str, workers: int, rounds: int = 2) 
                 for name, where in (("baseline", tree), ("now", ROOT)):
                     env = {**os.environ, "PYTHONPATH": str(where)}
                     t = time.perf_counter()
-                    subprocess.run(check, cwd=where, env=env, capture_output=True, check=False)
+                    out = subprocess.run(check, cwd=where, env=env, capture_output=True, text=True)
                     times[name].append(time.perf_counter() - t)
+                    if out.returncode != 0:  # a failed run's time measures nothing
+                        tail = (out.stdout.strip().splitlines() or [out.stderr.strip()])[-1]
+                        raise RuntimeError(
+                            f"check of {name} ({where}) exit {out.returncode}: {tail}"
+                        )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
     base, now = statistics.median(times["baseline"]), statistics.median(times["now"])

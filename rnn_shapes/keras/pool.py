@@ -10,10 +10,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import signal
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.case import Case, families
 
 CHUNK = 8
 
@@ -47,12 +47,23 @@ def _chunks(cases: Sequence[Case], groups: Mapping[str, tuple[Case, ...]]) -> li
     return [c for c in chunks if c]
 
 
+# Cases that build their own model (options, precisions, predict's traced
+# function, a training case's two seeded models) cost a few plain cases each.
+EXPENSIVE_FAMILIES = frozenset({"options", "precision", "predict"})
+
+
+def _cost(chunk: Sequence[Case]) -> int:
+    return sum(4 if EXPENSIVE_FAMILIES & set(families(c.id)) else 1 for c in chunk)
+
+
 def keras_results(
     cases: Sequence[Case], jobs: int = 1, path: str = "call", universe: Sequence[Case] = ()
 ) -> Iterator[tuple[dict[str, str], list[Result]]]:
     """Yield (environment, results) chunk by chunk, a row group's cases (in
-    `universe`, their matrix: keras.runner.row_groups) side by side, otherwise
-    in the order of `cases`."""
+    `universe`, their matrix: keras.runner.row_groups) side by side. One process
+    runs the chunks in the order of `cases`; a pool starts the costliest first
+    (so no worker is left alone with them at the end) and yields each chunk as
+    it completes: callers order the results themselves."""
     from rnn_shapes.keras.runner import row_groups
 
     groups = row_groups(universe)
@@ -65,6 +76,9 @@ def keras_results(
     ctx = mp.get_context("spawn")
     ex = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker)
     try:
-        yield from ex.map(_run_chunk, chunks, [path] * len(chunks), parts)
+        order = sorted(range(len(chunks)), key=lambda i: -_cost(chunks[i]))  # stable
+        futures = [ex.submit(_run_chunk, chunks[i], path, parts[i]) for i in order]
+        for future in as_completed(futures):
+            yield future.result()
     finally:  # also on Ctrl-C or an error: drop queued chunks, end the workers
         ex.shutdown(wait=True, cancel_futures=True)

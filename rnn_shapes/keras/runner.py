@@ -15,7 +15,7 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -306,9 +306,21 @@ def assign_weights(case: Case, direction: int, rnn: Any) -> None:
 
 
 # Models built for one layer configuration serve every case that differs only
-# in weights, batch size or input values: the runner assigns each case's
-# weights before running it. Building costs as much as a short call.
-_MODELS: OrderedDict[Case, Any] = OrderedDict()
+# in weights, batch size or input values. Building costs as much as a short call.
+# A model is built with Constant initializers (the case's own, or the tutorials'
+# for a distinct case) and remembers the weights Keras' initializers gave it: a
+# Constant case runs on exactly those (restored if a distinct case was assigned
+# since), a distinct case gets its weights assigned.
+@dataclass
+class _Shared:
+    model: Any
+    layer: Any  # the outer recurrent layer (or Bidirectional)
+    constant: Constant  # the initializers it was built with
+    initialized: list[np.ndarray]  # the weights those initializers produced
+    assigned: bool = False  # distinct weights were assigned since
+
+
+_MODELS: OrderedDict[Case, _Shared] = OrderedDict()
 # Keras refuses a configuration, whatever the weights or batch: asked once each.
 _REFUSALS: dict[Case, str] = {}
 _KEPT_MODELS = 4
@@ -317,28 +329,31 @@ _builds = 0
 
 
 def _model_key(case: Case) -> Case:
-    """Cases that differ only in distinct weights, batch size, input values or
-    mask pattern (data, not structure) share a model. Constant weights are the
-    model's own initializers, as the tutorials build them: part of the key."""
+    """Cases that differ only in weights, batch size, input values or mask pattern
+    (data, not structure) share a model."""
     mask = None if case.mask is None else "none"
     # constant initial states are (B, U) arrays fixed in the graph, and a stateful
     # model has a fixed batch size: the batch stays
     batch = case.batch if case.initial_state == "constant" or case.stateful else 1
-    return replace(case, batch=batch, sample=None, mask=mask, predict=False)
+    return replace(case, batch=batch, weights="distinct", sample=None, mask=mask, predict=False)
 
 
-def _shared_model(case: Case) -> tuple[Any, Any]:
-    """(model, outer layer) for the case's configuration, built once and kept a while."""
+def _shared_model(case: Case) -> _Shared:
+    """The model of the case's configuration, built once and kept a while (built
+    again for a Constant case of other values than it was built with)."""
     global _builds
     key = _model_key(case)
-    if key in _MODELS:
+    constant = case.weights if isinstance(case.weights, Constant) else Constant()
+    entry = _MODELS.get(key)
+    if entry is not None and (entry.constant == constant or case.weights == "distinct"):
         _MODELS.move_to_end(key)
-        return _MODELS[key]
+        return entry
     _builds += 1
     if _builds % _CLEAR_EVERY == 0:  # forget global graph state and name counters
         _MODELS.clear()
         keras_module().backend.clear_session()
-    _MODELS[key] = _functional(case, initializers=isinstance(case.weights, Constant))
+    model, layer = _functional(replace(case, weights=constant), initializers=True)
+    _MODELS[key] = _Shared(model, layer, constant, layer.get_weights())
     while len(_MODELS) > _KEPT_MODELS:
         _MODELS.popitem(last=False)
     return _MODELS[key]
@@ -349,11 +364,15 @@ def _prepared_model(case: Case, reuse: bool) -> Any:
     been drawn from by an earlier case."""
     if not reuse or case.training:
         return build_model(case)
-    model, layer = _shared_model(case)
+    shared = _shared_model(case)
     if case.weights == "distinct":
-        for direction, rnn in enumerate(rnn_layers(layer)):
+        for direction, rnn in enumerate(rnn_layers(shared.layer)):
             assign_weights(case, direction, rnn)
-    return model
+        shared.assigned = True
+    elif shared.assigned:  # back to what Keras' Constant initializers produced
+        shared.layer.set_weights(shared.initialized)
+        shared.assigned = False
+    return shared.model
 
 
 def run_keras(

@@ -22,10 +22,16 @@ layer-directions x 6 mask values; covertable reaches that bound).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from importlib.metadata import version
 from itertools import combinations, product
+from pathlib import Path
 
 from covertable import make
 
@@ -144,6 +150,7 @@ def _not(condition: dict) -> dict:
 
 
 SIMPLE = [label for label in LAYER_DIRECTION if label.startswith("SimpleRNN-")]
+UNI_AND_CONCAT = [label for label in LAYER_DIRECTION if label.endswith(("-uni", "-bi-concat"))]
 LSTM = [label for label in LAYER_DIRECTION if label.startswith("LSTM-")]
 
 
@@ -151,7 +158,13 @@ def _option_constraints(shape: Mapping[str, tuple[int, int]]) -> list[dict]:
     """The Case's rules for the constructor options, as covertable conditions:
     SimpleRNN has no recurrent activation, only an LSTM with a bias has a forget
     bias, a training call needs dropout and no relu (whose zero region can hide it); and
-    Bidirectional walks forwards, as above."""
+    Bidirectional walks forwards, as above.
+
+    `predict` and training runs meet every layer alone and in Bidirectional with
+    concat, not every merge mode: the merge only combines the two copies' outputs
+    after the recurrence, where dropout acts and `predict` changes nothing, and
+    each of these runs costs several direct calls (the full matrix crosses them
+    with every merge mode)."""
     no_forget = _or(_not(_in("layer_direction", LSTM)), _eq("bias", "nobias"))
     return [
         _implies(_in("layer_direction", SIMPLE), _eq("ract", "-")),
@@ -160,8 +173,60 @@ def _option_constraints(shape: Mapping[str, tuple[int, int]]) -> list[dict]:
         _implies(_eq("forget", "-"), no_forget),
         _implies(_eq("run", "train"), {"operator": "ne", "left": "dropout", "value": "none"}),
         _implies(_eq("run", "train"), {"operator": "ne", "left": "activation", "value": "relu"}),
+        _implies(_in("run", ("predict", "train")), _in("layer_direction", UNI_AND_CONCAT)),
         _implies(_not(_in("layer_direction", UNI)), _eq("walk", "fwd")),
     ]
+
+
+# ---------------------------------------------------------------- cache
+
+
+def cache_dir() -> Path:
+    """Where built designs are kept: $RNN_SHAPES_CACHE, else the user's cache folder."""
+    explicit = os.environ.get("RNN_SHAPES_CACHE")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rnn-shapes"
+
+
+def _cached(
+    inputs: Mapping[str, object],
+    build: Callable[[], list[dict[str, str]]],
+    labels: Mapping[str, set[str]],
+) -> list[dict[str, str]]:
+    """The rows `build` makes, from a cache file named by the sha256 of `inputs`, the
+    covertable version and SALT: the same inputs give the same rows on every machine,
+    so a cached copy is the built one. A file that does not read back as rows of these
+    axes and labels is built again; a cache that cannot be written is skipped."""
+    spec = json.dumps(
+        {"covertable": version("covertable"), "salt": SALT, **inputs},
+        sort_keys=True,
+        default=repr,
+    )
+    path = cache_dir() / f"design-{hashlib.sha256(spec.encode()).hexdigest()[:24]}.json"
+    try:
+        rows = json.loads(path.read_text())
+        if isinstance(rows, list) and rows and all(_is_row(r, labels) for r in rows):
+            return rows
+    except (OSError, ValueError):
+        pass
+    rows = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
+            json.dump(rows, tmp)
+        os.replace(tmp.name, path)
+    except OSError:
+        pass  # a read-only home: build each time
+    return rows
+
+
+def _is_row(row: object, labels: Mapping[str, set[str]]) -> bool:
+    return (
+        isinstance(row, dict)
+        and row.keys() == labels.keys()
+        and all(row[axis] in labels[axis] for axis in labels)
+    )
 
 
 # ---------------------------------------------------------------- designs
@@ -180,14 +245,18 @@ class Design:
 
     def rows(self) -> list[dict[str, str]]:
         """The design's rows, as {axis: label}; every t labels of t axes that some
-        valid case can hold together are in at least one row."""
+        valid case can hold together are in at least one row.
+
+        Building takes covertable about a second; the rows are kept in a cache
+        file named by everything they depend on (see `_cached`).
+        """
         shape = _batch_time(self.axes)
         factors = {axis: list(labels) for axis, labels in self.axes.items()}
-        return make(
-            factors,
-            strength=self.strength,
-            salt=SALT,
-            constraints=self.rules(shape),
+        constraints = self.rules(shape)
+        return _cached(
+            {"axes": self.axes, "strength": self.strength, "constraints": constraints},
+            lambda: make(factors, strength=self.strength, salt=SALT, constraints=constraints),
+            {axis: set(labels) for axis, labels in self.axes.items()},
         )
 
     @cached_property
