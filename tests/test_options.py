@@ -37,33 +37,24 @@ def test_impossible_options_name_their_field(fields, field):
         Case(**{**SHAPE, **fields})
 
 
+DEFAULTS = dict(use_bias=True, activation="tanh", recurrent_activation="sigmoid", dropout=0)
+CHANGED = dict(
+    activation="sigmoid",
+    recurrent_activation="hard_sigmoid",
+    unit_forget_bias=False,
+    dropout=0.5,
+    recurrent_dropout=0.25,
+    training=True,
+    dtype="mixed_bfloat16",
+)
+
+
 def test_options_appear_in_the_id_only_when_not_default():
     plain = Case(layer="LSTM", **SHAPE)
-    same = Case(
-        layer="LSTM",
-        use_bias=True,
-        activation="tanh",
-        recurrent_activation="sigmoid",
-        unit_forget_bias=True,
-        dropout=0,
-        dtype="float32",
-        **SHAPE,
-    )
+    same = Case(layer="LSTM", unit_forget_bias=True, dtype="float32", **DEFAULTS, **SHAPE)
     assert same == plain and same.id == plain.id
-    case = Case(
-        layer="LSTM",
-        use_bias=True,
-        activation="sigmoid",
-        recurrent_activation="hard_sigmoid",
-        unit_forget_bias=False,
-        dropout=0.5,
-        recurrent_dropout=0.25,
-        training=True,
-        dtype="mixed_bfloat16",
-        **SHAPE,
-    )
     tail = "act_sigmoid-ract_hard_sigmoid-no_forget_bias-drop0.5-rdrop0.25-train-mixed_bfloat16"
-    assert case.id == f"{plain.id}-{tail}"
+    assert Case(layer="LSTM", **CHANGED, **SHAPE).id == f"{plain.id}-{tail}"
     assert Case(layer="GRU", use_bias=False, dtype="float64", **SHAPE).id.endswith(
         "-nobias-dtype_float64"
     )

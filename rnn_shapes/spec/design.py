@@ -333,29 +333,22 @@ NEW_AXES = {
     "stateful": STATEFUL,
     "other_batch": OTHER_BATCH,
 }
+
+
+def _core_design(
+    shapes: Sequence[tuple[int, int, int, int]], rules: Rules, **axes: Mapping
+) -> Design:
+    """A pairwise design over the core axes (layer-direction, flags, walk, shape) and
+    `axes`, in that order (covertable's rows depend on the order of the axes)."""
+    core = {"layer_direction": LAYER_DIRECTION, "flags": FLAGS, "walk": WALK}
+    return Design({**core, "shape": _shapes(*shapes), **axes}, strength=2, rules=rules)
+
+
 # default: pairwise at the masked shape and at a single step (distinct weights).
-SLICE = Design(
-    {
-        "layer_direction": LAYER_DIRECTION,
-        "flags": FLAGS,
-        "walk": WALK,
-        "shape": _shapes((3, 5, 2, 3), (2, 1, 2, 3)),
-        **NEW_AXES,
-    },
-    strength=2,
-)
+SLICE = _core_design(((3, 5, 2, 3), (2, 1, 2, 3)), _constraints, **NEW_AXES)
 # full: the same at four shapes (B = 1 and T = 1 among them), both weight schemes.
-CROSS = Design(
-    {
-        "layer_direction": LAYER_DIRECTION,
-        "flags": FLAGS,
-        "walk": WALK,
-        "shape": _shapes((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (1, 4, 5, 3)),
-        "weights": WEIGHTS,
-        **NEW_AXES,
-    },
-    strength=2,
-)
+FULL_SHAPES = ((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (1, 4, 5, 3))
+CROSS = _core_design(FULL_SHAPES, _constraints, weights=WEIGHTS, **NEW_AXES)
 
 
 # Constructor options and precisions (spec/case.py), crossed with the core axes.
@@ -382,26 +375,8 @@ OPTION_AXES = {
     "weights": WEIGHTS,
 }
 # default: pairwise at a short sequence and at a single step.
-OPTIONS_SLICE = Design(
-    {
-        "layer_direction": LAYER_DIRECTION,
-        "flags": FLAGS,
-        "walk": WALK,
-        "shape": _shapes((3, 5, 2, 3), (2, 1, 2, 3)),
-        **OPTION_AXES,
-    },
-    strength=2,
-    rules=_option_constraints,
-)
+OPTIONS_SLICE = _core_design(((3, 5, 2, 3), (2, 1, 2, 3)), _option_constraints, **OPTION_AXES)
 # full: the same at four shapes (B = 1 and T = 1 among them).
-OPTIONS_CROSS = Design(
-    {
-        "layer_direction": LAYER_DIRECTION,
-        "flags": FLAGS,
-        "walk": WALK,
-        "shape": _shapes((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (2, 30, 1, 3)),
-        **OPTION_AXES,
-    },
-    strength=2,
-    rules=_option_constraints,
+OPTIONS_CROSS = _core_design(
+    ((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (2, 30, 1, 3)), _option_constraints, **OPTION_AXES
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import cache
 
@@ -166,12 +167,31 @@ MASK_SHAPE = (3, 5, 2, 3)
 MASK_SHAPE_T1 = (2, 1, 2, 3)
 
 
-def _at(shape: tuple[int, int, int, int], layer: str, reset_after: bool | None, **kw) -> Case:
-    """A case of `layer` at (B, T, D, U) = `shape`; the rest as keywords."""
+def _at(shape: tuple[int, int, int, int], **fields: object) -> Case:
+    """A case at (B, T, D, U) = `shape`; the rest as keywords."""
     b, t, d, u = shape
-    return Case(
-        layer=layer, reset_after=reset_after, units=u, batch=b, timesteps=t, features=d, **kw
-    )
+    return Case(units=u, batch=b, timesteps=t, features=d, **fields)  # type: ignore[arg-type]
+
+
+def _core(
+    layers: Sequence[tuple[str, bool | None]] = LAYER_VARIANTS,
+    directions: Sequence[tuple[bool, str | None]] = DIRECTIONS,
+    walks: Sequence[bool] = (False, True),
+) -> Iterator[dict[str, object]]:
+    """The core axes' fields, each layer x direction x flags x walking direction,
+    in that order: the outer loops of every family block."""
+    for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
+        layers, directions, FLAGS, walks
+    ):
+        yield {
+            "layer": layer,
+            "reset_after": ra,
+            "bidirectional": bi,
+            "merge_mode": merge,
+            "return_sequences": rs,
+            "return_state": st,
+            "go_backwards": gb,
+        }
 
 
 def mask_cases() -> list[Case]:
@@ -180,25 +200,11 @@ def mask_cases() -> list[Case]:
     counts (Bidirectional overrides it). Distinct weights: a mask rule that mixed up
     states or gates must show in the values."""
     return [
-        _at(
-            shape,
-            layer,
-            ra,
-            bidirectional=bi,
-            merge_mode=merge,
-            return_sequences=rs,
-            return_state=st,
-            go_backwards=gb,
-            mask=pattern,
-            mask_via=via,
-            zero_output_for_mask=zero,
-        )
-        for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
-            LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True)
-        )
+        _at(shape, **core, mask=pattern, mask_via=via, zero_output_for_mask=zero)
+        for core in _core()
         for shape, patterns in ((MASK_SHAPE, MASK_PATTERNS), (MASK_SHAPE_T1, ("row", "none")))
         for pattern, via, zero in itertools.product(
-            patterns, MASK_VIA, (False, True) if not bi else (False,)
+            patterns, MASK_VIA, (False, True) if not core["bidirectional"] else (False,)
         )
     ]
 
@@ -215,22 +221,9 @@ def state_cases() -> list[Case]:
     form, for every layer, with and without Bidirectional (concat, and no merge),
     every flag, crossed with masks."""
     return [
-        _at(
-            MASK_SHAPE,
-            layer,
-            ra,
-            bidirectional=bi,
-            merge_mode=merge,
-            return_sequences=rs,
-            return_state=st,
-            mask=mask,
-            mask_via=via,
-            initial_state=init,
-            state_form=form,
-        )
-        for (layer, ra), (bi, merge), (rs, st), init, form, (mask, via) in itertools.product(
-            LAYER_VARIANTS, STATE_DIRECTIONS, FLAGS, INITIAL_STATES, STATE_FORMS, STATE_MASKS
-        )
+        _at(MASK_SHAPE, **core, mask=mask, mask_via=via, initial_state=init, state_form=form)
+        for core in _core(directions=STATE_DIRECTIONS, walks=(False,))
+        for init, form, (mask, via) in itertools.product(INITIAL_STATES, STATE_FORMS, STATE_MASKS)
     ]
 
 
@@ -242,22 +235,15 @@ def unroll_cases() -> list[Case]:
     return [
         _at(
             MASK_SHAPE,
-            layer,
-            ra,
-            bidirectional=bi,
-            merge_mode=merge,
-            return_sequences=rs,
-            return_state=st,
-            go_backwards=gb,
+            **core,
             mask=mask,
             mask_via="call" if mask else "layer",
             zero_output_for_mask=zero,
             unroll=True,
         )
-        for (layer, ra), (bi, merge), (rs, st), gb, (mask, zero) in itertools.product(
-            LAYER_VARIANTS, DIRECTIONS, FLAGS, (False, True), masks
-        )
-        if not (zero and bi)  # Bidirectional overrides the layer's own setting
+        for core in _core()
+        for mask, zero in masks
+        if not (zero and core["bidirectional"])  # Bidirectional overrides the layer's own
     ]
 
 
@@ -271,24 +257,9 @@ def stateful_cases() -> list[Case]:
     flag, unmasked and masked both ways; then each unmasked one called with a
     batch of another size after a call with its own."""
     carried = [
-        _at(
-            MASK_SHAPE,
-            layer,
-            ra,
-            bidirectional=bi,
-            merge_mode=merge,
-            return_sequences=rs,
-            return_state=st,
-            mask=mask,
-            mask_via=via,
-            stateful=True,
-        )
-        for (layer, ra), (bi, merge), (rs, st), (mask, via) in itertools.product(
-            LAYER_VARIANTS,
-            STATE_DIRECTIONS,
-            FLAGS,
-            ((None, "layer"), ("right", "call"), ("left", "layer")),
-        )
+        _at(MASK_SHAPE, **core, mask=mask, mask_via=via, stateful=True)
+        for core in _core(directions=STATE_DIRECTIONS, walks=(False,))
+        for mask, via in ((None, "layer"), ("right", "call"), ("left", "layer"))
     ]
     other = [replace(c, call_batch=n) for c in carried if c.mask is None for n in OTHER_BATCHES]
     return carried + other
@@ -319,19 +290,7 @@ def option_cases() -> list[Case]:
     """Every option value and precision for every layer that has it, in every
     direction, flag and walking direction."""
     return [
-        _at(
-            MASK_SHAPE,
-            layer,
-            ra,
-            bidirectional=bi,
-            merge_mode=merge,
-            return_sequences=rs,
-            return_state=st,
-            go_backwards=gb,
-            **option,
-        )
+        _at(MASK_SHAPE, **core, **option)
         for option, layers in OPTION_VALUES
-        for (layer, ra), (bi, merge), (rs, st), gb in itertools.product(
-            layers, DIRECTIONS, FLAGS, (False, True)
-        )
+        for core in _core(layers)
     ]
