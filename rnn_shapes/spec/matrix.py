@@ -61,10 +61,11 @@ def matrix(name: str) -> list[Case]:
         cases = _smoke() + named_cases()
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
+        cases += predict_cases()
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
-        options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases()
+        options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases() + predict_cases()
         cases = _unique(grid + families + CROSS.cases() + options)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
@@ -293,4 +294,21 @@ def option_cases() -> list[Case]:
         _at(MASK_SHAPE, **core, **option)
         for option, layers in OPTION_VALUES
         for core in _core(layers)
+    ]
+
+
+def predict_cases() -> list[Case]:
+    """One case of each family of the masks-and-states work through Model.predict
+    (the options slice has its own): a mask given in the call, initial states as
+    inputs, a stateful layer (its three calls three predicts), an unrolled masked
+    walk. LSTM, every output."""
+    lstm = {"layer": "LSTM", "reset_after": None, "return_sequences": True, "return_state": True}
+    return [
+        _at(MASK_SHAPE, **lstm, **family, predict=True)
+        for family in (
+            {"mask": "right", "mask_via": "call"},
+            {"initial_state": "input"},
+            {"stateful": True},
+            {"mask": "hole", "mask_via": "call", "unroll": True},
+        )
     ]
