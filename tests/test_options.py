@@ -11,7 +11,7 @@ from rnn_shapes.check import fact_problems, tolerance
 from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
 from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
-from rnn_shapes.spec.matrix import TUTORIAL_CONSTANT, matrix, option_cases
+from rnn_shapes.spec.matrix import TUTORIAL_CONSTANT, matrix, option_cases, predict_cases
 from rnn_shapes.spec.signature import expected_facts, output_dtype
 
 SHAPE = dict(units=3, batch=2, timesteps=5, features=2, return_sequences=True, return_state=True)
@@ -60,14 +60,24 @@ def test_options_appear_in_the_id_only_when_not_default():
     )
 
 
-def test_the_default_matrix_grew_by_the_options_slice_only():
+def test_the_default_matrix_grew_at_its_end_only():
+    """The options slice, then one predict case per family, after every earlier case."""
     ids = [c.id for c in matrix("default")]
-    options = [c.id for c in OPTIONS_SLICE.cases()]
-    assert ids[-len(options) :] == options
+    grown = [c.id for c in OPTIONS_SLICE.cases() + predict_cases()]
+    assert ids[-len(grown) :] == grown
     assert not any(
         marker in cid
-        for cid in ids[: -len(options)]
-        for marker in ("-nobias", "-act_", "-ract_", "-drop", "-rdrop", "-dtype_", "-mixed_")
+        for cid in ids[: -len(grown)]
+        for marker in (
+            "-nobias",
+            "-act_",
+            "-ract_",
+            "-drop",
+            "-rdrop",
+            "-dtype_",
+            "-mixed_",
+            "-predict",
+        )
     )
 
 
