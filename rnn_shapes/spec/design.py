@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
@@ -35,6 +35,7 @@ from pathlib import Path
 
 from covertable import make
 
+from rnn_shapes.golden.atomic import atomic_write_text
 from rnn_shapes.spec.case import ACTIVATIONS, DTYPES, RECURRENT_ACTIVATIONS, Case, Constant
 
 SALT = "rnn-shapes"
@@ -211,13 +212,8 @@ def _cached(
     except (OSError, ValueError):
         pass
     rows = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as tmp:
-            json.dump(rows, tmp)
-        os.replace(tmp.name, path)
-    except OSError:
-        pass  # a read-only home: build each time
+    with suppress(OSError):  # a read-only home: build each time
+        atomic_write_text(path, json.dumps(rows))
     return rows
 
 
@@ -345,10 +341,12 @@ def _core_design(
 
 
 # default: pairwise at the masked shape and at a single step (distinct weights).
-SLICE = _core_design(((3, 5, 2, 3), (2, 1, 2, 3)), _constraints, **NEW_AXES)
+SLICE_SHAPES = ((3, 5, 2, 3), (2, 1, 2, 3))
+SLICE = _core_design(SLICE_SHAPES, _constraints, **NEW_AXES)
 # full: the same at four shapes (B = 1 and T = 1 among them), both weight schemes.
-FULL_SHAPES = ((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (1, 4, 5, 3))
-CROSS = _core_design(FULL_SHAPES, _constraints, weights=WEIGHTS, **NEW_AXES)
+CROSS = _core_design(
+    (*SLICE_SHAPES, (1, 1, 2, 4), (1, 4, 5, 3)), _constraints, weights=WEIGHTS, **NEW_AXES
+)
 
 
 # Constructor options and precisions (spec/case.py), crossed with the core axes.
@@ -375,8 +373,8 @@ OPTION_AXES = {
     "weights": WEIGHTS,
 }
 # default: pairwise at a short sequence and at a single step.
-OPTIONS_SLICE = _core_design(((3, 5, 2, 3), (2, 1, 2, 3)), _option_constraints, **OPTION_AXES)
+OPTIONS_SLICE = _core_design(SLICE_SHAPES, _option_constraints, **OPTION_AXES)
 # full: the same at four shapes (B = 1 and T = 1 among them).
 OPTIONS_CROSS = _core_design(
-    ((3, 5, 2, 3), (2, 1, 2, 3), (1, 1, 2, 4), (2, 30, 1, 3)), _option_constraints, **OPTION_AXES
+    (*SLICE_SHAPES, (1, 1, 2, 4), (2, 30, 1, 3)), _option_constraints, **OPTION_AXES
 )
