@@ -17,6 +17,7 @@ from rnn_shapes.defects import listed
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.signature import (
+    SIGNIFICANT_BITS,
     expected_facts,
     expected_masks,
     expected_rejection,
@@ -44,14 +45,14 @@ RTOL = 2e-6
 # factor); mixed_float16 computes in float16 (u = 2^-11): 0.016; mixed_bfloat16
 # in bfloat16 (u = 2^-8, 8 bits): 0.13, which sees a wrong definition or a
 # swapped direction, not a swapped gate (float32 cases do that).
-UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
 
 
 def tolerance(case: Case, backend: str = "tensorflow") -> tuple[float, float]:
     """(atol, rtol) for `case`: ATOL and RTOL scaled to the compute dtype's unit
     roundoff (on `backend`), and up for wide or long cases."""
     factor = max(1.0, (case.features + case.units) / 8) * max(1.0, case.timesteps / 30)
-    factor *= UNIT_ROUNDOFF[output_dtype(case, backend)] / UNIT_ROUNDOFF["float32"]
+    # unit roundoff 2^-bits against float32's
+    factor *= 2.0 ** (SIGNIFICANT_BITS["float32"] - SIGNIFICANT_BITS[output_dtype(case, backend)])
     return ATOL * factor, RTOL * factor
 
 

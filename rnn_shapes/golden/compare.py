@@ -21,13 +21,10 @@ from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
 from rnn_shapes.keras.environment import environment_name
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import FAMILIES, families
+from rnn_shapes.spec.signature import SIGNIFICANT_BITS
 
 ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 ULP"))
 EXAMPLES = 3
-
-
-# Significant bits of each output dtype: one ULP at scale s is 2^(floor(log2 s) - bits + 1).
-SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
 
 
 def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str = "float32") -> float:

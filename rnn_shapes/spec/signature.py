@@ -71,6 +71,11 @@ OUTPUT_DTYPES = {
 }
 
 
+# Significant bits of each output dtype (the implicit leading bit included): its unit
+# roundoff is 2^-bits, and one ULP at scale s is 2^(floor(log2 s) - bits + 1).
+SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
+
+
 def output_dtype(case: Case, backend: str = "tensorflow") -> str:
     """The compute dtype of the case's layer on `backend`.
 
