@@ -261,8 +261,8 @@ def verify(
         verdict.add("rules", signature_problems(case, result, backend))
         if oracle is not None:  # None: random values (training), the rules judge their effects
             verdict.add("oracle", value_problems(case, result.outputs, oracle, backend))
-        if oracle is not None and [o.shape for o in result.outputs] == [w.shape for w in oracle]:
-            verdict.max_deviation = max_deviation(result.outputs, oracle)
+            if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
+                verdict.max_deviation = max_deviation(result.outputs, oracle)
     refused_by_rule = expected_rejection(case, keras_major) is not None and not verdict.problems
     defect = None if refused_by_rule else listed(case.id, env)  # no values, nothing to show
     if defect is not None:

@@ -225,30 +225,21 @@ class RnnSession:
         With --rnn-regen-golden the result is kept for the new set instead of
         being compared with the old one.
         """
-        result = self.run(case)
-        verdict = judge(
-            case,
-            result,
-            run_oracle(case, keras_major=self.keras_major),
-            self.keras_major,
-            self.golden(),
-            self.env,
-        )
+        verdict = self._judged(case, self.golden())
         if self.regen:
-            self.records[case.id] = result
+            self.records[case.id] = verdict.result
         return verdict
 
     def live(self, case: Case) -> Verdict:
         """Run the case and judge it against the rules, the oracle and the listed
         defects, without a golden set: for cases outside the recorded matrix."""
-        return judge(
-            case,
-            self.run(case),
-            run_oracle(case, keras_major=self.keras_major),
-            self.keras_major,
-            None,
-            self.env,
-        )
+        return self._judged(case, None)
+
+    def _judged(self, case: Case, golden: GoldenSet | None) -> Verdict:
+        """Keras' result for the case against this major's oracle, the listed
+        defects and, when given, the golden set."""
+        oracle = run_oracle(case, keras_major=self.keras_major)
+        return judge(case, self.run(case), oracle, self.keras_major, golden, self.env)
 
     @staticmethod
     def outcome(verdict: Verdict) -> str:

@@ -169,25 +169,21 @@ class Case:
 # The semantics a case exercises beyond the core axes, read from its id (so a
 # golden set of any version is grouped the same way): compare and the report
 # group differences by them. A case of the covering designs may have several.
-FAMILY_MARKERS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
-    ("masking", "-mask_"),
-    ("initial state", "-h0_"),
-    ("stateful", "-stateful"),
-    ("unroll", "-unroll"),
+FAMILY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("masking", ("-mask_",)),
+    ("initial state", ("-h0_",)),
+    ("stateful", ("-stateful",)),
+    ("unroll", ("-unroll",)),
     ("options", ("-nobias", "-act_", "-ract_", "-no_forget_bias", "-drop", "-rdrop")),
     ("precision", ("-dtype_", "-mixed_")),
-    ("predict", "-predict"),
+    ("predict", ("-predict",)),
 )
 FAMILIES: tuple[str, ...] = ("core", *(name for name, _ in FAMILY_MARKERS))
 
 
 def families(case_id: str) -> tuple[str, ...]:
     """The families of a case id: 'core' alone when it has none of the new axes."""
-    found = tuple(
-        name
-        for name, markers in FAMILY_MARKERS
-        if any(m in case_id for m in ((markers,) if isinstance(markers, str) else markers))
-    )
+    found = tuple(name for name, markers in FAMILY_MARKERS if any(m in case_id for m in markers))
     return found or ("core",)
 
 

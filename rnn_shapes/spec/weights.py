@@ -9,7 +9,7 @@ runner's job, so a wrong packing shows up as a disagreement with the oracle.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -73,12 +73,7 @@ def _gate(case: Case, direction: int, g: int, gate: str) -> GateWeights:
             recurrent_bias=_distinct("recurrent_bias", direction, g, 1, u)[0] if rb else None,
         )
     if not case.use_bias:  # no bias variable: every bias is 0
-        weights = GateWeights(
-            weights.kernel,
-            weights.recurrent,
-            np.zeros(u),
-            None if weights.recurrent_bias is None else np.zeros(u),
-        )
+        return replace(weights, bias=np.zeros(u), recurrent_bias=np.zeros(u) if rb else None)
     return weights
 
 
