@@ -18,11 +18,13 @@ from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.signature import (
     SIGNIFICANT_BITS,
+    calls,
     expected_facts,
     expected_masks,
     expected_rejection,
     output_dtype,
     signature,
+    symbolic_signature,
 )
 
 if TYPE_CHECKING:
@@ -118,7 +120,7 @@ def signature_problems(case: Case, result: Result, backend: str = "tensorflow") 
     if result.arity != sig.arity:
         return [f"arity: expected {sig.arity} {sig.names}, got {result.arity}"]
     problems = []
-    per_call = sig.arity // 3 if case.stateful else sig.arity  # a stateful case: 3 calls
+    per_call = sig.arity // calls(case)  # a stateful case: 3 calls, a dynamic-time one 2
     expected_container = ("tuple", "list") if per_call > 1 else ("tensor",)
     if result.container not in expected_container:
         problems.append(
@@ -132,7 +134,44 @@ def signature_problems(case: Case, result: Result, backend: str = "tensorflow") 
         want_dtype = output_dtype(case, backend)
         if dtype != want_dtype:
             problems.append(f"output {name}: dtype expected {want_dtype}, got {dtype}")
+    problems += symbolic_problems(case, result, backend)
     return problems + mask_problems(case, result) + fact_problems(case, result)
+
+
+def symbolic_problems(case: Case, result: Result, backend: str = "tensorflow") -> list[str]:
+    """What the built model said its outputs would be, against the rules
+    (spec.signature.symbolic_signature) and against what each call returned
+    (a None in the symbolic shape matches any size). A set of schema < 4 did not
+    record them: nothing to judge (the runner records them for every model it
+    builds, tests/test_paths.py)."""
+    if result.symbolic is None:
+        return []
+    want = symbolic_signature(case)
+    said = result.symbolic
+    if len(said) != want.arity:
+        return [f"symbolic: expected {want.arity} outputs {want.names}, the model says {len(said)}"]
+    problems = []
+    dtype = output_dtype(case, backend)
+    for name, shape, (s_shape, s_dtype) in zip(want.names, want.shapes, said, strict=True):
+        if tuple(s_shape) != shape or s_dtype != dtype:
+            problems.append(
+                f"symbolic {name}: expected {dtype}{list(shape)}, the model says "
+                f"{s_dtype}{list(s_shape)}"
+            )
+    names = signature(case).names
+    for i, (name, shape, got_dtype) in enumerate(
+        zip(names, result.shapes, result.dtypes, strict=True)
+    ):
+        s_shape, s_dtype = said[i % len(said)]
+        fits = len(s_shape) == len(shape) and all(
+            s is None or s == n for s, n in zip(s_shape, shape, strict=True)
+        )
+        if not fits or s_dtype != got_dtype:
+            problems.append(
+                f"symbolic against eager, output {name}: the model says {s_dtype}{list(s_shape)}, "
+                f"the call returned {got_dtype}{list(shape)}"
+            )
+    return problems
 
 
 def fact_problems(case: Case, result: Result) -> list[str]:
@@ -209,13 +248,17 @@ def golden_problems(
 ) -> list[str]:
     """A live result against the recorded one: everything exact but values (tolerance)."""
     hint = f"; if the change is intended, regenerate: {REGEN_HINT}"
+    said = []  # an older set did not record the symbolic outputs
+    if expected.symbolic is not None and expected.symbolic != got.symbolic:
+        said = [f"symbolic: recorded {expected.symbolic}, the model says {got.symbolic}{hint}"]
     if (expected.outcome, expected.error) != (got.outcome, got.error):
-        return [
+        outcome = (
             f"outcome: recorded {expected.outcome} ({expected.error}), "
             f"got {got.outcome} ({got.error}){hint}"
-        ]
+        )
+        return [*said, outcome]
     if got.outcome == "rejected":  # refused as recorded, for the same reason
-        return []
+        return said
     problems = []
     if expected.container != got.container:
         problems.append(f"container: recorded {expected.container}, got {got.container}")
@@ -235,7 +278,7 @@ def golden_problems(
         if not problems:
             want = tuple(o.astype(np.float64) for o in expected.outputs)
             problems += value_problems(case, got.outputs, want, backend)
-    return [p + hint for p in problems]
+    return said + [p + hint for p in problems]
 
 
 def verify(
@@ -267,7 +310,8 @@ def verify(
     defect = None if refused_by_rule else listed(case.id, env)  # no values, nothing to show
     if defect is not None:
         verdict.defect = defect.name
-        verdict.defect_problems, verdict.problems = verdict.problems, []
+        verdict.defect_problems = [p for p in verdict.problems if defect.explained(p)]
+        verdict.problems = [p for p in verdict.problems if not defect.explained(p)]
         if not verdict.defect_problems:
             verdict.add(
                 "defect",

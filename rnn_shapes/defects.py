@@ -21,7 +21,10 @@ from rnn_shapes.keras.environment import version_tuple
 
 PATH = Path(__file__).with_name("defects.toml")
 KEYS = {"name", "cases", "keras", "backends", "reason", "upstream"}
-OPTIONAL = {"except"}  # case-id patterns the entry does not cover, though `cases` match
+# except: case-id patterns the entry does not cover, though `cases` match;
+# explains: patterns of the problems it explains (default: every problem of the
+# case), e.g. "rules: symbolic*" for a defect of the symbolic path only
+OPTIONAL = {"except", "explains"}
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 
 
@@ -39,6 +42,11 @@ class Defect:
     upstream: str
     clauses: tuple[Clause, ...]  # `keras`, parsed once when the file is read
     excluded: tuple[str, ...] = ()  # the entry's `except` patterns
+    explains: tuple[str, ...] = ("*",)  # the entry's `explains` patterns
+
+    def explained(self, problem: str) -> bool:
+        """Whether this defect accounts for `problem` (a verdict's problem line)."""
+        return any(fnmatch.fnmatchcase(problem, p) for p in self.explains)
 
     def applies(self, case_id: str, env: Mapping[str, str]) -> bool:
         return (
@@ -98,6 +106,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         entry["upstream"],
         clauses,
         tuple(entry.get("except", ())),
+        tuple(entry.get("explains", ("*",))),
     )
 
 

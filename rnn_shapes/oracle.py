@@ -57,6 +57,25 @@ Constructor options (keras/src/layers/rnn/{simple_rnn,lstm,gru}.py, Keras 2 the 
 - dtype: the oracle always computes in float64; a lower precision shows in the
   tolerance only (check.py `tolerance`).
 
+Model paths (keras/src/layers/rnn/{rnn,bidirectional}.py, Keras 2 the same):
+- a dynamic time axis (Input(shape=(None, D))) changes nothing in a call: the
+  model called at T and then at a longer length computes each as a model of
+  that fixed length would, from zero states (a layer that is not stateful
+  keeps nothing between calls); a mask is drawn for each length;
+- an explicit backward_layer is a layer of its own type and units
+  (spec/paths.py): it walks the other way, its outputs are flipped to input
+  order, concat joins the two widths (U_fwd + U_bwd), and with return_state the
+  states are the forward layer's, then the backward layer's own ([h, c] for an
+  LSTM, [h] otherwise);
+- a stack feeds each layer the whole output sequence of the layer below
+  (return_sequences=True; a bidirectional lower layer concatenated), and each
+  layer is masked by the input's mask (a sequence output hands it on); the
+  case's own layer is the top, and only its outputs are returned. Each layer
+  has its own weights (spec/weights.py, by depth);
+- saving and loading, and get_config / from_config with the weights set,
+  change nothing: the same values are expected (and equal to the original's
+  bit for bit, spec/signature.expected_facts).
+
 Initial states (`initial_state=`): the list is the layer's states in order
 ([h] or LSTM's [h, c]); Bidirectional gives the first half to the forward copy
 and the second half to the backward copy. The states start from them; the
@@ -75,6 +94,13 @@ import numpy as np
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.masks import mask_of
+from rnn_shapes.spec.paths import (
+    at_length,
+    direction_case,
+    lower_cases,
+    second_length,
+    top_case,
+)
 from rnn_shapes.spec.states import N_STATES, initial_states
 from rnn_shapes.spec.weights import GateWeights, direction_weights
 
@@ -169,10 +195,12 @@ def run_direction(
     zero_output: bool = False,
     start: list[np.ndarray] | None = None,
     keras_major: int = 3,
+    depth: int = 0,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One pass: outputs (B, T, U) in walking order, and the final states."""
+    """One pass of the layer `case` describes (its own type and units: see
+    spec/paths.py): outputs (B, T, U) in walking order, and the final states."""
     arith = Step(
-        direction_weights(case, direction),
+        direction_weights(case, direction, depth),
         activation(case.activation, keras_major),
         activation(case.recurrent_activation, keras_major),
     )
@@ -215,28 +243,59 @@ def run_oracle(
     init = initial_states(case)
     n = N_STATES[case.layer]
     start = (None, None) if init is None else (init[:n], init[n:])
-    first, carried = _call(case, x, start, keras_major)
+    first, carried = _model_call(case, x, start, keras_major)
+    if case.dynamic_time:  # the same model on a longer sequence, from zero states
+        longer = at_length(case, second_length(case))
+        second, _ = _model_call(longer, inputs(longer), start, keras_major)
+        return (*first, *second)
     if not case.stateful:
         return first
-    second, _ = _call(case, x[:, ::-1], carried, keras_major)
-    third, _ = _call(case, x, (None, None), keras_major)  # reset_states(): zeros again
+    second, _ = _model_call(case, x[:, ::-1], carried, keras_major)
+    third, _ = _model_call(case, x, (None, None), keras_major)  # reset_states(): zeros again
     return (*first, *second, *third)
 
 
-def _call(
-    case: Case, x: np.ndarray, start: tuple[list | None, list | None], keras_major: int = 3
+def _model_call(
+    case: Case, x: np.ndarray, start: tuple[list | None, list | None], keras_major: int
 ) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
-    """One call of the layer: its outputs, and the final states of each direction."""
+    """The whole model once: each layer of the stack in turn feeds its sequence
+    (its first output) to the next, every layer masked by the input's mask (a
+    sequence output hands it on); the case's own layer last."""
+    lowers = lower_cases(case)
+    for depth, lower in zip(range(len(lowers), 0, -1), lowers, strict=True):
+        outs, _ = _call(lower, x, (None, None), keras_major, depth)
+        x = outs[0]
+    return _call(top_case(case), x, start, keras_major)
+
+
+def _call(
+    case: Case,
+    x: np.ndarray,
+    start: tuple[list | None, list | None],
+    keras_major: int = 3,
+    depth: int = 0,
+) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
+    """One call of one layer: its outputs, and the final states of each direction."""
     mask = mask_of(case)
     # Bidirectional forces zero_output_for_mask to return_sequences on both copies
     zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
-    seq, states = run_direction(case, x, 0, case.go_backwards, mask, zero, start[0], keras_major)
+    seq, states = run_direction(
+        case, x, 0, case.go_backwards, mask, zero, start[0], keras_major, depth
+    )
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
     if not case.bidirectional:
         return (out, *kept), (states, None)
     bseq, bstates = run_direction(
-        case, x, 1, not case.go_backwards, mask, zero, start[1], keras_major
+        direction_case(case, 1),
+        x,
+        1,
+        not case.go_backwards,
+        mask,
+        zero,
+        start[1],
+        keras_major,
+        depth,
     )
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []

@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnn_shapes.spec.signature import SIGNIFICANT_BITS
+
 CONTAINERS = ("tuple", "list", "tensor")
 OUTCOMES = ("ok", "rejected")
+# A symbolic output: (shape with None where unknown, dtype)
+SymbolicOutput = tuple[tuple[int | None, ...], str]
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,10 @@ class Result:
     showed: {"repeatable": two fresh seeded models gave the same numbers,
     "differs_from_inference": dropout changed the outputs}.
 
+    `symbolic` is what the built model said its outputs would be before it ran
+    (one call's): each output KerasTensor's shape (None where unknown) and
+    dtype; None where Keras refused to build the model.
+
     `dtypes` are Keras' output dtypes; bfloat16 values are held as float32
     (exactly: every bfloat16 is a float32), since NumPy has no bfloat16.
     """
@@ -37,6 +45,7 @@ class Result:
     error: str | None = None
     masks: tuple[str | None, ...] | str | None = None
     facts: dict[str, bool] | None = None
+    symbolic: tuple[SymbolicOutput, ...] | None = None
 
     @property
     def arity(self) -> int:
@@ -77,6 +86,7 @@ def to_wire(result: Result) -> dict[str, object]:
         "outputs": [(o.tobytes(), str(o.dtype), list(o.shape)) for o in result.outputs],
         "masks": list(result.masks) if isinstance(result.masks, tuple) else result.masks,
         "facts": result.facts,
+        "symbolic": None if result.symbolic is None else [list(s) for s in result.symbolic],
     }
 
 
@@ -91,4 +101,37 @@ def from_wire(data: dict) -> Result:
         data["error"],
         tuple(data["masks"]) if isinstance(data["masks"], list) else data["masks"],
         data.get("facts"),
+        symbolic_from(data.get("symbolic")),
     )
+
+
+def symbolic_from(data: list | None) -> tuple[SymbolicOutput, ...] | None:
+    """Symbolic outputs from plain lists ([[shape], dtype] each), or None."""
+    if data is None:
+        return None
+    return tuple((tuple(shape), str(dtype)) for shape, dtype in data)
+
+
+def symbolic_text(output: SymbolicOutput) -> str:
+    """'float32[None, 5, 3]': how a golden set writes one symbolic output."""
+    shape, dtype = output
+    return f"{dtype}[{', '.join(str(n) for n in shape)}]"
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str = "float32") -> float:
+    """Largest difference in ULPs of `dtype` (the outputs' dtype) at the output's scale.
+
+    The unit is the spacing of `dtype` at the largest magnitude in either
+    array: one step of the last bit of the output's biggest value. Counting
+    raw bit steps instead would make a 1e-8 wobble of a value near zero look
+    like thousands of ULPs.
+    """
+    if a.size == 0:
+        return 0.0
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    scale = max(float(np.max(np.abs(a64))), float(np.max(np.abs(b64))))
+    diff = float(np.max(np.abs(a64 - b64)))
+    if diff == 0.0:
+        return 0.0
+    spacing = float(np.spacing(np.float32(scale)))  # float32's, subnormals included
+    return diff / (spacing * 2.0 ** (24 - SIGNIFICANT_BITS.get(dtype, 24)))

@@ -342,7 +342,7 @@ def test_random_values_compare_by_their_facts_and_bfloat16_round_trips(base, tmp
     moved[0] = replace(moved[0], facts={**facts, "repeatable": False})
     c = compare(a, make_set(tmp_path, "b2", moved))
     assert c.drift == {}
-    assert dict(c.structural) == {"training facts changed": [rs[0].case_id]}
+    assert dict(c.structural) == {"facts changed": [rs[0].case_id]}
     brain = [replace(r, dtypes=tuple("bfloat16" for _ in r.dtypes)) for r in base_results()]
     back = make_set(tmp_path, "bf", brain)
     assert [r.dtypes for r in back.results.values()] == [r.dtypes for r in brain]

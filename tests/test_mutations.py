@@ -26,8 +26,8 @@ REAL_WEIGHTS = oracle_module.direction_weights
 def swapped(a: str, b: str):
     """direction_weights with gates a and b exchanged."""
 
-    def mutated(case, direction):
-        w = dict(REAL_WEIGHTS(case, direction))
+    def mutated(case, direction, depth=0):
+        w = dict(REAL_WEIGHTS(case, direction, depth))
         if a in w and b in w:
             w[a], w[b] = w[b], w[a]
         return w
@@ -56,24 +56,24 @@ def zero_output_ignored(real, new, old, out, zero):
 REAL_CALL = oracle_module._call
 
 
-def stateful_carry_dropped(case, x, start, keras_major=3):
+def stateful_carry_dropped(case, x, start, keras_major=3, depth=0):
     """Every call starts from zeros: the second call of a stateful case forgets the first."""
-    return REAL_CALL(case, x, (None, None), keras_major)
+    return REAL_CALL(case, x, (None, None), keras_major, depth)
 
 
-def forget_rule_ignored(case, direction):
+def forget_rule_ignored(case, direction, depth=0):
     """direction_weights with the forget block left at the bias initializer's value,
     as if unit_forget_bias were False."""
-    w = dict(REAL_WEIGHTS(case, direction))
+    w = dict(REAL_WEIGHTS(case, direction, depth))
     if "f" in w and isinstance(case.weights, Constant):
         f = w["f"]
         w["f"] = type(f)(f.kernel, f.recurrent, np.full_like(f.bias, case.weights.bias), None)
     return w
 
 
-def directions_swapped(case, direction):
+def directions_swapped(case, direction, depth=0):
     """direction_weights with the forward and backward copies exchanged."""
-    return REAL_WEIGHTS(case, 1 - direction if case.bidirectional else direction)
+    return REAL_WEIGHTS(case, 1 - direction if case.bidirectional else direction, depth)
 
 
 MUTATIONS = {

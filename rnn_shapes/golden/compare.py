@@ -14,36 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from rnn_shapes.check import max_deviation
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
 from rnn_shapes.keras.environment import environment_name
-from rnn_shapes.result import Result
+from rnn_shapes.result import Result, ulp_distance
 from rnn_shapes.spec.case import FAMILIES, families
-from rnn_shapes.spec.signature import SIGNIFICANT_BITS
 
 ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 ULP"))
 EXAMPLES = 3
-
-
-def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str = "float32") -> float:
-    """Largest difference in ULPs of `dtype` (the outputs' dtype) at the output's scale.
-
-    The unit is the spacing of `dtype` at the largest magnitude in either
-    array: one step of the last bit of the output's biggest value. Counting
-    raw bit steps instead would make a 1e-8 wobble of a value near zero look
-    like thousands of ULPs.
-    """
-    if a.size == 0:
-        return 0.0
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    scale = max(float(np.max(np.abs(a64))), float(np.max(np.abs(b64))))
-    diff = float(np.max(np.abs(a64 - b64)))
-    if diff == 0.0:
-        return 0.0
-    spacing = float(np.spacing(np.float32(scale)))  # float32's, subnormals included
-    return diff / (spacing * 2.0 ** (24 - SIGNIFICANT_BITS.get(dtype, 24)))
 
 
 @dataclass
@@ -106,11 +84,14 @@ class Comparison:
 
 
 def _structural(a: Result, b: Result) -> list[str]:
-    if a.outcome != b.outcome:
-        return [f"outcome {a.outcome} -> {b.outcome}"]
-    if a.outcome == "rejected":
-        return [] if a.error == b.error else ["refusal message changed"]
+    # the symbolic path: what the built model says (sets of schema 4 on both sides)
     kinds = []
+    if None not in (a.symbolic, b.symbolic) and a.symbolic != b.symbolic:
+        kinds.append("symbolic outputs changed")
+    if a.outcome != b.outcome:
+        return [*kinds, f"outcome {a.outcome} -> {b.outcome}"]
+    if a.outcome == "rejected":
+        return kinds if a.error == b.error else [*kinds, "refusal message changed"]
     if a.container != b.container:
         kinds.append(f"container {a.container} -> {b.container}")
     if a.arity != b.arity:
@@ -120,12 +101,17 @@ def _structural(a: Result, b: Result) -> list[str]:
     if a.masks != b.masks:
         kinds.append("output masks changed")
     if a.facts != b.facts:
-        kinds.append("training facts changed")
+        kinds.append("facts changed")
     if a.dtypes != b.dtypes:
         kinds.append(
             f"dtypes {','.join(sorted(set(a.dtypes)))} -> {','.join(sorted(set(b.dtypes)))}"
         )
     return kinds
+
+
+def random_values(result: Result) -> bool:
+    """A training run's values are drawn at random (its facts say what it showed)."""
+    return "repeatable" in (result.facts or {})
 
 
 def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
@@ -142,7 +128,7 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
         # values are compared wherever outputs line up (the container is packaging
         # only) and are not drawn at random
         lined_up = (ra.shapes, ra.dtypes) == (rb.shapes, rb.dtypes)
-        if ra.outcome == rb.outcome == "ok" and lined_up and ra.facts is None:
+        if ra.outcome == rb.outcome == "ok" and lined_up and not random_values(ra):
             diff = max_deviation(ra.outputs, rb.outputs)
             ulp = max(
                 ulp_distance(x, y, d)

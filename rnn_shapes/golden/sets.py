@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,14 +27,24 @@ import numpy as np
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.atomic import atomic_write_bytes, atomic_write_text
 from rnn_shapes.keras.environment import major
-from rnn_shapes.result import CONTAINERS, OUTCOMES, Result, held_dtype
+from rnn_shapes.result import (
+    CONTAINERS,
+    OUTCOMES,
+    Result,
+    SymbolicOutput,
+    held_dtype,
+    symbolic_text,
+)
 from rnn_shapes.spec.signature import Signature
 
-SCHEMA = 3
+SCHEMA = 4
 # Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
 # reads as one whose masks were not recorded. Schema 3 added the optional
-# "facts" of a training case and outputs of other dtypes than float32.
-READABLE_SCHEMAS = (1, 2, 3)
+# "facts" of a training case and outputs of other dtypes than float32. Schema 4
+# added "symbolic": what the built model said its outputs would be, one
+# 'dtype[shape]' string each (None where unknown), in every entry Keras built;
+# an older set reads as one whose symbolic outputs were not recorded.
+READABLE_SCHEMAS = (1, 2, 3, 4)
 METADATA_KEYS = frozenset(
     {
         "tensorflow",
@@ -96,9 +107,12 @@ def find_set(root: Path, environment: str, matrix: str) -> Path | None:
 
 
 def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
+    entry: dict[str, object] = {}
+    if result.symbolic is not None:
+        entry["symbolic"] = [symbolic_text(s) for s in result.symbolic]
     if result.outcome == "rejected":
-        return {"outcome": "rejected", "error": result.error}
-    entry: dict[str, object] = {
+        return entry | {"outcome": "rejected", "error": result.error}
+    entry |= {
         "outcome": "ok",
         "container": result.container,
         "outputs": [
@@ -214,17 +228,43 @@ def _parse_masks(path: Path, case_id: str, entry: dict) -> tuple[str | None, ...
     return tuple(masks)
 
 
+_SYMBOLIC = re.compile(r"(\w+)\[((?:(?:None|\d+)(?:, )?)*)\]")
+
+
+def _parse_symbolic(path: Path, case_id: str, entry: dict) -> tuple[SymbolicOutput, ...] | None:
+    """The optional symbolic outputs of an entry: 'dtype[n, None, ...]' strings."""
+    said = entry.get("symbolic")
+    if said is None:
+        return None
+    found = (
+        [_SYMBOLIC.fullmatch(s) if isinstance(s, str) else None for s in said]
+        if isinstance(said, list)
+        else [None]
+    )
+    if not all(found):
+        raise _fail(path, "symbolic must be a list of 'dtype[n, None, ...]' strings", case_id)
+    return tuple(
+        (
+            tuple(None if n == "None" else int(n) for n in m.group(2).split(", ") if n),
+            m.group(1),
+        )
+        for m in found
+        if m is not None
+    )
+
+
 def _parse_entry(
     path: Path, case_id: str, entry: object
 ) -> tuple[str, str | None, list, str | None]:
     if not isinstance(entry, dict) or entry.get("outcome") not in OUTCOMES:
         raise _fail(path, f"entry must be an object with outcome one of {OUTCOMES}", case_id)
     if entry["outcome"] == "rejected":
-        _expect_keys(path, entry, {"outcome", "error"}, "entry", case_id)
+        keys = {"outcome", "error"} | ({"symbolic"} & entry.keys())
+        _expect_keys(path, entry, keys, "entry", case_id)
         if not isinstance(entry["error"], str):
             raise _fail(path, "error must be a string", case_id)
         return "rejected", None, [], entry["error"]
-    keys = {"outcome", "container", "outputs"} | ({"masks", "facts"} & entry.keys())
+    keys = {"outcome", "container", "outputs"} | ({"masks", "facts", "symbolic"} & entry.keys())
     _expect_keys(path, entry, keys, "entry", case_id)
     if entry["container"] not in CONTAINERS:
         raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
@@ -294,8 +334,10 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
                     cid,
                 )
         facts = doc["cases"][cid].get("facts") if outcome == "ok" else None
+        symbolic = _parse_symbolic(path, cid, doc["cases"][cid])
+        dtypes = tuple(o["dtype"] for o in outs)
         results[cid] = Result(
-            cid, outcome, container, arrays, tuple(o["dtype"] for o in outs), error, masks, facts
+            cid, outcome, container, arrays, dtypes, error, masks, facts, symbolic
         )
     return GoldenSet(path, dict(meta), results)
 
@@ -337,15 +379,10 @@ def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[st
     """Case ids new, changed (any field or any bit) and removed from `old` to `new`."""
 
     def same(a: Result, b: Result) -> bool:
-        return (a.outcome, a.container, a.dtypes, a.error, a.shapes, a.masks, a.facts) == (
-            b.outcome,
-            b.container,
-            b.dtypes,
-            b.error,
-            b.shapes,
-            b.masks,
-            b.facts,
-        ) and all(x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True))
+        fields = ("outcome", "container", "dtypes", "error", "shapes", "masks", "facts", "symbolic")
+        return all(getattr(a, f) == getattr(b, f) for f in fields) and all(
+            x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True)
+        )
 
     return {
         "new": sorted(new.keys() - old.keys()),

@@ -23,10 +23,19 @@ from typing import Any
 import numpy as np
 
 from rnn_shapes.keras.environment import installed, legacy_keras, major
-from rnn_shapes.result import Result, container_name, held_dtype
+from rnn_shapes.result import Result, container_name, held_dtype, ulp_distance
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
+from rnn_shapes.spec.paths import (
+    at_length,
+    backward_case,
+    direction_case,
+    lower_cases,
+    second_length,
+    top_case,
+)
+from rnn_shapes.spec.signature import PREDICT_ULPS
 from rnn_shapes.spec.states import initial_states
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
 
@@ -191,12 +200,17 @@ def option_kwargs(case: Case) -> dict[str, Any]:
 
 def make_layer(case: Case, initializers: bool = True) -> Any:
     """The case's recurrent layer, inside Bidirectional when the case asks for it
-    (the wrapper with the layer's dtype policy too)."""
+    (the wrapper with the layer's dtype policy too), with its explicit backward
+    layer when it has one (walking the other way)."""
     keras = keras_module()
     layer = getattr(keras.layers, case.layer)(**layer_kwargs(case, initializers))
     if case.bidirectional:
-        dtype = {"dtype": case.dtype} if case.dtype != "float32" else {}
-        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode, **dtype)
+        kwargs: dict[str, Any] = {"dtype": case.dtype} if case.dtype != "float32" else {}
+        if case.backward_layer is not None:
+            back = backward_case(case)
+            back_kwargs = layer_kwargs(back, initializers) | {"go_backwards": not case.go_backwards}
+            kwargs["backward_layer"] = getattr(keras.layers, back.layer)(**back_kwargs)
+        layer = keras.layers.Bidirectional(layer, merge_mode=case.merge_mode, **kwargs)
     return layer
 
 
@@ -206,26 +220,52 @@ def input_dtype(case: Case) -> str:
     return "float64" if case.dtype == "float64" else "float32"
 
 
-def _functional(case: Case, initializers: bool) -> tuple[Any, Any]:
-    """(model, outer layer): Input(T, D) -> [Masking] -> layer -> Model.
+def layer_cases(case: Case) -> list[tuple[Case, int]]:
+    """The recurrent layers of the case's model, input first: each one's case and
+    its depth below the top of the stack (the case's own layer: 0)."""
+    lowers = lower_cases(case)
+    return [*zip(lowers, range(len(lowers), 0, -1), strict=True), (top_case(case), 0)]
 
-    A mask given in the call is a second, boolean model input; initial states
-    given as inputs come after it, as constants they are fixed in the graph.
+
+def _functional(case: Case, initializers: bool) -> tuple[Any, list[Any]]:
+    """(model, its recurrent layers): Input(T, D) -> [Masking] -> [stack] -> layer -> Model.
+
+    A mask given in the call is a second, boolean model input, given to the
+    first recurrent layer (the layers hand it on); initial states given as
+    inputs come after it, as constants they are fixed in the graph. A
+    dynamic-time input declares its time axis None.
     """
     keras = keras_module()
     # stateful: a fixed batch size, declared as Keras 2 and 3 both read it
     batch = (case.batch,) if case.stateful else (None,)
-    inp = keras.Input(batch_shape=(*batch, case.timesteps, case.features), dtype=input_dtype(case))
-    layer = make_layer(case, initializers)
+    steps = None if case.dynamic_time else case.timesteps
+    inp = keras.Input(batch_shape=(*batch, steps, case.features), dtype=input_dtype(case))
     model_in, seq, kwargs = [inp], inp, {}
     if case.mask is not None and case.mask_via == "layer":
         seq = keras.layers.Masking(mask_value=MASK_VALUE)(inp)
     elif case.mask is not None:
-        mask_in = keras.Input(batch_shape=(*batch, case.timesteps), dtype="bool")
+        mask_in = keras.Input(batch_shape=(*batch, steps), dtype="bool")
         model_in.append(mask_in)
         kwargs["mask"] = mask_in
-    out = _call_with_states(case, layer, seq, kwargs, model_in)
-    return keras.Model(model_in if len(model_in) > 1 else inp, out), layer
+    layers = []
+    for lower in lower_cases(case):
+        layers.append(make_layer(lower, initializers))
+        seq, kwargs = layers[-1](seq, **kwargs), {}
+    layers.append(make_layer(case, initializers))
+    out = _call_with_states(case, layers[-1], seq, kwargs, model_in)
+    return keras.Model(model_in if len(model_in) > 1 else inp, out), layers
+
+
+def symbolic_outputs(model: Any) -> tuple[tuple[tuple[int | None, ...], str], ...]:
+    """What the built model says its outputs are before it runs: each output
+    KerasTensor's (shape, None where unknown; dtype)."""
+    return tuple(
+        (
+            tuple(None if n is None else int(n) for n in tensor.shape),
+            str(getattr(tensor.dtype, "name", tensor.dtype)),  # Keras 2: a tf.DType
+        )
+        for tensor in model.outputs
+    )
 
 
 def _call_with_states(case: Case, layer: Any, seq: Any, kwargs: dict, model_in: list) -> Any:
@@ -236,7 +276,7 @@ def _call_with_states(case: Case, layer: Any, seq: Any, kwargs: dict, model_in: 
         return layer(seq, **kwargs)
     if case.initial_state == "input":
         keras = keras_module()
-        states = [keras.Input(shape=(case.units,)) for _ in states]
+        states = [keras.Input(shape=(s.shape[1],)) for s in states]
         model_in.extend(states)
     if case.state_form == "positional":
         return layer(seq, states, **kwargs)
@@ -265,11 +305,18 @@ def build_model(case: Case) -> Any:
     """A fresh model for the case: Constant weights as initializers, distinct assigned."""
     if case.training:
         keras_module().utils.set_random_seed(DROPOUT_SEED)
-    model, layer = _functional(case, initializers=True)
+    model, layers = _functional(case, initializers=True)
     if case.weights == "distinct":
-        for direction, rnn in enumerate(rnn_layers(layer)):
-            assign_weights(case, direction, rnn)
+        assign_all(case, layers)
     return model
+
+
+def assign_all(case: Case, layers: list[Any]) -> None:
+    """Assign the case's weights to each recurrent layer of its model (`layers`,
+    input first), each direction its own."""
+    for (layer_case, depth), layer in zip(layer_cases(case), layers, strict=True):
+        for direction, rnn in enumerate(rnn_layers(layer)):
+            assign_weights(direction_case(layer_case, direction), direction, rnn, depth)
 
 
 def rnn_layers(layer: Any) -> list[Any]:
@@ -279,9 +326,9 @@ def rnn_layers(layer: Any) -> list[Any]:
     return [layer]
 
 
-def packed_weights(case: Case, direction: int) -> dict[str, np.ndarray]:
+def packed_weights(case: Case, direction: int, depth: int = 0) -> dict[str, np.ndarray]:
     """The case's weights in Keras' packed layout: gates side by side in columns."""
-    w = direction_weights(case, direction)
+    w = direction_weights(case, direction, depth)
     gates = [w[g] for g in GATES[case.layer]]
     bias = np.concatenate([g.bias for g in gates])
     if has_recurrent_bias(case):
@@ -296,10 +343,10 @@ def packed_weights(case: Case, direction: int) -> dict[str, np.ndarray]:
     return packed
 
 
-def assign_weights(case: Case, direction: int, rnn: Any) -> None:
+def assign_weights(case: Case, direction: int, rnn: Any, depth: int = 0) -> None:
     """Assign the case's weights, in each variable's own dtype (float32 under a
     mixed policy, float64 in a float64 layer; the values are exact in both)."""
-    for name, value in packed_weights(case, direction).items():
+    for name, value in packed_weights(case, direction, depth).items():
         variable = getattr(rnn.cell, name)
         dtype = getattr(variable.dtype, "name", variable.dtype)  # Keras 2: a tf.DType
         variable.assign(value.astype(dtype))
@@ -314,7 +361,7 @@ def assign_weights(case: Case, direction: int, rnn: Any) -> None:
 @dataclass
 class _Shared:
     model: Any
-    layer: Any  # the outer recurrent layer (or Bidirectional)
+    layers: list[Any]  # its recurrent layers, input first
     constant: Constant  # the initializers it was built with
     initialized: list[np.ndarray]  # the weights those initializers produced
     assigned: bool = False  # distinct weights were assigned since
@@ -335,7 +382,9 @@ def _model_key(case: Case) -> Case:
     # constant initial states are (B, U) arrays fixed in the graph, and a stateful
     # model has a fixed batch size: the batch stays
     batch = case.batch if case.initial_state == "constant" or case.stateful else 1
-    return replace(case, batch=batch, weights="distinct", sample=None, mask=mask, predict=False)
+    return replace(
+        case, batch=batch, weights="distinct", sample=None, mask=mask, predict=False, save=None
+    )
 
 
 def _shared_model(case: Case) -> _Shared:
@@ -352,8 +401,8 @@ def _shared_model(case: Case) -> _Shared:
     if _builds % _CLEAR_EVERY == 0:  # forget global graph state and name counters
         _MODELS.clear()
         keras_module().backend.clear_session()
-    model, layer = _functional(replace(case, weights=constant), initializers=True)
-    _MODELS[key] = _Shared(model, layer, constant, layer.get_weights())
+    model, layers = _functional(replace(case, weights=constant), initializers=True)
+    _MODELS[key] = _Shared(model, layers, constant, model.get_weights())
     while len(_MODELS) > _KEPT_MODELS:
         _MODELS.popitem(last=False)
     return _MODELS[key]
@@ -366,11 +415,10 @@ def _prepared_model(case: Case, reuse: bool) -> Any:
         return build_model(case)
     shared = _shared_model(case)
     if case.weights == "distinct":
-        for direction, rnn in enumerate(rnn_layers(shared.layer)):
-            assign_weights(case, direction, rnn)
+        assign_all(case, shared.layers)
         shared.assigned = True
     elif shared.assigned:  # back to what Keras' Constant initializers produced
-        shared.layer.set_weights(shared.initialized)
+        shared.model.set_weights(shared.initialized)
         shared.assigned = False
     return shared.model
 
@@ -392,16 +440,70 @@ def run_keras(
     model, refused = _model_or_refusal(case, reuse)
     if refused is not None:
         return refused
+    symbolic = symbolic_outputs(model)
     if case.call_batch is not None:
-        return _other_batch(case, model, x, path)
+        return _other_batch(case, model, x, path, symbolic)
+    facts: dict[str, bool] = {}
     try:
         if case.training:
-            return _training(case, model, x)
+            return _training(case, model, x, symbolic)
+        if case.save is not None:
+            model, facts = _round_trip(case, model, x, path)
         container, outs = _calls(case, model, x, path)
+        if case.predict:
+            facts |= _as_call(case, model, x, container, outs)
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
-        return Result(case.id, "rejected", None, error=error_text(exc))
-    masks = output_masks(case, model.layers[-1], len(outs))
-    return _ok(case, container, outs, masks)
+        return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)
+    masks = _call_masks(case, model.layers[-1], len(outs))
+    return _ok(case, container, outs, masks, facts=facts or None, symbolic=symbolic)
+
+
+def _round_trip(case: Case, model: Any, x: Any, path: str) -> tuple[Any, dict[str, bool]]:
+    """(the model saved and loaded as the case says, {identical_to_original}): its
+    outputs against the original's, bit for bit. A save or load that fails raises
+    with what failed said first."""
+    _, before = _calls(case, model, x, path)
+    try:
+        loaded = reloaded(model, case.save or "keras")
+    except Exception as exc:
+        raise type(exc)(f"{case.save} save/load: {exc}") from exc
+    _, after = _calls(case, loaded, x, path)
+    return loaded, {"identical_to_original": _same(before, after)}
+
+
+def reloaded(model: Any, how: str) -> Any:
+    """A copy of `model` through a `.keras` or `.h5` file, or rebuilt from its
+    config with its weights set ("config")."""
+    keras = keras_module()
+    if how == "config":
+        copy = model.__class__.from_config(model.get_config())
+        copy.set_weights(model.get_weights())
+        return copy
+    with tempfile.TemporaryDirectory(prefix="rnn-shapes-") as folder:
+        file = os.path.join(folder, f"model.{how}")
+        model.save(file)
+        return keras.models.load_model(file)
+
+
+def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    """Bit for bit: the same arity, shapes, dtypes and values (NaN equal to NaN)."""
+    return len(a) == len(b) and all(
+        x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+        for x, y in zip(a, b, strict=False)
+    )
+
+
+def _as_call(
+    case: Case, model: Any, x: Any, container: str, outs: tuple[np.ndarray, ...]
+) -> dict[str, bool]:
+    """A predict case against the same model's direct call on the same input:
+    the same container, and values within PREDICT_ULPS of each output's dtype."""
+    direct_container, direct = _calls(case, model, x, "call")
+    close = len(outs) == len(direct) and all(
+        a.shape == b.shape and ulp_distance(a, b, str(a.dtype)) <= PREDICT_ULPS
+        for a, b in zip(outs, direct, strict=False)
+    )
+    return {"container_as_call": container == direct_container, "values_as_call": close}
 
 
 def _ok(case: Case, container: str, outs: tuple[np.ndarray, ...], masks: Any, **kw: Any) -> Result:
@@ -412,7 +514,7 @@ def _ok(case: Case, container: str, outs: tuple[np.ndarray, ...], masks: Any, **
     return Result(case.id, "ok", container, held, dtypes, masks=masks, **kw)
 
 
-def _training(case: Case, model: Any, x: Any) -> Result:
+def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
     """A training call (dropout active) on a fresh seeded model; a second fresh
     model with the same seed, and the first at inference, say what it showed."""
     container, outs = _called(model, x, "call", case.batch, training=True)
@@ -425,12 +527,18 @@ def _training(case: Case, model: Any, x: Any) -> Result:
         "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
     }
     masks = output_masks(case, model.layers[-1], len(outs))
-    return _ok(case, container, outs, masks, facts=facts)
+    return _ok(case, container, outs, masks, facts=facts, symbolic=symbolic)
 
 
 def _calls(case: Case, model: Any, x: Any, path: str) -> tuple[str, tuple[np.ndarray, ...]]:
-    """(container, outputs) of the case's call, or of a stateful case's three: x,
-    x reversed in time, and x again after a reset."""
+    """(container, outputs) of the case's call, of a dynamic-time case's two (x,
+    then the longer input), or of a stateful case's three: x, x reversed in
+    time, and x again after a reset."""
+    if case.dynamic_time:
+        container, first = _called(model, x, path, case.batch)
+        longer = model_inputs(at_length(case, second_length(case)))
+        _, second = _called(model, longer, path, case.batch)
+        return container, first + second
     if not case.stateful:
         return _called(model, x, path, case.batch)
     layer = model.layers[-1]
@@ -469,6 +577,8 @@ def row_key(case: Case) -> tuple | None:
     """
     if case.stateful or case.initial_state == "constant" or case.training or case.predict:
         return None
+    if case.dynamic_time or case.save is not None:  # two calls, or a model of its own
+        return None
     return (_model_key(case), case.weights)
 
 
@@ -495,6 +605,7 @@ def run_rows(cases: Sequence[Case]) -> list[Result]:
     model, refused = _model_or_refusal(first, reuse=True)
     if refused is not None:
         return [replace(refused, case_id=c.id) for c in cases]
+    symbolic = symbolic_outputs(model)
     feeds = [model_inputs(c) for c in cases]
     if isinstance(feeds[0], list):
         stacked: Any = [np.concatenate(parts) for parts in zip(*feeds, strict=True)]
@@ -503,13 +614,15 @@ def run_rows(cases: Sequence[Case]) -> list[Result]:
     try:
         container, outs = _called(model, stacked, "call", sum(c.batch for c in cases))
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
-        return [Result(c.id, "rejected", None, error=error_text(exc)) for c in cases]
+        return [
+            Result(c.id, "rejected", None, error=error_text(exc), symbolic=symbolic) for c in cases
+        ]
     bounds = np.cumsum([0] + [c.batch for c in cases])
     results = []
     for case, lo, hi in zip(cases, bounds[:-1], bounds[1:], strict=True):
         mine = tuple(np.ascontiguousarray(o[lo:hi]) for o in outs)
         masks = output_masks(case, model.layers[-1], len(mine))
-        results.append(_ok(case, container, mine, masks))
+        results.append(_ok(case, container, mine, masks, symbolic=symbolic))
     return results
 
 
@@ -558,6 +671,18 @@ def output_masks(
     return tuple(masks * (arity // per_call))
 
 
+def _call_masks(case: Case, layer: Any, arity: int) -> tuple[str | None, ...] | str | None:
+    """output_masks of every call: a dynamic-time case's second call carries the
+    mask of its own length."""
+    if not case.dynamic_time or case.mask is None:
+        return output_masks(case, layer, arity)
+    longer = at_length(case, second_length(case))
+    parts = [output_masks(c, layer, arity // 2, calls=1) for c in (case, longer)]
+    if any(isinstance(p, str) for p in parts):
+        return next(p for p in parts if isinstance(p, str))
+    return parts[0] + parts[1]  # type: ignore[operator]
+
+
 def _flatten(value: Any) -> Iterator[Any]:
     if isinstance(value, (list, tuple)):
         for item in value:
@@ -566,7 +691,7 @@ def _flatten(value: Any) -> Iterator[Any]:
         yield value
 
 
-def _other_batch(case: Case, model: Any, x: Any, path: str) -> Result:
+def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Result:
     """A stateful model called with its own batch, then with `call_batch` rows (the
     case's rows again, cycled): the second call's outputs, or its error as a
     refusal (whatever Keras raises)."""
@@ -577,10 +702,10 @@ def _other_batch(case: Case, model: Any, x: Any, path: str) -> Result:
         _called(model, x, path, case.batch)
         container, outs = _called(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
-        return Result(case.id, "rejected", None, error=error_text(exc))
+        return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)
     mask = None if case.mask is None else mask_of(case)[rows]
     masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
-    return _ok(case, container, outs, masks)
+    return _ok(case, container, outs, masks, symbolic=symbolic)
 
 
 def error_text(exc: BaseException) -> str:

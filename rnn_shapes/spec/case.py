@@ -31,6 +31,32 @@ RECURRENT_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "hard_sigmoid", "tanh", "li
 # The layer's dtype policy: its variables' and computations' dtypes (spec/signature.py
 # says which dtype the outputs have).
 DTYPES: tuple[str, ...] = ("float32", "float64", "mixed_float16", "mixed_bfloat16")
+# How a model is taken through a save and load before it runs: the native file
+# formats (`.keras`; `.h5`, Keras 2's legacy one), or get_config / from_config with
+# the weights set.
+SAVES: tuple[str, ...] = ("keras", "h5", "config")
+
+
+@dataclass(frozen=True)
+class Lower:
+    """A recurrent layer below the case's own in a stack: it returns its whole
+    sequence (return_sequences=True) to the next, with Keras' default options
+    (GRU: reset_after=True) and the case's weight scheme and dtype; a
+    bidirectional one concatenates."""
+
+    layer: str
+    units: int
+    bidirectional: bool = False
+
+    @property
+    def tag(self) -> str:
+        """'LSTM4', 'biGRU3': the layer as the case id names it."""
+        return f"{'bi' if self.bidirectional else ''}{self.layer}{self.units}"
+
+    @property
+    def width(self) -> int:
+        """The features it hands to the next layer."""
+        return self.units * (2 if self.bidirectional else 1)
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,12 @@ class Case:
     training: bool = False  # called with training=True: dropout draws its masks
     predict: bool = False  # run through Model.predict instead of a direct call
     dtype: str = "float32"
+    # Model paths (spec/paths.py derives the layers they add)
+    dynamic_time: bool = False  # Input(shape=(None, D)): called at T, then at a longer T
+    backward_layer: str | None = None  # Bidirectional(..., backward_layer=<this type>)
+    backward_units: int | None = None  # its units (None: the case's own)
+    stack: tuple[Lower, ...] = ()  # recurrent layers below the case's own, input first
+    save: str | None = None  # one of SAVES: the model saved and loaded before it runs
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -136,7 +168,21 @@ class Case:
             parts.append("stateful")
         if self.call_batch is not None:
             parts.append(f"call_B{self.call_batch}")
-        return "-".join(parts + self._option_parts())
+        return "-".join(parts + self._option_parts() + self._path_parts())
+
+    def _path_parts(self) -> list[str]:
+        """Id parts of the model paths, non-default ones only."""
+        parts = []
+        if self.dynamic_time:
+            parts.append("dynT")
+        if self.backward_layer is not None:
+            tag = "GRU-ra1" if self.backward_layer == "GRU" else self.backward_layer
+            parts.append(f"bwd_{tag}_U{self.backward_units}")
+        if self.stack:
+            parts.append("stack_" + "_".join(lower.tag for lower in self.stack))
+        if self.save is not None:
+            parts.append("from_config" if self.save == "config" else f"save_{self.save}")
+        return parts
 
     def _option_parts(self) -> list[str]:
         """Id parts of the constructor options and the run, non-default ones only."""
@@ -177,6 +223,10 @@ FAMILY_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("options", ("-nobias", "-act_", "-ract_", "-no_forget_bias", "-drop", "-rdrop")),
     ("precision", ("-dtype_", "-mixed_")),
     ("predict", ("-predict",)),
+    ("dynamic time", ("-dynT",)),
+    ("backward layer", ("-bwd_",)),
+    ("stack", ("-stack_",)),
+    ("save/load", ("-save_", "-from_config")),
 )
 FAMILIES: tuple[str, ...] = ("core", *(name for name, _ in FAMILY_MARKERS))
 
@@ -200,6 +250,7 @@ BOOL_FIELDS = (
     "unit_forget_bias",
     "training",
     "predict",
+    "dynamic_time",
 )
 
 
@@ -226,6 +277,10 @@ def _normalise(case: Case) -> None:
             object.__setattr__(case, name, float(value))
     if case.layer == "GRU" and case.reset_after is None:
         object.__setattr__(case, "reset_after", True)
+    if case.backward_layer is not None and case.backward_units is None:
+        object.__setattr__(case, "backward_units", case.units)
+    if isinstance(case.stack, list):
+        object.__setattr__(case, "stack", tuple(case.stack))
 
 
 def _problem(case: Case) -> tuple[str, str] | None:
@@ -260,7 +315,47 @@ def _problem(case: Case) -> tuple[str, str] | None:
             return "sample", f"unknown sample, expected one of {sorted(SAMPLES)}"
         if SAMPLES[case.sample] != case.input_shape:
             return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
-    return _mask_problem(case) or _state_problem(case) or _option_problem(case)
+    return (
+        _mask_problem(case) or _state_problem(case) or _option_problem(case) or _path_problem(case)
+    )
+
+
+def _path_problem(case: Case) -> tuple[str, str] | None:
+    if case.dynamic_time and case.stateful:
+        return "dynamic_time", "a stateful case has its own three calls at one length"
+    if case.backward_units is not None and case.backward_layer is None:
+        return "backward_units", "only a case with a backward_layer gives its units"
+    if case.backward_layer is not None:
+        if not case.bidirectional:
+            return "backward_layer", "only a bidirectional case has a backward layer"
+        if case.backward_layer not in LAYERS:
+            return "backward_layer", f"unknown layer, expected one of {LAYERS}"
+        units = case.backward_units
+        if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+            return "backward_units", "must be a positive int"
+        if units != case.units and case.merge_mode in ("sum", "mul", "ave"):
+            return "backward_units", "an elementwise merge needs both directions' widths equal"
+        if case.initial_state is not None and (case.layer == "LSTM") != (
+            case.backward_layer == "LSTM"
+        ):
+            return (
+                "initial_state",
+                "Bidirectional splits the initial states in half: both layers need as many",
+            )
+    for lower in case.stack:
+        if not isinstance(lower, Lower) or lower.layer not in LAYERS:
+            return "stack", f"expected Lower(layer, units) with a layer of {LAYERS}"
+        if not isinstance(lower.units, int) or isinstance(lower.units, bool) or lower.units < 1:
+            return "stack", "a lower layer's units must be a positive int"
+    if case.stack and case.stateful:
+        return "stack", "a stateful stack would need every layer stateful (not built here)"
+    if case.stack and case.sample is not None:
+        return "stack", "the tutorials' samples feed a single layer"
+    if case.save is not None and case.save not in SAVES:
+        return "save", f"expected one of {SAVES} or None"
+    if case.save is not None and case.training:
+        return "save", "a training call's values are random: nothing to compare after loading"
+    return None
 
 
 def _option_problem(case: Case) -> tuple[str, str] | None:

@@ -15,9 +15,11 @@ from rnn_shapes.spec.case import (
     MASK_VIA,
     MERGE_MODES,
     RECURRENT_ACTIVATIONS,
+    SAVES,
     STATE_FORMS,
     Case,
     Constant,
+    Lower,
 )
 from rnn_shapes.spec.design import CROSS, OPTIONS_CROSS, OPTIONS_SLICE, RATE, SLICE
 
@@ -61,12 +63,13 @@ def matrix(name: str) -> list[Case]:
         cases = _smoke() + named_cases()
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
-        cases += predict_cases()
+        cases += predict_cases() + path_cases()
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
         options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases() + predict_cases()
-        cases = _unique(grid + families + CROSS.cases() + options)
+        paths = path_cases() + path_blocks()
+        cases = _unique(grid + families + CROSS.cases() + options + paths)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -312,3 +315,182 @@ def predict_cases() -> list[Case]:
             {"mask": "hole", "mask_via": "call", "unroll": True},
         )
     ]
+
+
+# ---------------------------------------------------------------- model paths
+
+# Explicit backward layers: (forward layer variant, backward layer, its units)
+# against the case's 3 units: the same type narrower or wider, and other types.
+BACKWARD_PAIRS: tuple[tuple[tuple[str, bool | None], str, int], ...] = (
+    (("LSTM", None), "GRU", 3),
+    (("LSTM", None), "LSTM", 5),
+    (("GRU", True), "GRU", 5),
+    (("GRU", False), "LSTM", 4),
+    (("SimpleRNN", None), "SimpleRNN", 2),
+)
+# Layers below the case's own: two and three layers, a Bidirectional inside.
+STACKS: tuple[tuple[Lower, ...], ...] = (
+    (Lower("LSTM", 4),),
+    (Lower("GRU", 4), Lower("SimpleRNN", 3)),
+    (Lower("LSTM", 3, bidirectional=True),),
+    (Lower("SimpleRNN", 4), Lower("GRU", 2, bidirectional=True)),
+)
+# The tutorials' two-layer model (shared/seeds/001): a time axis of any length
+# (input_shape=[None]), LSTM(20, return_sequences=True), then LSTM(20).
+TUTORIAL_STACK = Case(
+    layer="LSTM",
+    units=20,
+    batch=4,
+    timesteps=30,
+    features=1,
+    stack=(Lower("LSTM", 20),),
+    dynamic_time=True,
+)
+_LSTM = ("LSTM", None)
+_GRU = ("GRU", True)
+_UNI_BI = ((False, "concat"), (True, "concat"))
+
+
+def _flagged(core: dict[str, object], rs: bool, st: bool) -> dict[str, object]:
+    return {**core, "return_sequences": rs, "return_state": st}
+
+
+def _dynamic_slice() -> list[Case]:
+    """Every layer uni and bi-concat with every flag at a time axis of any
+    length; masked ones (each call's mask of its own length); unroll, which
+    needs the length."""
+    plain = [
+        _at(MASK_SHAPE, **core, dynamic_time=True)
+        for core in _core(directions=_UNI_BI, walks=(False,))
+    ]
+    masked = [
+        _at(MASK_SHAPE, **core, mask=m, mask_via=via, dynamic_time=True)
+        for core in _core((_LSTM, _GRU), _UNI_BI, (False,))
+        if core["return_sequences"] and core["return_state"]
+        for m, via in (("right", "layer"), ("hole", "call"))
+    ]
+    unrolled = [
+        _at(MASK_SHAPE, **core, unroll=True, dynamic_time=True)
+        for core in _core((_LSTM, _GRU), _UNI_BI, (False,))
+        if core["return_sequences"] and not core["return_state"]
+    ]
+    return plain + masked + unrolled
+
+
+def _backward_slice() -> list[Case]:
+    """Each backward pair, concatenated and unmerged, every flag; the forward
+    layer walking backwards with a backward layer walking forwards; masked."""
+    out = [
+        _at(MASK_SHAPE, **core, backward_layer=back, backward_units=units)
+        for fwd, back, units in BACKWARD_PAIRS
+        for core in _core((fwd,), ((True, "concat"), (True, None)), (False,))
+    ]
+    out += [
+        _at(MASK_SHAPE, **core, backward_layer=back, backward_units=units)
+        for fwd, back, units in BACKWARD_PAIRS
+        for core in _core((fwd,), ((True, "concat"),), (True,))
+        if core["return_sequences"] and not core["return_state"]
+    ]
+    out += [
+        _at(MASK_SHAPE, **core, mask="left", mask_via=via, backward_layer=back, backward_units=u)
+        for fwd, back, u in BACKWARD_PAIRS[:3]
+        for core in _core((fwd,), ((True, "concat"),), (False,))
+        if core["return_sequences"] and core["return_state"]
+        for via in MASK_VIA
+    ]
+    return out
+
+
+def _stack_slice() -> list[Case]:
+    """Every stack under every layer variant (last output, and all outputs with
+    return_state on the last layer), under a bidirectional top, a mask carried
+    through, and the tutorials' model."""
+    out = [
+        _at(MASK_SHAPE, **_flagged(core, rs, st), stack=stack)
+        for stack in STACKS
+        for core in _core(directions=((False, "concat"),), walks=(False,))
+        if not core["return_sequences"] and not core["return_state"]
+        for rs, st in ((False, False), (True, True))
+    ]
+    out = _unique(out)
+    out += [
+        _at(MASK_SHAPE, **core, stack=stack)
+        for stack in STACKS[1:3]
+        for core in _core((_LSTM,), ((True, "concat"), (True, None)), (False,))
+        if core["return_sequences"] and core["return_state"]
+    ]
+    out += [
+        _at(MASK_SHAPE, **core, stack=stack, mask=m, mask_via=via)
+        for stack in STACKS
+        for core in _core((_GRU,), _UNI_BI, (False,))
+        if core["return_sequences"] and core["return_state"]
+        for m, via in (("right", "layer"), ("hole", "call"))
+    ]
+    return [*out, TUTORIAL_STACK, replace(TUTORIAL_STACK, return_sequences=True)]
+
+
+def _family_examples() -> list[Case]:
+    """One case of every family, old and new, to go through save/load and predict."""
+    lstm = {"layer": "LSTM", "return_sequences": True, "return_state": True}
+    gru_bi = {"layer": "GRU", "bidirectional": True, "merge_mode": None, "return_state": True}
+    return [
+        _at(MASK_SHAPE, **lstm),
+        _at(MASK_SHAPE, **gru_bi),
+        _at(MASK_SHAPE, **lstm, mask="right"),
+        _at(MASK_SHAPE, **lstm, mask="hole", mask_via="call"),
+        _at(MASK_SHAPE, **lstm, initial_state="input"),
+        _at(MASK_SHAPE, **lstm, initial_state="constant"),
+        _at(MASK_SHAPE, **lstm, stateful=True),
+        _at(MASK_SHAPE, **lstm, unroll=True),
+        _at(
+            MASK_SHAPE,
+            **lstm,
+            use_bias=False,
+            activation="relu",
+            recurrent_activation="hard_sigmoid",
+        ),
+        _at(MASK_SHAPE, **lstm, dtype="mixed_float16"),
+        _at(MASK_SHAPE, **lstm, dtype="float64"),
+        _at(MASK_SHAPE, **lstm, dynamic_time=True),
+        _at(MASK_SHAPE, **gru_bi, backward_layer="LSTM", backward_units=4),
+        _at(MASK_SHAPE, **gru_bi, return_sequences=True, backward_layer="GRU", backward_units=5),
+        _at(MASK_SHAPE, **lstm, stack=STACKS[3], mask="right"),
+    ]
+
+
+def path_cases() -> list[Case]:
+    """The model paths of the default matrix: a time axis of any length, explicit
+    backward layers, stacks, every family saved and loaded each way (.keras, .h5,
+    config) and through predict."""
+    examples = _family_examples()
+    saved = [replace(c, save=how) for how in SAVES for c in examples]
+    predicted = [replace(c, predict=True) for c in examples if not c.predict]
+    predicted += [replace(c, save="keras", predict=True) for c in examples[-4:]]
+    return _unique(_dynamic_slice() + _backward_slice() + _stack_slice() + saved + predicted)
+
+
+def path_blocks() -> list[Case]:
+    """The model paths exhaustively (full): every layer, direction, flag and
+    walking direction at a time axis of any length, masked and not; every
+    backward pair with every merge, flag and walk; every stack under every
+    layer, direction and flag, masked and not; save/load each way for every
+    layer, direction and flag."""
+    dynamic = [
+        _at(MASK_SHAPE, **core, mask=m, mask_via="call" if m else "layer", dynamic_time=True)
+        for core in _core()
+        for m in (None, "right")
+    ]
+    backward = [
+        _at(MASK_SHAPE, **core, backward_layer=back, backward_units=units)
+        for fwd, back, units in BACKWARD_PAIRS
+        for core in _core((fwd,), tuple(d for d in DIRECTIONS if d[0]))
+        if units == 3 or core["merge_mode"] in ("concat", None)
+    ]
+    stacks = [
+        _at(MASK_SHAPE, **core, stack=stack, mask=m)
+        for stack in STACKS
+        for core in _core(walks=(False,))
+        for m in (None, "left")
+    ]
+    saved = [_at(MASK_SHAPE, **core, save=how) for how in SAVES for core in _core(walks=(False,))]
+    return dynamic + backward + stacks + saved

@@ -7,10 +7,11 @@ major version: Keras 3 refuses Bidirectional around a go_backwards layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.masks import mask_of, mask_text
+from rnn_shapes.spec.paths import backward_case, second_length
 
 
 @dataclass(frozen=True)
@@ -31,33 +32,61 @@ def state_names(layer: str) -> tuple[str, ...]:
 
 
 def signature(case: Case) -> Signature:
-    """A stateful case returns its three calls' outputs one after the other; one
-    called with another batch size, that call's outputs (if Keras runs it)."""
+    """A stateful case returns its three calls' outputs one after the other, a
+    dynamic-time case its two calls' (at T, then at the longer second length);
+    one called with another batch size, that call's outputs (if Keras runs it)."""
     if case.call_batch is not None:
-        return _one_call(case, case.call_batch)
-    one = _one_call(case, case.batch)
+        return _one_call(case, case.call_batch, case.timesteps)
+    one = _one_call(case, case.batch, case.timesteps)
+    if case.dynamic_time:
+        t2 = second_length(case)
+        longer = _one_call(case, case.batch, t2)
+        names = tuple(f"T{t} {n}" for t in (case.timesteps, t2) for n in one.names)
+        return Signature(names, one.shapes + longer.shapes)
     if not case.stateful:
         return one
     names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
     return Signature(names, one.shapes * 3)
 
 
-def _one_call(case: Case, b: int) -> Signature:
-    t, u = case.timesteps, case.units
+def _one_call(case: Case, b: int | None, t: int | None) -> Signature:
+    """One call's outputs. Bidirectional's directions have their own units and
+    states when the backward layer is given (an LSTM's h and c, a GRU's h)."""
+    u = case.units
     lead = (b, t) if case.return_sequences else (b,)
     states = state_names(case.layer) if case.return_state else ()
     if not case.bidirectional:
         names = ("output", *states)
         shapes = ((*lead, u), *tuple((b, u) for _ in states))
         return Signature(names, shapes)
+    back = backward_case(case)
+    bu = back.units
+    bstates = state_names(back.layer) if case.return_state else ()
     if case.merge_mode is None:
-        outputs = (("forward_output", (*lead, u)), ("backward_output", (*lead, u)))
+        outputs = (("forward_output", (*lead, u)), ("backward_output", (*lead, bu)))
     else:
-        width = 2 * u if case.merge_mode == "concat" else u
+        width = u + bu if case.merge_mode == "concat" else u
         outputs = (("output", (*lead, width)),)
-    both = tuple((f"{side}_{s}", (b, u)) for side in ("forward", "backward") for s in states)
+    both = tuple(("forward_" + s, (b, u)) for s in states)
+    both += tuple(("backward_" + s, (b, bu)) for s in bstates)
     pairs = outputs + both
     return Signature(tuple(n for n, _ in pairs), tuple(s for _, s in pairs))
+
+
+def symbolic_signature(case: Case) -> Signature:
+    """What the functional model says its outputs are before it runs: one call's
+    outputs, the batch unknown (None) unless the layer is stateful (its batch is
+    declared), the time axis unknown for a dynamic-time input."""
+    b = case.batch if case.stateful else None
+    return _one_call(case, b, None if case.dynamic_time else case.timesteps)
+
+
+def calls(case: Case) -> int:
+    """How many calls a case's outputs come from (a stateful case's three, a
+    dynamic-time case's two)."""
+    if case.call_batch is not None:
+        return 1
+    return 3 if case.stateful else 2 if case.dynamic_time else 1
 
 
 # The dtype of every output and state: the layer's compute dtype. A mixed policy
@@ -89,21 +118,41 @@ def output_dtype(case: Case, backend: str = "tensorflow") -> str:
     return OUTPUT_DTYPES[case.dtype]
 
 
-def expected_facts(case: Case) -> dict[str, bool] | None:
-    """What a training call with dropout must show (None: not a training case).
+# predict runs a compiled function (tf.function, jax.jit) where the direct call
+# runs op by op: the same arithmetic, fused or reordered, may round differently
+# in the last bit or two (seen: 1 ULP under mixed_bfloat16 and in stacks on TF
+# 2.21). A wrong container, a dropped state or another computation is far more.
+PREDICT_ULPS = 4
 
+
+def expected_facts(case: Case) -> dict[str, bool] | None:
+    """What a run must show beside its values (None: nothing more than values).
+
+    Training with dropout (values random):
     - repeatable: two fresh models with the same seed give the same numbers
       (Keras 3 layers take `seed=`; the runner also sets the global seed, which
       Keras 2's dropout masks draw from);
     - differs_from_inference: dropout had an effect. Dropout on the inputs
       always has; recurrent dropout alone multiplies the previous state, which
       is zero at the first step, so on a single step it changes nothing.
+    Through Model.predict:
+    - container_as_call, values_as_call: predict packs the outputs as the direct
+      call does, and its values are within PREDICT_ULPS of the direct call's
+      (one model, one input).
+    Saved and loaded (or rebuilt from its config with the weights set):
+    - identical_to_original: the loaded model's outputs equal the original's
+      bit for bit (the weights and the computation survive the round trip).
     """
-    if not case.training:
-        return None
-    only_recurrent = not case.dropout and case.recurrent_dropout > 0
-    visible = not (only_recurrent and case.timesteps == 1 and case.initial_state is None)
-    return {"differs_from_inference": visible, "repeatable": True}
+    facts: dict[str, bool] = {}
+    if case.training:
+        only_recurrent = not case.dropout and case.recurrent_dropout > 0
+        visible = not (only_recurrent and case.timesteps == 1 and case.initial_state is None)
+        facts |= {"differs_from_inference": visible, "repeatable": True}
+    if case.predict:
+        facts |= {"container_as_call": True, "values_as_call": True}
+    if case.save is not None:
+        facts["identical_to_original"] = True
+    return facts or None
 
 
 SEQUENCE_OUTPUTS = ("output", "forward_output", "backward_output")
@@ -115,15 +164,22 @@ def expected_masks(case: Case) -> tuple[str | None, ...] | None:
     `RNN.compute_mask` and `Bidirectional.compute_mask`, Keras 2 and 3: a
     sequence output carries the input's mask, as given: under go_backwards the
     output runs backwards in time and its mask does not; a last output and
-    the states carry none.
+    the states carry none. In a stack the top layer's input mask is the one
+    the layers below handed on: the model input's. A dynamic-time case's second
+    call carries the mask of its own length.
     """
     if case.mask is None:
         return None
-    text = mask_text(mask_of(case))
-    sig = signature(case)
+    texts = [mask_text(mask_of(case))]
+    if case.dynamic_time:
+        texts.append(mask_text(mask_of(replace(case, timesteps=second_length(case)))))
+    names = signature(case).names
+    per_call = len(names) // calls(case)
     return tuple(
-        text if case.return_sequences and name.split(" ")[-1] in SEQUENCE_OUTPUTS else None
-        for name in sig.names
+        texts[min(i // per_call, len(texts) - 1)]
+        if case.return_sequences and name.split(" ")[-1] in SEQUENCE_OUTPUTS
+        else None
+        for i, name in enumerate(names)
     )
 
 
@@ -139,13 +195,24 @@ def expected_rejection(case: Case, keras_major: int) -> str | None:
     lines before it are not run yet), Keras 2's input spec checks the fixed
     batch of the layer's input shape first.
 
+    An unrolled loop is written out step by step, so it needs the number of
+    steps: Keras 2 traces the call when the model is built and refuses
+    unroll=True on an input whose time axis is None (`backend.rnn`: "Unrolling
+    requires a fixed number of timesteps"). Keras 3 has a like check in
+    `RNN.call` (rnn.py) but builds the model from `compute_output_shape`, and
+    each eager call has its length: it runs.
+    Keras 3 copies the go_backwards layer only when no backward layer is given:
+    an explicit one that walks forwards is accepted.
+
     Keras 2 takes initial states as tensors only ("The value of `initial_state`
     should be a tensor or list of tensors", keras/layers/rnn/base_rnn.py): a
     layer called on a model input with NumPy states refuses them in
     `backend.is_keras_tensor`. Keras 3 converts arrays like any input.
     """
-    if keras_major >= 3 and case.bidirectional and case.go_backwards:
+    if keras_major >= 3 and case.bidirectional and case.go_backwards and not case.backward_layer:
         return "different `go_backwards`"
+    if keras_major < 3 and case.unroll and case.dynamic_time:
+        return "Unrolling requires a fixed number of timesteps"
     if case.call_batch is not None:
         return "batch size" if keras_major >= 3 else "is incompatible with the layer"
     if keras_major < 3 and case.initial_state == "constant":

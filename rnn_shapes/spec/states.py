@@ -10,14 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_shapes.spec.case import LAYERS, Case
+from rnn_shapes.spec.paths import backward_case
 from rnn_shapes.spec.signature import state_names
 
 N_STATES = {layer: len(state_names(layer)) for layer in LAYERS}  # [h], or LSTM's [h, c]
 
 
+def state_units(case: Case) -> list[int]:
+    """The units of each initial-state tensor the layer takes, both directions
+    (an explicit backward layer has its own)."""
+    units = [case.units] * N_STATES[case.layer]
+    if case.bidirectional:
+        back = backward_case(case)
+        units += [back.units] * N_STATES[back.layer]
+    return units
+
+
 def state_count(case: Case) -> int:
     """How many initial-state tensors the layer takes (both directions)."""
-    return N_STATES[case.layer] * (2 if case.bidirectional else 1)
+    return len(state_units(case))
 
 
 def initial_states(case: Case) -> list[np.ndarray] | None:
@@ -25,8 +36,8 @@ def initial_states(case: Case) -> list[np.ndarray] | None:
     if case.initial_state is None:
         return None
     out = []
-    for k in range(state_count(case)):
-        n = np.arange(case.batch * case.units, dtype=np.int64).reshape(case.batch, case.units)
+    for k, units in enumerate(state_units(case)):
+        n = np.arange(case.batch * units, dtype=np.int64).reshape(case.batch, units)
         v = ((n * 389 + k * 211 + 97) % 1021 - 510) / 1024.0
         out.append(v.astype(np.float32))
     return out

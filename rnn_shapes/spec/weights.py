@@ -42,14 +42,22 @@ def has_recurrent_bias(case: Case) -> bool:
     return case.layer == "GRU" and bool(case.reset_after)
 
 
-def direction_weights(case: Case, direction: int) -> dict[str, GateWeights]:
-    """Weights of `direction` (0: the layer or forward copy, 1: the backward copy)."""
+def direction_weights(case: Case, direction: int, depth: int = 0) -> dict[str, GateWeights]:
+    """Weights of `direction` (0: the layer or forward copy, 1: the backward copy)
+    of the layer `depth` places below the top of a stack (0: the case's own).
+
+    `case` is the layer's own description (spec/paths.py: an explicit backward
+    layer or a lower layer of a stack is a case of its own type and sizes)."""
     if direction not in (0, 1) or (direction == 1 and not case.bidirectional):
         raise ValueError(f"case {case.id}: no direction {direction}")
-    return {gate: _gate(case, direction, g, gate) for g, gate in enumerate(GATES[case.layer])}
+    if depth < 0:
+        raise ValueError(f"case {case.id}: no depth {depth}")
+    return {
+        gate: _gate(case, direction, g, gate, depth) for g, gate in enumerate(GATES[case.layer])
+    }
 
 
-def _gate(case: Case, direction: int, g: int, gate: str) -> GateWeights:
+def _gate(case: Case, direction: int, g: int, gate: str, depth: int) -> GateWeights:
     d, u = case.features, case.units
     rb = has_recurrent_bias(case)
     if isinstance(case.weights, Constant):
@@ -67,18 +75,23 @@ def _gate(case: Case, direction: int, g: int, gate: str) -> GateWeights:
         )
     else:
         weights = GateWeights(
-            kernel=_distinct("kernel", direction, g, d, u),
-            recurrent=_distinct("recurrent", direction, g, u, u),
-            bias=_distinct("bias", direction, g, 1, u)[0],
-            recurrent_bias=_distinct("recurrent_bias", direction, g, 1, u)[0] if rb else None,
+            kernel=_distinct("kernel", direction, g, d, u, depth),
+            recurrent=_distinct("recurrent", direction, g, u, u, depth),
+            bias=_distinct("bias", direction, g, 1, u, depth)[0],
+            recurrent_bias=(
+                _distinct("recurrent_bias", direction, g, 1, u, depth)[0] if rb else None
+            ),
         )
     if not case.use_bias:  # no bias variable: every bias is 0
         return replace(weights, bias=np.zeros(u), recurrent_bias=np.zeros(u) if rb else None)
     return weights
 
 
-def _distinct(part: str, direction: int, gate: int, rows: int, cols: int) -> np.ndarray:
-    """Deterministic values that differ by row, column, gate, direction and part.
+def _distinct(
+    part: str, direction: int, gate: int, rows: int, cols: int, depth: int = 0
+) -> np.ndarray:
+    """Deterministic values that differ by row, column, gate, direction, part and
+    depth in a stack.
 
     Integers mod 31 mapped to [-15/16, 15/16], scaled by a power of two near
     1/sqrt(rows) so pre-activations stay in the non-saturated range. Every value
@@ -86,6 +99,6 @@ def _distinct(part: str, direction: int, gate: int, rows: int, cols: int) -> np.
     """
     r = np.arange(rows)[:, None]
     c = np.arange(cols)[None, :]
-    k = (7 * r + 3 * c + 11 * gate + 13 * direction + 5 * _PARTS[part] + 3) % 31
+    k = (7 * r + 3 * c + 11 * gate + 13 * direction + 5 * _PARTS[part] + 17 * depth + 3) % 31
     scale = 2.0 ** math.ceil(math.log2(math.sqrt(rows))) if part in ("kernel", "recurrent") else 2.0
     return (k - 15) / (16.0 * scale)

@@ -1,0 +1,95 @@
+"""The layers a model path adds, as cases of their own.
+
+A case describes its own recurrent layer; a stack puts layers below it, and an
+explicit backward layer makes Bidirectional's second direction a layer of
+another type or size. Each such layer is written here as a `Case` of its own
+(its type, units and input width), so the weights, the states, the oracle's
+arithmetic and Keras' constructor arguments follow from one description.
+Both the oracle and the Keras runner read these, as they read the case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rnn_shapes.spec.case import Case, Lower
+
+
+def backward_case(case: Case) -> Case:
+    """The layer of Bidirectional's backward direction: the case itself, or its
+    explicit backward layer with its own type and units and the case's other
+    settings (Keras requires stateful, return_sequences and return_state to
+    match; the options a type lacks stay at their defaults)."""
+    if case.backward_layer is None:
+        return case
+    layer = case.backward_layer
+    return replace(
+        case,
+        layer=layer,
+        units=case.backward_units,
+        reset_after=True if layer == "GRU" else None,
+        recurrent_activation="sigmoid" if layer == "SimpleRNN" else case.recurrent_activation,
+        unit_forget_bias=case.unit_forget_bias if layer == "LSTM" else True,
+        backward_layer=None,
+        backward_units=None,
+    )
+
+
+def direction_case(case: Case, direction: int) -> Case:
+    """The layer running `direction` (0: the layer or forward copy, 1: backward)."""
+    return backward_case(case) if direction == 1 else case
+
+
+def width(case: Case) -> int:
+    """The last axis of the case's (first) output: both directions' units when
+    concatenated, else the layer's own."""
+    if case.bidirectional and case.merge_mode == "concat":
+        return case.units + backward_case(case).units
+    return case.units
+
+
+def lower_cases(case: Case) -> list[Case]:
+    """The layers below the case's own, input first, each as a case whose input
+    is the previous one's sequence (the mask travels with it)."""
+    out: list[Case] = []
+    features = case.features
+    for lower in case.stack:
+        out.append(_lower(case, lower, features))
+        features = lower.width
+    return out
+
+
+def _lower(case: Case, lower: Lower, features: int) -> Case:
+    return Case(
+        layer=lower.layer,
+        units=lower.units,
+        batch=case.batch,
+        timesteps=case.timesteps,
+        features=features,
+        bidirectional=lower.bidirectional,
+        return_sequences=True,
+        reset_after=True if lower.layer == "GRU" else None,
+        weights=case.weights,
+        mask=case.mask,
+        mask_via=case.mask_via,
+        dtype=case.dtype,
+        dynamic_time=case.dynamic_time,
+    )
+
+
+def top_case(case: Case) -> Case:
+    """The case's own layer as the top of its stack: its input is the last lower
+    layer's sequence (the case itself when it has no stack)."""
+    if not case.stack:
+        return case
+    return replace(case, features=case.stack[-1].width, stack=())
+
+
+def second_length(case: Case) -> int:
+    """A dynamic-time case's second call: a longer sequence, same model."""
+    return case.timesteps + 3
+
+
+def at_length(case: Case, timesteps: int) -> Case:
+    """The case at another sequence length (its mask pattern drawn for that length)."""
+    return replace(case, timesteps=timesteps)

@@ -1,0 +1,276 @@
+"""Model paths: symbolic shapes, a dynamic time axis, explicit backward layers,
+stacks, save and load. The rules and the oracle by construction, and live Keras
+on the default matrix's path cases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from rnn_shapes import Case, run_oracle
+from rnn_shapes import oracle as oracle_module
+from rnn_shapes.check import signature_problems, symbolic_problems, verify
+from rnn_shapes.defects import load as load_defects
+from rnn_shapes.result import Result
+from rnn_shapes.spec import signature as signature_module
+from rnn_shapes.spec.case import Lower, families
+from rnn_shapes.spec.inputs import inputs
+from rnn_shapes.spec.matrix import TUTORIAL_STACK, matrix, path_cases
+from rnn_shapes.spec.paths import backward_case, lower_cases, second_length, top_case
+from rnn_shapes.spec.signature import (
+    expected_facts,
+    expected_masks,
+    expected_rejection,
+    signature,
+    symbolic_signature,
+)
+from rnn_shapes.spec.states import initial_states
+
+SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
+ASYMMETRIC = Case(
+    layer="LSTM",
+    bidirectional=True,
+    merge_mode="concat",
+    backward_layer="GRU",
+    backward_units=5,
+    **SHAPE,
+)
+
+
+def result_of(case: Case, outs, symbolic=None, **kw) -> Result:
+    """A result as Keras would give it if it followed the rules."""
+    sym = symbolic or tuple((s, "float32") for s in symbolic_signature(case).shapes)
+    dtypes = tuple(str(o.dtype) for o in outs)
+    return Result(
+        case.id,
+        "ok",
+        "tuple" if len(outs) > 1 else "tensor",
+        outs,
+        dtypes,
+        **kw,
+        symbolic=sym,
+        masks=expected_masks(case),
+        facts=expected_facts(case),
+    )
+
+
+# ---------------------------------------------------------------- ids and fields
+
+
+def test_path_ids_say_the_path_and_keep_the_old_ids():
+    plain = Case(layer="LSTM", **SHAPE)
+    assert plain.id == "LSTM-uni-seq1-state1-fwd-B3T5D2U3-distinct"  # a golden key
+    assert Case(layer="LSTM", dynamic_time=True, **SHAPE).id.endswith("-dynT")
+    assert ASYMMETRIC.id.endswith("-bwd_GRU-ra1_U5")
+    stacked = Case(layer="GRU", stack=(Lower("LSTM", 4), Lower("SimpleRNN", 2, True)), **SHAPE)
+    assert stacked.id.endswith("-stack_LSTM4_biSimpleRNN2")
+    assert Case(layer="LSTM", save="config", **SHAPE).id.endswith("-from_config")
+    assert Case(layer="LSTM", save="h5", **SHAPE).id.endswith("-save_h5")
+    assert families(stacked.id) == ("stack",)
+    assert set(families(ASYMMETRIC.id)) == {"backward layer"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"backward_layer": "GRU"}, "backward_layer"),  # not bidirectional
+        ({"bidirectional": True, "backward_layer": "CNN"}, "backward_layer"),
+        ({"backward_units": 4}, "backward_units"),  # no backward layer
+        (
+            {
+                "bidirectional": True,
+                "merge_mode": "sum",
+                "backward_layer": "GRU",
+                "backward_units": 4,
+            },
+            "backward_units",
+        ),
+        (
+            {"bidirectional": True, "backward_layer": "GRU", "initial_state": "input"},
+            "initial_state",
+        ),
+        ({"dynamic_time": True, "stateful": True}, "dynamic_time"),
+        ({"stack": (Lower("CNN", 3),)}, "stack"),
+        ({"stack": (Lower("LSTM", 0),)}, "stack"),
+        ({"save": "pickle"}, "save"),
+        ({"save": "keras", "dropout": 0.5, "training": True}, "save"),
+    ],
+)
+def test_impossible_path_cases_name_their_field(changes, field):
+    with pytest.raises(ValueError, match=f"Case field '{field}'"):
+        Case(layer="LSTM", **{**SHAPE, **changes})
+
+
+def test_matrices_hold_every_path():
+    default = {c.id for c in matrix("default")}
+    paths = path_cases()
+    assert {c.id for c in paths} <= default
+    found = {f for c in paths for f in families(c.id)}
+    assert {"dynamic time", "backward layer", "stack", "save/load", "predict"} <= found
+    saved = {f for c in paths if c.save for f in families(c.id)}
+    assert set(saved) >= {"core", "masking", "initial state", "stateful", "unroll"} - {"core"}
+    assert TUTORIAL_STACK.id in default
+    assert {(c.backward_layer, c.layer) for c in paths if c.backward_layer} >= {("GRU", "LSTM")}
+    assert any(len(c.stack) == 2 for c in paths) and any(
+        lower.bidirectional for c in paths for lower in c.stack
+    )
+
+
+# ---------------------------------------------------------------- rules
+
+
+def test_asymmetric_signature_follows_each_direction():
+    sig = signature(ASYMMETRIC)
+    assert sig.names == ("output", "forward_h", "forward_c", "backward_h")
+    assert sig.shapes == ((3, 5, 8), (3, 3), (3, 3), (3, 5))
+    unmerged = dataclasses.replace(ASYMMETRIC, merge_mode=None, return_state=False)
+    assert signature(unmerged).shapes == ((3, 5, 3), (3, 5, 5))
+
+
+def test_symbolic_signature_has_unknown_batch_and_time():
+    dynamic = Case(layer="GRU", dynamic_time=True, **SHAPE)
+    assert symbolic_signature(dynamic).shapes == ((None, None, 3), (None, 3))
+    stateful = Case(layer="GRU", stateful=True, **SHAPE)
+    assert symbolic_signature(stateful).shapes == ((3, 5, 3), (3, 3))
+
+
+def test_dynamic_case_is_two_calls_with_masks_of_their_length():
+    case = Case(layer="LSTM", dynamic_time=True, mask="right", **SHAPE)
+    sig = signature(case)
+    t2 = second_length(case)
+    assert sig.names[0] == "T5 output" and sig.names[3] == f"T{t2} output"
+    assert sig.shapes[0] == (3, 5, 3) and sig.shapes[3] == (3, t2, 3)
+    masks = expected_masks(case)
+    assert len(masks[0].split("/")[0]) == 5 and len(masks[3].split("/")[0]) == t2
+    outs = run_oracle(case)
+    longer = dataclasses.replace(case, timesteps=t2, dynamic_time=False)
+    np.testing.assert_array_equal(outs[3], run_oracle(longer)[0])
+
+
+def test_unroll_needs_the_length_in_keras_2_only():
+    case = Case(layer="LSTM", dynamic_time=True, unroll=True, **SHAPE)
+    assert expected_rejection(case, 2) and expected_rejection(case, 3) is None
+
+
+def test_keras3_takes_a_backward_layer_walking_forwards():
+    case = dataclasses.replace(ASYMMETRIC, go_backwards=True)
+    plain = dataclasses.replace(case, backward_layer=None, backward_units=None)
+    assert expected_rejection(case, 3) is None and expected_rejection(plain, 3)
+
+
+def test_symbolic_mismatch_is_a_problem():
+    case = Case(layer="GRU", **SHAPE)
+    outs = run_oracle(case)
+    outs = tuple(o.astype(np.float32) for o in outs)
+    assert signature_problems(case, result_of(case, outs)) == []
+    wrong = (((None, 5, 6), "float32"), ((None, 3), "float32"))
+    problems = symbolic_problems(case, result_of(case, outs, symbolic=wrong))
+    assert any(p.startswith("symbolic output:") for p in problems)
+    assert any(p.startswith("symbolic against eager, output output:") for p in problems)
+    dtype = (((None, 5, 3), "float16"), ((None, 3), "float32"))
+    assert symbolic_problems(case, result_of(case, outs, symbolic=dtype))
+
+
+def test_saved_case_must_equal_its_original():
+    case = Case(layer="GRU", save="keras", **SHAPE)
+    outs = tuple(o.astype(np.float32) for o in run_oracle(case))
+    assert signature_problems(case, result_of(case, outs)) == []
+    differs = dataclasses.replace(result_of(case, outs), facts={"identical_to_original": False})
+    assert signature_problems(case, differs) == ["identical_to_original: expected True, got False"]
+
+
+# ---------------------------------------------------------------- the oracle
+
+
+def test_stack_feeds_each_layer_the_previous_sequence():
+    case = Case(layer="GRU", stack=(Lower("LSTM", 4), Lower("SimpleRNN", 2, True)), **SHAPE)
+    low1, low2 = lower_cases(case)
+    assert (low1.features, low2.features, top_case(case).features) == (2, 4, 4)
+    x = inputs(case)
+    h1 = oracle_module._call(low1, x.astype(np.float64), (None, None), 3, 2)[0][0]
+    h2 = oracle_module._call(low2, h1, (None, None), 3, 1)[0][0]
+    top = oracle_module._call(top_case(case), h2, (None, None), 3, 0)[0]
+    for got, want in zip(run_oracle(case), top, strict=True):
+        np.testing.assert_array_equal(got, want)
+    # each layer has its own weights: the same layer one place lower differs
+    lower = oracle_module._call(top_case(case), h2, (None, None), 3, 1)[0]
+    assert not np.allclose(lower[0], top[0])
+
+
+def test_backward_layer_has_its_own_type_units_and_states():
+    back = backward_case(ASYMMETRIC)
+    assert (back.layer, back.units, back.reset_after) == ("GRU", 5, True)
+    h0 = initial_states(dataclasses.replace(ASYMMETRIC, backward_layer="LSTM"))
+    assert h0 is None
+    case = Case(
+        layer="LSTM",
+        bidirectional=True,
+        backward_layer="LSTM",
+        backward_units=5,
+        initial_state="input",
+        **SHAPE,
+    )
+    assert [s.shape for s in initial_states(case)] == [(3, 3), (3, 3), (3, 5), (3, 5)]
+
+
+def test_defect_explains_only_its_problems():
+    entry = next(d for d in load_defects() if d.name.endswith("symbolic-shapes-follow-forward"))
+    assert entry.explained("rules: symbolic output: expected ...")
+    assert not entry.explained("rules: output output: shape expected (3, 5, 8), got (3, 5, 6)")
+
+
+# ---------------------------------------------------------------- live Keras
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("case", path_cases()[::7], ids=lambda c: c.id)
+def test_path_case_agrees_with_keras(case, rnn_session):
+    """A slice of the default path cases: live Keras against the rules, the oracle
+    and the listed defects; the symbolic outputs are always recorded."""
+    result = rnn_session.run(case)
+    if result.outcome == "ok":
+        assert result.symbolic is not None
+    verdict = rnn_session.live(case)
+    assert verdict.agrees, verdict.explain()
+
+
+@pytest.mark.keras
+def test_mutation_stack_fed_last_step_only_is_caught(monkeypatch, rnn_session):
+    """The stacked oracle broken on purpose: the top layer gets only the last
+    step of the layer below, repeated (the seq2seq RepeatVector mistake)."""
+    case = Case(layer="LSTM", stack=(Lower("GRU", 4),), **SHAPE)
+    result, major = rnn_session.run(case), rnn_session.keras_major
+    assert verify(case, result, run_oracle(case, keras_major=major), major).agrees
+    real = oracle_module._call
+
+    def last_step_only(layer_case, x, start, keras_major=3, depth=0):
+        outs, states = real(layer_case, x, start, keras_major, depth)
+        if depth == 0:
+            return outs, states
+        seq = np.repeat(outs[0][:, -1:], outs[0].shape[1], axis=1)
+        return (seq, *outs[1:]), states
+
+    monkeypatch.setattr(oracle_module, "_call", last_step_only)
+    verdict = verify(case, result, run_oracle(case, keras_major=major), major)
+    assert not verdict.agrees and verdict.failed_aspects() == ["oracle"]
+
+
+@pytest.mark.keras
+def test_mutation_asymmetric_signature_with_forward_units_is_caught(monkeypatch, rnn_session):
+    """The asymmetric signature broken on purpose: the forward units for both
+    directions. The eager shapes go red, whatever the symbolic defect says."""
+    case = dataclasses.replace(ASYMMETRIC, backward_layer="LSTM")
+    env = rnn_session.env
+    result, major = rnn_session.run(case), rnn_session.keras_major
+    oracle = run_oracle(case, keras_major=major)
+    assert verify(case, result, oracle, major, env=env).agrees
+    real = signature_module.backward_case
+    monkeypatch.setattr(
+        signature_module, "backward_case", lambda c: dataclasses.replace(real(c), units=c.units)
+    )
+    verdict = verify(case, result, oracle, major, env=env)
+    assert not verdict.agrees
+    assert any("shape expected (3, 5, 6), got (3, 5, 8)" in p for p in verdict.problems)
