@@ -65,6 +65,20 @@ def test_masks_round_trip_and_stay_out_of_unmasked_entries(tmp_path):
     assert "masks" not in json.loads(path.read_text())["cases"][results[2].case_id]
 
 
+def test_symbolic_outputs_round_trip_in_ok_and_refused_entries(tmp_path):
+    results = fake_results()
+    said = (((None, 5, 3), "float32"), ((None, None), "float16"))[: results[0].arity]
+    built = replace(results[0], symbolic=said)
+    refused = Result(results[1].case_id, "rejected", None, error="ValueError: no", symbolic=said)
+    path = write(tmp_path, [built, refused, results[2]])
+    golden = read_set(path)
+    assert golden.results[built.case_id].symbolic == said
+    assert golden.results[refused.case_id].symbolic == said
+    assert golden.results[results[2].case_id].symbolic is None
+    entry = json.loads(path.read_text())["cases"][built.case_id]
+    assert entry["symbolic"][0] == "float32[None, 5, 3]"
+
+
 def test_same_results_same_bytes(tmp_path):
     first = encode(fake_results(), SIGS, ENV, "smoke")
     assert encode(list(reversed(fake_results())), SIGS, ENV, "smoke") == first
@@ -177,6 +191,10 @@ BAD = {
     "bad masks": (
         lambda p: edit_json(p, lambda d: first_case(d).update(masks=["12"])),
         "masks must be an error text or, per output",
+    ),
+    "bad symbolic": (
+        lambda p: edit_json(p, lambda d: first_case(d).update(symbolic=["float32(None, 3)"])),
+        "symbolic must be a list of 'dtype\\[n, None, ...\\]' strings",
     ),
     "bad facts": (
         lambda p: edit_json(p, lambda d: first_case(d).update(facts={"repeatable": "yes"})),

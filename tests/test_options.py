@@ -11,7 +11,13 @@ from rnn_shapes.check import fact_problems, tolerance
 from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
 from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
-from rnn_shapes.spec.matrix import TUTORIAL_CONSTANT, matrix, option_cases, predict_cases
+from rnn_shapes.spec.matrix import (
+    TUTORIAL_CONSTANT,
+    matrix,
+    option_cases,
+    path_cases,
+    predict_cases,
+)
 from rnn_shapes.spec.signature import expected_facts, output_dtype
 
 SHAPE = dict(units=3, batch=2, timesteps=5, features=2, return_sequences=True, return_state=True)
@@ -61,9 +67,11 @@ def test_options_appear_in_the_id_only_when_not_default():
 
 
 def test_the_default_matrix_grew_at_its_end_only():
-    """The options slice, then one predict case per family, after every earlier case."""
+    """The options slice, one predict case per family, then the model paths, after
+    every earlier case (so no earlier id moved)."""
     ids = [c.id for c in matrix("default")]
     grown = [c.id for c in OPTIONS_SLICE.cases() + predict_cases()]
+    grown += [c.id for c in path_cases() if c.id not in set(grown)]
     assert ids[-len(grown) :] == grown
     assert not any(
         marker in cid

@@ -107,6 +107,8 @@ def find_set(root: Path, environment: str, matrix: str) -> Path | None:
 
 
 def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
+    if len(names) != result.arity:  # Keras returned another number of outputs than the rules
+        names = [f"output {i} of {result.arity}" for i in range(result.arity)]
     entry: dict[str, object] = {}
     if result.symbolic is not None:
         entry["symbolic"] = [symbolic_text(s) for s in result.symbolic]

@@ -63,7 +63,7 @@ def matrix(name: str) -> list[Case]:
         cases = _smoke() + named_cases()
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
-        cases += predict_cases() + path_cases()
+        cases = _unique(cases + predict_cases() + path_cases())
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()

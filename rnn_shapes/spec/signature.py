@@ -125,6 +125,14 @@ def output_dtype(case: Case, backend: str = "tensorflow") -> str:
 PREDICT_ULPS = 4
 
 
+def symbolic_dtype(case: Case) -> str:
+    """The dtype the built model's symbolic outputs say: the dtype policy's compute
+    dtype, on every backend. Keras' policy knows nothing of JAX's x64 flag, so
+    on JAX a float64 layer says float64 and returns float32 (output_dtype): the
+    symbolic and the eager dtypes part there by rule."""
+    return OUTPUT_DTYPES[case.dtype]
+
+
 def expected_facts(case: Case) -> dict[str, bool] | None:
     """What a run must show beside its values (None: nothing more than values).
 
