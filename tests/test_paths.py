@@ -274,3 +274,16 @@ def test_mutation_asymmetric_signature_with_forward_units_is_caught(monkeypatch,
     verdict = verify(case, result, oracle, major, env=env)
     assert not verdict.agrees
     assert any("shape expected (3, 5, 6), got (3, 5, 8)" in p for p in verdict.problems)
+
+
+def test_a_recorded_result_of_another_arity_than_the_rules_is_compared():
+    """Keras 3 drops a backward LSTM's cell state (a listed defect): its recorded result
+    has fewer outputs than the rules, and comparing it with itself finds nothing."""
+    from rnn_shapes.check import golden_problems
+
+    case = dataclasses.replace(ASYMMETRIC, layer="GRU", reset_after=True, backward_layer="LSTM")
+    outs = tuple(o.astype(np.float32) for o in run_oracle(case))[:-1]
+    short = result_of(case, outs)
+    assert golden_problems(case, short, short) == []
+    moved = dataclasses.replace(short, outputs=(outs[0] + 1, *outs[1:]))
+    assert "output 0 of 3" in golden_problems(case, short, moved)[0]
