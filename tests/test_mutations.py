@@ -126,9 +126,9 @@ MUTATIONS = {
     ),
     "dropout applied at inference": (
         "direction_weights",
-        lambda case, d: {
+        lambda case, d, depth=0: {
             k: type(g)(g.kernel * (1 - case.dropout), g.recurrent, g.bias, g.recurrent_bias)
-            for k, g in REAL_WEIGHTS(case, d).items()
+            for k, g in REAL_WEIGHTS(case, d, depth).items()
         },
         Case(layer="LSTM", dropout=0.5, **SHAPE),
     ),
