@@ -94,13 +94,7 @@ import numpy as np
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.masks import mask_of
-from rnn_shapes.spec.paths import (
-    at_length,
-    direction_case,
-    lower_cases,
-    second_length,
-    top_case,
-)
+from rnn_shapes.spec.paths import direction_case, layer_cases, longer
 from rnn_shapes.spec.states import N_STATES, initial_states
 from rnn_shapes.spec.weights import GateWeights, direction_weights
 
@@ -245,8 +239,8 @@ def run_oracle(
     start = (None, None) if init is None else (init[:n], init[n:])
     first, carried = _model_call(case, x, start, keras_major)
     if case.dynamic_time:  # the same model on a longer sequence, from zero states
-        longer = at_length(case, second_length(case))
-        second, _ = _model_call(longer, inputs(longer), start, keras_major)
+        second_call = longer(case)
+        second, _ = _model_call(second_call, inputs(second_call), start, keras_major)
         return (*first, *second)
     if not case.stateful:
         return first
@@ -261,11 +255,11 @@ def _model_call(
     """The whole model once: each layer of the stack in turn feeds its sequence
     (its first output) to the next, every layer masked by the input's mask (a
     sequence output hands it on); the case's own layer last."""
-    lowers = lower_cases(case)
-    for depth, lower in zip(range(len(lowers), 0, -1), lowers, strict=True):
+    *lowers, (top, _) = layer_cases(case)
+    for lower, depth in lowers:
         outs, _ = _call(lower, x, (None, None), keras_major, depth)
         x = outs[0]
-    return _call(top_case(case), x, start, keras_major)
+    return _call(top, x, start, keras_major)
 
 
 def _call(

@@ -19,7 +19,7 @@ from rnn_shapes.spec import signature as signature_module
 from rnn_shapes.spec.case import Lower, families
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.matrix import TUTORIAL_STACK, matrix, path_cases
-from rnn_shapes.spec.paths import backward_case, lower_cases, second_length, top_case
+from rnn_shapes.spec.paths import backward_case, longer, lower_cases, top_case
 from rnn_shapes.spec.signature import (
     expected_facts,
     expected_masks,
@@ -140,14 +140,14 @@ def test_symbolic_signature_has_unknown_batch_and_time():
 def test_dynamic_case_is_two_calls_with_masks_of_their_length():
     case = Case(layer="LSTM", dynamic_time=True, mask="right", **SHAPE)
     sig = signature(case)
-    t2 = second_length(case)
+    t2 = longer(case).timesteps
     assert sig.names[0] == "T5 output" and sig.names[3] == f"T{t2} output"
     assert sig.shapes[0] == (3, 5, 3) and sig.shapes[3] == (3, t2, 3)
     masks = expected_masks(case)
     assert len(masks[0].split("/")[0]) == 5 and len(masks[3].split("/")[0]) == t2
     outs = run_oracle(case)
-    longer = dataclasses.replace(case, timesteps=t2, dynamic_time=False)
-    np.testing.assert_array_equal(outs[3], run_oracle(longer)[0])
+    fixed = dataclasses.replace(case, timesteps=t2, dynamic_time=False)
+    np.testing.assert_array_equal(outs[3], run_oracle(fixed)[0])
 
 
 def test_unroll_needs_the_length_in_keras_2_only():

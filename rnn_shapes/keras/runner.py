@@ -27,14 +27,7 @@ from rnn_shapes.result import Result, container_name, held_dtype, ulp_distance
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
-from rnn_shapes.spec.paths import (
-    at_length,
-    backward_case,
-    direction_case,
-    lower_cases,
-    second_length,
-    top_case,
-)
+from rnn_shapes.spec.paths import backward_case, direction_case, layer_cases, longer
 from rnn_shapes.spec.signature import PREDICT_ULPS
 from rnn_shapes.spec.states import initial_states
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
@@ -220,13 +213,6 @@ def input_dtype(case: Case) -> str:
     return "float64" if case.dtype == "float64" else "float32"
 
 
-def layer_cases(case: Case) -> list[tuple[Case, int]]:
-    """The recurrent layers of the case's model, input first: each one's case and
-    its depth below the top of the stack (the case's own layer: 0)."""
-    lowers = lower_cases(case)
-    return [*zip(lowers, range(len(lowers), 0, -1), strict=True), (top_case(case), 0)]
-
-
 def _functional(case: Case, initializers: bool) -> tuple[Any, list[Any]]:
     """(model, its recurrent layers): Input(T, D) -> [Masking] -> [stack] -> layer -> Model.
 
@@ -248,7 +234,7 @@ def _functional(case: Case, initializers: bool) -> tuple[Any, list[Any]]:
         model_in.append(mask_in)
         kwargs["mask"] = mask_in
     layers = []
-    for lower in lower_cases(case):
+    for lower, _ in layer_cases(case)[:-1]:
         layers.append(make_layer(lower, initializers))
         seq, kwargs = layers[-1](seq, **kwargs), {}
     layers.append(make_layer(case, initializers))
@@ -536,8 +522,7 @@ def _calls(case: Case, model: Any, x: Any, path: str) -> tuple[str, tuple[np.nda
     time, and x again after a reset."""
     if case.dynamic_time:
         container, first = _called(model, x, path, case.batch)
-        longer = model_inputs(at_length(case, second_length(case)))
-        _, second = _called(model, longer, path, case.batch)
+        _, second = _called(model, model_inputs(longer(case)), path, case.batch)
         return container, first + second
     if not case.stateful:
         return _called(model, x, path, case.batch)
@@ -676,8 +661,7 @@ def _call_masks(case: Case, layer: Any, arity: int) -> tuple[str | None, ...] | 
     mask of its own length."""
     if not case.dynamic_time or case.mask is None:
         return output_masks(case, layer, arity)
-    longer = at_length(case, second_length(case))
-    parts = [output_masks(c, layer, arity // 2, calls=1) for c in (case, longer)]
+    parts = [output_masks(c, layer, arity // 2, calls=1) for c in (case, longer(case))]
     if any(isinstance(p, str) for p in parts):
         return next(p for p in parts if isinstance(p, str))
     return parts[0] + parts[1]  # type: ignore[operator]

@@ -77,6 +77,13 @@ def _lower(case: Case, lower: Lower, features: int) -> Case:
     )
 
 
+def layer_cases(case: Case) -> list[tuple[Case, int]]:
+    """The recurrent layers of the case's model, input first: each one's case and
+    its depth below the top of the stack (the case's own layer last, depth 0)."""
+    lowers = lower_cases(case)
+    return [*zip(lowers, range(len(lowers), 0, -1), strict=True), (top_case(case), 0)]
+
+
 def top_case(case: Case) -> Case:
     """The case's own layer as the top of its stack: its input is the last lower
     layer's sequence (the case itself when it has no stack)."""
@@ -85,11 +92,7 @@ def top_case(case: Case) -> Case:
     return replace(case, features=case.stack[-1].width, stack=())
 
 
-def second_length(case: Case) -> int:
-    """A dynamic-time case's second call: a longer sequence, same model."""
-    return case.timesteps + 3
-
-
-def at_length(case: Case, timesteps: int) -> Case:
-    """The case at another sequence length (its mask pattern drawn for that length)."""
-    return replace(case, timesteps=timesteps)
+def longer(case: Case) -> Case:
+    """A dynamic-time case's second call: the same model on a sequence 3 steps
+    longer (its mask pattern drawn for that length)."""
+    return replace(case, timesteps=case.timesteps + 3)

@@ -7,11 +7,11 @@ major version: Keras 3 refuses Bidirectional around a go_backwards layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.masks import mask_of, mask_text
-from rnn_shapes.spec.paths import backward_case, second_length
+from rnn_shapes.spec.paths import backward_case, longer
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,10 @@ def signature(case: Case) -> Signature:
         return _one_call(case, case.call_batch, case.timesteps)
     one = _one_call(case, case.batch, case.timesteps)
     if case.dynamic_time:
-        t2 = second_length(case)
-        longer = _one_call(case, case.batch, t2)
+        t2 = longer(case).timesteps
+        second = _one_call(case, case.batch, t2)
         names = tuple(f"T{t} {n}" for t in (case.timesteps, t2) for n in one.names)
-        return Signature(names, one.shapes + longer.shapes)
+        return Signature(names, one.shapes + second.shapes)
     if not case.stateful:
         return one
     names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
@@ -180,7 +180,7 @@ def expected_masks(case: Case) -> tuple[str | None, ...] | None:
         return None
     texts = [mask_text(mask_of(case))]
     if case.dynamic_time:
-        texts.append(mask_text(mask_of(replace(case, timesteps=second_length(case)))))
+        texts.append(mask_text(mask_of(longer(case))))
     names = signature(case).names
     per_call = len(names) // calls(case)
     return tuple(
