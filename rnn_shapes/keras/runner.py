@@ -430,31 +430,23 @@ def run_keras(
     if case.call_batch is not None:
         return _other_batch(case, model, x, path, symbolic)
     facts: dict[str, bool] = {}
+    stage = ""  # what failed, said first in the error: a save or load
     try:
         if case.training:
             return _training(case, model, x, symbolic)
-        if case.save is not None:
-            model, facts = _round_trip(case, model, x, path)
+        if case.save is not None:  # the original's outputs, then the loaded model's
+            _, original = _calls(case, model, x, path)
+            stage = f"{case.save} save/load: "
+            model, stage = reloaded(model, case.save), ""
         container, outs = _calls(case, model, x, path)
+        if case.save is not None:
+            facts["identical_to_original"] = _same(original, outs)
         if case.predict:
             facts |= _as_call(case, model, x, container, outs)
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
-        return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)
+        return Result(case.id, "rejected", None, error=error_text(exc, stage), symbolic=symbolic)
     masks = _call_masks(case, model.layers[-1], len(outs))
     return _ok(case, container, outs, masks, facts=facts or None, symbolic=symbolic)
-
-
-def _round_trip(case: Case, model: Any, x: Any, path: str) -> tuple[Any, dict[str, bool]]:
-    """(the model saved and loaded as the case says, {identical_to_original}): its
-    outputs against the original's, bit for bit. A save or load that fails raises
-    with what failed said first."""
-    _, before = _calls(case, model, x, path)
-    try:
-        loaded = reloaded(model, case.save or "keras")
-    except Exception as exc:
-        raise type(exc)(f"{case.save} save/load: {exc}") from exc
-    _, after = _calls(case, loaded, x, path)
-    return loaded, {"identical_to_original": _same(before, after)}
 
 
 def reloaded(model: Any, how: str) -> Any:
@@ -692,12 +684,13 @@ def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Re
     return _ok(case, container, outs, masks, symbolic=symbolic)
 
 
-def error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException, context: str = "") -> str:
     """An error as a stable line for a golden set: its type and the message without
     terminal styling, Keras' call-site preamble and argument dump (backend
     tensors print differently), or the
-    counters Keras appends to layer names ('lstm_3' -> 'lstm')."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    counters Keras appends to layer names ('lstm_3' -> 'lstm'). `context` (what
+    was being done, e.g. 'h5 save/load: ') is said first."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", context + str(exc))
     text = re.split(r"(?:Call a|A)rguments received", text, maxsplit=1)[0]
     text = re.sub(r"Exception encountered when calling .*?\)\.", "", text)
     text = re.sub(r"\b([A-Za-z]\w*?)_\d+\b", r"\1", text)
