@@ -209,13 +209,6 @@ def mask_problems(case: Case, result: Result) -> list[str]:
     ]
 
 
-def output_names(case: Case, n: int) -> tuple[str, ...]:
-    """The rules' names of the case's outputs, or plain numbers where Keras returned
-    another number of outputs than the rules say (the arity problem is said apart)."""
-    names = signature(case).names
-    return names if len(names) == n else tuple(f"output {i} of {n}" for i in range(n))
-
-
 def max_deviation(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> float:
     return max(
         (
@@ -233,7 +226,7 @@ def value_problems(
     backend: str = "tensorflow",
 ) -> list[str]:
     """Values of `got` against `want` (the oracle), output by output."""
-    names = output_names(case, len(got))
+    names = signature(case).names_of(len(got))
     if len(got) != len(want):
         return [f"arity: {len(got)} outputs against {len(want)} expected"]
     atol, rtol = tolerance(case, backend)
@@ -280,7 +273,7 @@ def golden_problems(
     if expected.arity != got.arity:
         problems.append(f"arity: recorded {expected.arity}, got {got.arity}")
     else:
-        names = output_names(case, got.arity)
+        names = signature(case).names_of(got.arity)
         for name, es, gs, ed, gd in zip(
             names, expected.shapes, got.shapes, expected.dtypes, got.dtypes, strict=True
         ):

@@ -107,8 +107,6 @@ def find_set(root: Path, environment: str, matrix: str) -> Path | None:
 
 
 def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
-    if len(names) != result.arity:  # Keras returned another number of outputs than the rules
-        names = [f"output {i} of {result.arity}" for i in range(result.arity)]
     entry: dict[str, object] = {}
     if result.symbolic is not None:
         entry["symbolic"] = [symbolic_text(s) for s in result.symbolic]
@@ -161,7 +159,7 @@ def encode(
     }
     lines = [
         f"  {json.dumps(r.case_id)}: "
-        f"{json.dumps(_entry(r, signatures[r.case_id].names), sort_keys=True)}"
+        f"{json.dumps(_entry(r, signatures[r.case_id].names_of(r.arity)), sort_keys=True)}"
         for r in ordered
     ]
     meta_text = json.dumps(meta, sort_keys=True, indent=2).replace("\n", "\n ")

@@ -25,6 +25,12 @@ class Signature:
     def arity(self) -> int:
         return len(self.names)
 
+    def names_of(self, n: int) -> tuple[str, ...]:
+        """The names of `n` outputs: these, or plain numbers where Keras returned
+        another number of outputs than the rules say (that arity problem is said
+        apart)."""
+        return self.names if n == self.arity else tuple(f"output {i} of {n}" for i in range(n))
+
 
 def state_names(layer: str) -> tuple[str, ...]:
     """The states a layer returns with return_state: LSTM has a cell state too."""
