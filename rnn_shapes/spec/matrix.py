@@ -351,10 +351,6 @@ _GRU = ("GRU", True)
 _UNI_BI = ((False, "concat"), (True, "concat"))
 
 
-def _flagged(core: dict[str, object], rs: bool, st: bool) -> dict[str, object]:
-    return {**core, "return_sequences": rs, "return_state": st}
-
-
 def _dynamic_slice() -> list[Case]:
     """Every layer uni and bi-concat with every flag at a time axis of any
     length; masked ones (each call's mask of its own length); unroll, which
@@ -406,13 +402,11 @@ def _stack_slice() -> list[Case]:
     return_state on the last layer), under a bidirectional top, a mask carried
     through, and the tutorials' model."""
     out = [
-        _at(MASK_SHAPE, **_flagged(core, rs, st), stack=stack)
+        _at(MASK_SHAPE, **core, stack=stack)
         for stack in STACKS
         for core in _core(directions=((False, "concat"),), walks=(False,))
-        if not core["return_sequences"] and not core["return_state"]
-        for rs, st in ((False, False), (True, True))
+        if core["return_sequences"] == core["return_state"]  # the last output, or all
     ]
-    out = _unique(out)
     out += [
         _at(MASK_SHAPE, **core, stack=stack)
         for stack in STACKS[1:3]
@@ -464,7 +458,7 @@ def path_cases() -> list[Case]:
     config) and through predict."""
     examples = _family_examples()
     saved = [replace(c, save=how) for how in SAVES for c in examples]
-    predicted = [replace(c, predict=True) for c in examples if not c.predict]
+    predicted = [replace(c, predict=True) for c in examples]
     predicted += [replace(c, save="keras", predict=True) for c in examples[-4:]]
     return _unique(_dynamic_slice() + _backward_slice() + _stack_slice() + saved + predicted)
 
