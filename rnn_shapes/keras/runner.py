@@ -7,6 +7,7 @@ and Keras 3 (any backend) is in `keras_module`, `to_numpy` and `environment`.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import platform
 import re
@@ -457,10 +458,21 @@ def reloaded(model: Any, how: str) -> Any:
         copy = model.__class__.from_config(model.get_config())
         copy.set_weights(model.get_weights())
         return copy
-    with tempfile.TemporaryDirectory(prefix="rnn-shapes-") as folder:
-        file = os.path.join(folder, f"model.{how}")
-        model.save(file)
-        return keras.models.load_model(file)
+    # the formats are chosen on purpose: Keras' "legacy format" and "not compiled"
+    # warnings (absl's logger in Keras 3, TensorFlow's in Keras 2) would print for
+    # every such case
+    loggers = [logging.getLogger(name) for name in ("absl", "tensorflow")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.ERROR)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rnn-shapes-") as folder:
+            file = os.path.join(folder, f"model.{how}")
+            model.save(file)
+            return keras.models.load_model(file)
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
