@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import signal
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 from synthetic import synthetic_results
 
 from rnn_shapes.cli import main
+from rnn_shapes.golden import store
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.sets import GoldenError, changes, encode, read_set, write_set
 from rnn_shapes.result import Result
@@ -79,13 +79,17 @@ def test_symbolic_outputs_round_trip_in_ok_and_refused_entries(tmp_path):
     assert entry["symbolic"][0] == "float32[None, 5, 3]"
 
 
+def files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name != ".lock"}
+
+
 def test_same_results_same_bytes(tmp_path):
     first = encode(fake_results(), SIGS, ENV, "smoke")
-    assert encode(list(reversed(fake_results())), SIGS, ENV, "smoke") == first
+    assert encode(list(reversed(fake_results())), SIGS, ENV, "smoke")[0] == first[0]
     path = write(tmp_path)
-    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    before = files(tmp_path)
     write(tmp_path)
-    assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+    assert files(tmp_path) == before
     assert json.loads(path.read_text())  # valid JSON, each case on a line of its own
     lines = path.read_text().splitlines()
     for case in CASES:
@@ -93,12 +97,49 @@ def test_same_results_same_bytes(tmp_path):
         assert line.strip().startswith(f'"{case.id}": {{"container"')
 
 
-def test_rewrite_replaces_values_file(tmp_path):
-    write(tmp_path)
-    path = write(tmp_path, fake_results(shift=0.5))
-    assert len(list(path.parent.glob("smoke.*.npz"))) == 1
-    got = read_set(path).results[CASES[0].id].outputs[0]
-    np.testing.assert_array_equal(got, fake_results(shift=0.5)[0].outputs[0])
+def test_values_are_stored_once_for_every_set_that_has_them(tmp_path):
+    """Two environments with bit-identical values share the files; one differing case
+    adds one file; each environment's JSON names its own."""
+    a = write_set(tmp_path, "env-a", "smoke", fake_results(), SIGS, ENV)
+    assert len(store.stored(tmp_path)) == len(CASES)
+    moved = [*fake_results()[:2], fake_results(shift=0.5)[2]]
+    b = write_set(tmp_path, "env-b", "smoke", moved, SIGS, ENV)
+    assert len(store.stored(tmp_path)) == len(CASES) + 1
+    names = [json.loads(p.read_text())["cases"][CASES[2].id]["values"] for p in (a, b)]
+    assert names[0] != names[1] and set(names) <= set(store.stored(tmp_path))
+    for path, want in ((a, fake_results()), (b, moved)):
+        got = read_set(path).results
+        assert [got[r.case_id].outputs[0].tobytes() for r in want] == [
+            r.outputs[0].tobytes() for r in want
+        ]
+
+
+def test_a_rerecord_removes_the_values_no_set_names_any_more(tmp_path):
+    every = synthetic_results(matrix("smoke"))
+    path, _ = record(every, ENV, "smoke", tmp_path)
+    other = write_set(
+        tmp_path, "other", "smoke", every, {c.id: signature(c) for c in matrix("smoke")}, ENV
+    )
+    before = set(store.stored(tmp_path))
+    path, summary = record(synthetic_results(matrix("smoke"), 0.5), ENV, "smoke", tmp_path)
+    # the other set still names the old values: nothing removed
+    assert "removed" not in summary.splitlines()[-1] and before <= set(store.stored(tmp_path))
+    other.unlink()
+    _, summary = record(synthetic_results(matrix("smoke"), 0.5), ENV, "smoke", tmp_path)
+    assert f"store: {len(before)} value files no set names removed" in summary
+    assert set(store.stored(tmp_path)).isdisjoint(before)
+    got = read_set(path).results[every[0].case_id].outputs[0]
+    np.testing.assert_array_equal(got, synthetic_results(matrix("smoke"), 0.5)[0].outputs[0])
+
+
+def test_prune_keeps_everything_while_a_set_is_unreadable(tmp_path):
+    path = write(tmp_path)
+    write_set(tmp_path, "env-b", "smoke", fake_results(shift=0.5), SIGS, ENV)
+    (tmp_path / "env-b" / "smoke.json").write_text("{")
+    before = files(tmp_path)
+    assert store.prune(tmp_path) == "store not pruned: a set there is not readable JSON"
+    assert files(tmp_path) == before
+    assert read_set(path).results
 
 
 def test_changes_counts_new_changed_removed():
@@ -137,15 +178,8 @@ def test_filtered_record_drops_cases_gone_from_the_matrix(tmp_path):
     path, _ = record(every, ENV, "smoke", tmp_path)
     doc = json.loads(path.read_text())
     gone = "LSTM-uni-seq0-state0-fwd-B9T9D9U9-distinct"  # a case the matrix no longer has
-    doc["cases"][gone] = doc["cases"][every[0].case_id]
+    doc["cases"][gone] = doc["cases"][every[0].case_id]  # its values: already in the store
     path.write_text(json.dumps(doc))
-    values = next(path.parent.glob("*.npz"))
-    from rnn_shapes.golden.sets import encode_values
-
-    renamed = [replace(every[0], case_id=gone), *every]
-    data = encode_values(sorted(renamed, key=lambda r: r.case_id))
-    values.write_bytes(data)
-    edit_json(path, lambda d: d["metadata"].update(values_sha256=hashlib.sha256(data).hexdigest()))
     _, summary = record(synthetic_results(matrix("smoke")[:1], 0.5), ENV, "smoke", tmp_path, True)
     assert "removed 1" in summary and gone in summary
     assert gone not in read_set(path).results
@@ -168,6 +202,25 @@ def edit_json(path: Path, change) -> None:
 
 def first_case(doc):
     return doc["cases"][CASES[0].id]
+
+
+def second_name(path: Path) -> str:
+    """The values of a case whose outputs have other shapes than the first case's."""
+    doc = json.loads(path.read_text())
+    shapes = [o["shape"] for o in first_case(doc)["outputs"]]
+    return next(
+        e["values"]
+        for e in doc["cases"].values()
+        if "values" in e and [o["shape"] for o in e["outputs"]] != shapes
+    )
+
+
+def first_value_file(path: Path) -> Path:
+    return store.value_path(path.parent.parent, first_case(json.loads(path.read_text()))["values"])
+
+
+def second_value_file(path: Path) -> Path:
+    return store.value_path(path.parent.parent, second_name(path))
 
 
 BAD = {
@@ -204,13 +257,26 @@ BAD = {
         lambda p: edit_json(p, lambda d: d.update(schema=99)),
         "unknown schema version 99",
     ),
-    "values of another set": (
-        lambda p: next(p.parent.glob("*.npz")).write_bytes(
-            encode(fake_results(shift=3.0), SIGS, ENV, "smoke")[1]
-        ),
-        "sha256 differs",
+    "altered value file": (
+        lambda p: first_value_file(p).write_bytes(second_value_file(p).read_bytes()),
+        "altered \\(its values do not hash to its name\\)",
     ),
-    "values file missing": (lambda p: next(p.parent.glob("*.npz")).unlink(), "is missing"),
+    "value file missing": (
+        lambda p: first_value_file(p).unlink(),
+        "missing from the shared values store",
+    ),
+    "value file not zlib": (
+        lambda p: first_value_file(p).write_bytes(b"not zlib"),
+        "cannot read it",
+    ),
+    "values of another case": (
+        lambda p: edit_json(p, lambda d: first_case(d).update(values=second_name(p))),
+        "holds \\d arrays, the set has \\d outputs|says float32",
+    ),
+    "bad values name": (
+        lambda p: edit_json(p, lambda d: first_case(d).update(values="../../etc")),
+        "values must name a value file",
+    ),
     "another matrix": (
         lambda p: edit_json(p, lambda d: d["metadata"].update(matrix="full")),
         "a set of matrix 'full', expected 'smoke'",
@@ -223,15 +289,20 @@ def test_bad_set_is_one_clear_error_and_nothing_is_overwritten(kind, tmp_path, c
     path = write(tmp_path)
     corrupt, message = BAD[kind]
     corrupt(path)
-    files = {p: p.read_bytes() for p in path.parent.iterdir()}
+    before = files(tmp_path)
+    store._CACHE.clear()  # a fresh process: nothing read before the damage
     with pytest.raises(GoldenError, match=message) as info:
         read_set(path, expect_matrix="smoke")
-    assert str(path.parent) in str(info.value)
-    if kind in ("missing key", "wrong type", "hand-edited shape"):
-        assert CASES[0].id in str(info.value)  # names the case
+    message = str(info.value)
+    assert str(path) in message or str(path.parent) in message
+    if "value file" in kind:  # the shared file is named, and the set and case that name it
+        assert str(first_value_file(path)) in message and CASES[0].id in message
+    if kind in ("missing key", "wrong type", "hand-edited shape", "values of another case"):
+        assert CASES[0].id in message  # names the case
     assert main(["audit", str(path)]) == 2  # the CLI: exit status 2, the file named
-    assert str(path.parent) in capsys.readouterr().err
-    assert {p: p.read_bytes() for p in path.parent.iterdir()} == files
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and str(path.parent) in err
+    assert files(tmp_path) == before
 
 
 # ---------------------------------------------------------------- interrupted writes
@@ -258,45 +329,40 @@ KILL = textwrap.dedent("""
 @pytest.mark.parametrize("stage", ["values", "json"])
 def test_killed_record_leaves_previous_set_intact(stage, tmp_path):
     path = write(tmp_path)
-    folder = path.parent
-    old_values = read_set(path).metadata["values"]
-    old_files = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert set(old_files) == {"smoke.json", old_values}
-    new_text, new_values, new_name = encode(fake_results(shift=9.0), SIGS, ENV, "smoke")
-    assert new_name != old_values
+    old = files(tmp_path)
+    new_text, new_values = encode(fake_results(shift=9.0), SIGS, ENV, "smoke")
+    assert not set(new_values) & set(store.stored(tmp_path))
 
-    published = {"values": new_name, "json": path.name}[stage]  # the rename that is killed
+    suffix = {"values": store.SUFFIX, "json": ".json"}[stage]  # the rename that is killed
     script = KILL.format(tests=str(Path(__file__).parent))
     proc = subprocess.run(
-        [sys.executable, "-c", script, Path(published).suffix, str(tmp_path)],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-c", script, suffix, str(tmp_path)], capture_output=True, text=True
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
 
     # On disk: the old files untouched, the killed rename's temporary file, and after
-    # the "json" kill the new values file, written first and now named by nothing.
-    (tmp,) = folder.glob(f".{published}.*.tmp")
-    orphans = {new_name} if stage == "json" else set()
-    assert {p.name for p in folder.iterdir()} == {*old_files, tmp.name, *orphans}
-    for name, data in old_files.items():
-        assert (folder / name).read_bytes() == data, name
-    assert tmp.read_bytes() == (new_values if stage == "values" else new_text.encode())
-    for orphan in orphans:
-        assert (folder / orphan).read_bytes() == new_values
+    # the "json" kill the new value files, written first and now named by nothing.
+    for p, data in old.items():
+        assert p.read_bytes() == data, p
+    (tmp,) = tmp_path.rglob(f".*{suffix}.*.tmp")
+    orphans = set(store.stored(tmp_path)) - {p.name.split(".")[0] for p in old}
+    assert orphans == (set(new_values) if stage == "json" else set())
+    if stage == "json":
+        assert tmp.read_bytes() == new_text.encode()
 
-    # The previous set reads back bit for bit, from its own values file: neither
-    # the temporary file nor the orphan is picked up.
+    # The previous set reads back bit for bit: neither the temporary file nor an
+    # orphan is picked up.
+    store._CACHE.clear()
     after = read_set(path, expect_matrix="smoke")
-    assert after.metadata["values"] == old_values
     assert set(after.results) == {c.id for c in CASES}
     for r in fake_results():
         got = after.results[r.case_id]
         assert (got.container, got.dtypes, got.shapes) == (r.container, r.dtypes, r.shapes)
         assert [o.tobytes() for o in got.outputs] == [o.tobytes() for o in r.outputs]
 
-    # The next record of the environment removes the orphan; the hidden temporary
-    # file is left alone (it is no set's file, and nothing reads it).
-    write(tmp_path)
-    assert {p.name: p.read_bytes() for p in folder.iterdir() if p != tmp} == old_files
+    # Pruning (every record ends with it) removes the orphans and keeps the set's files;
+    # the hidden temporary file is left alone (no set's file, and nothing reads it).
+    store.prune(tmp_path)
+    assert set(store.stored(tmp_path)).isdisjoint(orphans)
+    assert files(tmp_path).keys() >= old.keys()
     assert tmp.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from rnn_shapes.golden import store
 from rnn_shapes.golden.sets import GoldenError, changes, json_path, read_set, write_set
 from rnn_shapes.keras.environment import environment_name
 from rnn_shapes.result import Result
@@ -61,9 +62,12 @@ def record(
             "the previous set is untouched"
         ) from None
     diff = changes(previous, got)
+    pruned = store.prune(root)  # the previous set's values that no set names now
     summary = (
         f"recorded {path}: {len(got)} cases; new {len(diff['new'])}, "
-        f"changed {len(diff['changed'])}, removed {len(diff['removed'])}" + note
+        f"changed {len(diff['changed'])}, removed {len(diff['removed'])}"
+        + note
+        + (f"\n{pruned}" if pruned else "")
     )
     for kind in ("changed", "removed"):
         for cid in diff[kind][:10]:

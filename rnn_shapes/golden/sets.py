@@ -1,14 +1,17 @@
 """Golden sets on disk: one per environment and matrix, read strictly, written atomically.
 
-    fixtures/<environment>/<matrix>.json          reviewed in diffs: metadata and,
-                                                  one line per case, arity, container,
-                                                  shapes and dtypes (or the refusal)
-    fixtures/<environment>/<matrix>.<sha12>.npz   the values in each output's dtype, bit for bit
+    fixtures/<environment>/<matrix>.json    reviewed in diffs: metadata and, one line
+                                            per case, arity, container, shapes, dtypes
+                                            and the name of its values (or the refusal)
+    fixtures/store/<ab>/<name>.npy.z        the values in each output's dtype, bit for
+                                            bit, shared by every set that has them
+                                            (golden/store.py)
 
-The values file is named by its content and written first; replacing the JSON
-is the single step that switches sets, so a record killed at any moment
+The value files are named by their content and written first; replacing the
+JSON is the single step that switches sets, so a record killed at any moment
 leaves either the old set or the new one, never a mix. Bytes are
-deterministic: sorted keys, fixed zip timestamps.
+deterministic: sorted keys, one line per case. Sets of schema 1-4 kept their
+values in one `<matrix>.<sha12>.npz` beside the JSON; they are still read.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.golden.atomic import atomic_write_bytes, atomic_write_text
+from rnn_shapes.golden import store
+from rnn_shapes.golden.atomic import atomic_write_text
+from rnn_shapes.golden.store import values_name
 from rnn_shapes.keras.environment import major
 from rnn_shapes.result import (
     CONTAINERS,
@@ -37,33 +42,24 @@ from rnn_shapes.result import (
 )
 from rnn_shapes.spec.signature import Signature
 
-SCHEMA = 4
+SCHEMA = 5
 # Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
 # reads as one whose masks were not recorded. Schema 3 added the optional
 # "facts" of a training case and outputs of other dtypes than float32. Schema 4
 # added "symbolic": what the built model said its outputs would be, one
 # 'dtype[shape]' string each (None where unknown), in every entry Keras built;
-# an older set reads as one whose symbolic outputs were not recorded.
-READABLE_SCHEMAS = (1, 2, 3, 4)
+# an older set reads as one whose symbolic outputs were not recorded. Schema 5
+# moved the values from the set's own .npz to the shared store: each computed
+# entry names its values.
+READABLE_SCHEMAS = (1, 2, 3, 4, 5)
 METADATA_KEYS = frozenset(
-    {
-        "tensorflow",
-        "keras",
-        "backend",
-        "numpy",
-        "python",
-        "platform",
-        "matrix",
-        "values",
-        "values_sha256",
-        "schema_note",
-    }
+    {"tensorflow", "keras", "backend", "numpy", "python", "platform", "matrix", "schema_note"}
 )
+NPZ_KEYS = frozenset({"values", "values_sha256"})  # schema 1-4 only
 SCHEMA_NOTE = (
-    "values: arrays of each output's dtype (bfloat16 held as float32) keyed "
-    "'<case id>/<output index>' in the .npz named here"
+    "values: each computed case's output arrays (bfloat16 held as float32), in order, "
+    "in ../store/<first 2>/<values>.npy.z, shared by every set with the same values"
 )
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class GoldenError(RnnShapesError, ValueError):
@@ -127,41 +123,19 @@ def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
     return entry
 
 
-def encode_values(results: Iterable[Result]) -> bytes:
-    """A .npz of every output, sorted, with fixed timestamps: same values, same bytes."""
-    arrays = {f"{r.case_id}/{i}": o for r in results for i, o in enumerate(r.outputs)}
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for key in sorted(arrays):
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            npy = io.BytesIO()
-            np.lib.format.write_array(npy, np.ascontiguousarray(arrays[key]), allow_pickle=False)
-            z.writestr(info, npy.getvalue(), compresslevel=9)
-    return buf.getvalue()
-
-
 def encode(
     results: Sequence[Result], signatures: dict[str, Signature], env: dict[str, str], matrix: str
-) -> tuple[str, bytes, str]:
-    """(JSON text, npz bytes, npz file name) of a set."""
+) -> tuple[str, dict[str, tuple[np.ndarray, ...]]]:
+    """(JSON text, the values it names by store name) of a set: same results, same bytes."""
     ordered = sorted(results, key=lambda r: r.case_id)
-    values = encode_values(ordered)
-    digest = hashlib.sha256(values).hexdigest()
-    values_name = f"{matrix}.{digest[:12]}.npz"
-    meta = {
-        **env,
-        "matrix": matrix,
-        "values": values_name,
-        "values_sha256": digest,
-        "schema_note": SCHEMA_NOTE,
-    }
-    lines = [
-        f"  {json.dumps(r.case_id)}: "
-        f"{json.dumps(_entry(r, signatures[r.case_id].names_of(r.arity)), sort_keys=True)}"
-        for r in ordered
-    ]
+    values = {values_name(r.outputs): r.outputs for r in ordered if r.outputs}
+    meta = {**env, "matrix": matrix, "schema_note": SCHEMA_NOTE}
+    lines = []
+    for r in ordered:
+        entry = _entry(r, signatures[r.case_id].names_of(r.arity))
+        if r.outputs:
+            entry["values"] = values_name(r.outputs)
+        lines.append(f"  {json.dumps(r.case_id)}: {json.dumps(entry, sort_keys=True)}")
     meta_text = json.dumps(meta, sort_keys=True, indent=2).replace("\n", "\n ")
     text = (
         "{\n"
@@ -170,7 +144,7 @@ def encode(
         f' "schema": {SCHEMA}\n'
         "}\n"
     )
-    return text, values, values_name
+    return text, values
 
 
 def write_set(
@@ -181,14 +155,15 @@ def write_set(
     signatures: dict[str, Signature],
     env: dict[str, str],
 ) -> Path:
-    """Write a set atomically; values first, then the JSON that names them."""
+    """Write a set atomically: its values into the store first, then the JSON naming them."""
     path = json_path(root, environment, matrix)
-    text, values, values_name = encode(results, signatures, env, matrix)
-    atomic_write_bytes(path.parent / values_name, values)
-    atomic_write_text(path, text)
+    text, values = encode(results, signatures, env, matrix)
+    with store.locked(root, exclusive=False):
+        for arrays in values.values():
+            store.put(root, arrays)
+        atomic_write_text(path, text)
     for old in path.parent.glob(f"{matrix}.*.npz"):
-        if old.name != values_name:
-            old.unlink(missing_ok=True)  # the new set is already in place; best effort
+        old.unlink(missing_ok=True)  # a schema 1-4 set's own values, now in the store
     return path
 
 
@@ -254,7 +229,7 @@ def _parse_symbolic(path: Path, case_id: str, entry: dict) -> tuple[SymbolicOutp
 
 
 def _parse_entry(
-    path: Path, case_id: str, entry: object
+    path: Path, case_id: str, entry: object, in_store: bool = False
 ) -> tuple[str, str | None, list, str | None]:
     if not isinstance(entry, dict) or entry.get("outcome") not in OUTCOMES:
         raise _fail(path, f"entry must be an object with outcome one of {OUTCOMES}", case_id)
@@ -265,7 +240,10 @@ def _parse_entry(
             raise _fail(path, "error must be a string", case_id)
         return "rejected", None, [], entry["error"]
     keys = {"outcome", "container", "outputs"} | ({"masks", "facts", "symbolic"} & entry.keys())
-    _expect_keys(path, entry, keys, "entry", case_id)
+    _expect_keys(path, entry, keys | ({"values"} if in_store else set()), "entry", case_id)
+    named = entry.get("values")
+    if in_store and not (isinstance(named, str) and store.NAME.fullmatch(named)):
+        raise _fail(path, "values must name a value file: 20 hex digits", case_id)
     if entry["container"] not in CONTAINERS:
         raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
     outputs = entry["outputs"]
@@ -303,7 +281,8 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         )
     _expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
     meta = doc["metadata"]
-    _expect_keys(path, meta, set(METADATA_KEYS), "metadata")
+    in_store = doc["schema"] >= 5
+    _expect_keys(path, meta, set(METADATA_KEYS | (set() if in_store else NPZ_KEYS)), "metadata")
     if not all(isinstance(v, str) for v in meta.values()):
         raise _fail(path, "metadata values must be strings")
     if expect_matrix is not None and meta["matrix"] != expect_matrix:
@@ -312,12 +291,16 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         raise _fail(path, f"file name does not match its matrix {meta['matrix']!r}")
     if not isinstance(doc["cases"], dict):
         raise _fail(path, "cases must be an object")
-    parsed = {cid: _parse_entry(path, cid, e) for cid, e in doc["cases"].items()}
-    values = _read_values(path, meta)
+    parsed = {cid: _parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
+    if in_store:
+        values = _values_from_store(path, doc["cases"], parsed)
+        vpath = store.store_dir(path.parent.parent)
+    else:
+        values = _read_values(path, meta)
+        vpath = path.parent / meta["values"]
     expected_keys = {
         f"{cid}/{i}" for cid, (_, _, outs, _) in parsed.items() for i in range(len(outs))
     }
-    vpath = path.parent / meta["values"]
     if set(values) != expected_keys:
         stray = sorted(expected_keys ^ set(values))[:3]
         raise _fail(vpath, f"does not match {path.name}: keys differ, e.g. {stray}")
@@ -327,10 +310,11 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
             if list(arr.shape) != out["shape"] or str(arr.dtype) != held_dtype(out["dtype"]):
+                named = doc["cases"][cid].get("values", "")
                 raise _fail(
-                    vpath,
+                    store.value_path(path.parent.parent, named) if in_store else vpath,
                     f"output {i} is {arr.dtype}{list(arr.shape)}, "
-                    f"{path.name} says {out['dtype']}{out['shape']}",
+                    f"{path} says {out['dtype']}{out['shape']}",
                     cid,
                 )
         facts = doc["cases"][cid].get("facts") if outcome == "ok" else None
@@ -342,7 +326,23 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
     return GoldenSet(path, dict(meta), results)
 
 
+def _values_from_store(path: Path, cases: dict, parsed: dict) -> dict[str, np.ndarray]:
+    """Each computed entry's arrays from the shared store, keyed '<case id>/<index>'."""
+    root = path.parent.parent
+    values = {}
+    for cid, (_, _, outs, _) in parsed.items():
+        if not outs:
+            continue
+        try:
+            arrays = store.get(root, cases[cid]["values"], len(outs))
+        except store.StoreError as exc:
+            raise GoldenError(f"{exc} (named by {path}, case {cid})") from None
+        values |= {f"{cid}/{i}": a for i, a in enumerate(arrays)}
+    return values
+
+
 def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
+    """The values of a schema 1-4 set: its own .npz, checked against values_sha256."""
     vpath = path.parent / meta["values"]
     if Path(meta["values"]).name != meta["values"] or not vpath.is_file():
         raise _fail(path, f"its values file {meta['values']!r} is missing")

@@ -1,0 +1,153 @@
+"""The values store: each case's output arrays stored once, by content, for every set.
+
+    <root>/store/<ab>/<ab...20 hex>.npy.z   zlib of the case's outputs as consecutive .npy arrays
+
+A file is named by the first 20 hex digits of a sha256 over each array's
+dtype, shape and bytes: the values, not the file's bytes, so another zlib or
+NumPy writing the same values names the same file, and environments that
+computed bit-identical outputs share it. Reading recomputes the name from what
+it decoded: a missing or altered file is one GoldenError naming it.
+
+Writers hold a shared lock from their first value file to their JSON; `prune`
+(removing files no set names any more) holds it exclusively, so it never takes
+a file that a set being written is about to name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.atomic import atomic_write_bytes
+
+STORE = "store"
+SUFFIX = ".npy.z"
+NAME = re.compile(r"[0-9a-f]{20}")
+
+
+def store_dir(root: Path) -> Path:
+    return Path(root) / STORE
+
+
+def values_name(arrays: Sequence[np.ndarray]) -> str:
+    """The content address of a case's outputs (dtype, shape and bytes of each, in order)."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape};".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()[:20]
+
+
+def value_path(root: Path, name: str) -> Path:
+    return store_dir(root) / name[:2] / f"{name}{SUFFIX}"
+
+
+def _encode(arrays: Sequence[np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    for a in arrays:
+        np.lib.format.write_array(buf, np.ascontiguousarray(a), allow_pickle=False)
+    return zlib.compress(buf.getvalue(), 9)
+
+
+def put(root: Path, arrays: Sequence[np.ndarray]) -> str:
+    """Store the arrays (once: an existing file of that name already holds them); their name."""
+    name = values_name(arrays)
+    path = value_path(root, name)
+    if not path.is_file():
+        atomic_write_bytes(path, _encode(arrays))
+    return name
+
+
+class StoreError(RnnShapesError, ValueError):
+    """A value file that is missing, unreadable or not what its name says."""
+
+
+_CACHE: dict[Path, tuple[np.ndarray, ...]] = {}  # one process reads a shared file once
+
+
+def get(root: Path, name: str, count: int) -> tuple[np.ndarray, ...]:
+    """The `count` arrays stored under `name`; StoreError naming the file otherwise."""
+    path = value_path(root, name)
+    if path not in _CACHE:
+        _CACHE[path] = _read(path, name)
+    if len(_CACHE[path]) != count:
+        raise StoreError(f"{path}: holds {len(_CACHE[path])} arrays, the set has {count} outputs")
+    return _CACHE[path]
+
+
+def _read(path: Path, name: str) -> tuple[np.ndarray, ...]:
+    try:
+        data = zlib.decompress(path.read_bytes())
+    except FileNotFoundError:
+        raise StoreError(f"{path}: missing from the shared values store") from None
+    except (OSError, zlib.error) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise StoreError(f"{path}: cannot read it ({why})") from None
+    buf, arrays = io.BytesIO(data), []
+    try:
+        while buf.tell() < len(data):
+            arrays.append(np.lib.format.read_array(buf, allow_pickle=False))
+    except (ValueError, OSError, EOFError) as exc:
+        raise StoreError(f"{path}: altered (not .npy arrays: {exc})") from None
+    if values_name(arrays) != name:
+        raise StoreError(f"{path}: altered (its values do not hash to its name)")
+    return tuple(arrays)
+
+
+@contextlib.contextmanager
+def locked(root: Path, exclusive: bool) -> Iterator[None]:
+    """The store's lock (a no-op where fcntl is missing: one writer at a time there)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    folder = store_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def referenced(root: Path) -> set[str] | None:
+    """Every name the sets under `root` use, or None if a set cannot be read as JSON."""
+    names: set[str] = set()
+    for path in sorted(Path(root).glob("*/*.json")):
+        try:
+            cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
+            names |= {e["values"] for e in cases.values() if "values" in e}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+    return names
+
+
+def stored(root: Path) -> dict[str, Path]:
+    return {p.name[: -len(SUFFIX)]: p for p in store_dir(root).glob(f"*/*{SUFFIX}")}
+
+
+def prune(root: Path) -> str:
+    """Remove value files no set names; a note of what was done (nothing if a set is unreadable)."""
+    with locked(root, exclusive=True):
+        used = referenced(root)
+        if used is None:
+            return "store not pruned: a set there is not readable JSON"
+        unused = [p for n, p in stored(root).items() if n not in used]
+        for p in unused:
+            p.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                p.parent.rmdir()  # only when it became empty
+        _CACHE.clear()
+    return f"store: {len(unused)} value files no set names removed" if unused else ""
