@@ -129,6 +129,21 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.status import set_status
+    from rnn_shapes.keras.environment import installed
+
+    current, line = set_status(_root(args.root), installed(), args.matrix)
+    print(line)
+    return 0 if current else 1
+
+
+def cmd_record_all(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.record_all import record_all
+
+    return record_all(args)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.audit import audit
     from rnn_shapes.golden.sets import read_set
@@ -272,6 +287,18 @@ def parser() -> argparse.ArgumentParser:
     _filter_options(r)
     r.add_argument("--out", metavar="DIR", help=ROOT_HELP)
     r.set_defaults(func=cmd_record)
+
+    st = command("status", "is the installed environment's golden set current? (no Keras start)")
+    _matrix_option(st)
+    st.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    st.set_defaults(func=cmd_status)
+
+    ra = command("record-all", "record every tox environment's set that is not current")
+    _matrix_option(ra)
+    ra.add_argument("-e", "--env", action="append", metavar="NAME", help="only these tox envs")
+    ra.add_argument("-p", "--parallel", type=_jobs, default=1, help="environments recorded at once")
+    ra.add_argument("--tox-ini", metavar="FILE", help="default: the nearest tox.ini above here")
+    ra.set_defaults(func=cmd_record_all)
 
     a = command("audit", "check golden sets against the rules and the oracle, without Keras")
     a.add_argument("sets", nargs="*", help="golden .json files (default: every set in the root)")

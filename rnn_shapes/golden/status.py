@@ -1,0 +1,44 @@
+"""Whether an environment's golden set is current: what `record-all` skips on.
+
+Current means: the set of this environment and matrix exists, reads strictly
+(store included), is of this schema, holds exactly the matrix's cases, and was
+recorded with the installed TensorFlow, Keras and backend releases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_set
+from rnn_shapes.keras.environment import environment_name
+
+
+def set_status(root: Path, env: dict[str, str], matrix_name: str) -> tuple[bool, str]:
+    """(current, one line saying why) for the set of `env` (installed versions)."""
+    import json
+
+    from rnn_shapes.spec.matrix import matrix
+
+    name = environment_name(env)
+    path = json_path(root, name, matrix_name)
+    how = f"record it with `rnn-shapes record --matrix {matrix_name}` in this environment"
+    if not path.is_file():
+        return False, f"{name}: no {matrix_name} golden set in {root}; {how}"
+    try:
+        golden = read_set(path, expect_matrix=matrix_name)
+        schema = json.loads(path.read_text(encoding="utf-8"))["schema"]
+    except GoldenError as exc:
+        return False, f"{name}: {exc}; {how}"
+    ids = {c.id for c in matrix(matrix_name)}
+    differs = [
+        f"{key} {golden.metadata[key]} (installed {env[key]})"
+        for key in ("tensorflow", "keras", "backend")
+        if golden.metadata[key] != env[key]
+    ]
+    if schema != SCHEMA:
+        return False, f"{path}: schema {schema}, this rnn-shapes writes {SCHEMA}; {how}"
+    if set(golden.results) != ids:
+        return False, f"{path}: does not hold the {matrix_name} matrix of this rnn-shapes; {how}"
+    if differs:
+        return False, f"{path}: recorded with {', '.join(differs)}; {how}"
+    return True, f"{path}: current ({len(ids)} cases)"

@@ -1,0 +1,158 @@
+"""`rnn-shapes status` and `rnn-shapes record-all` (tox driven; tox itself is faked here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pytest
+from synthetic import synthetic_results
+
+from rnn_shapes.cli import main, record_all
+from rnn_shapes.golden.record import record
+from rnn_shapes.golden.status import set_status
+from rnn_shapes.spec.matrix import matrix
+
+ENV = {
+    "tensorflow": "2.99.0",
+    "keras": "3.99.0",
+    "backend": "tensorflow",
+    "numpy": "2.0.0",
+    "python": "3.11.0",
+    "platform": "test",
+}
+NAME = "tf2.99-keras3.99-tensorflow"
+
+
+def test_status_of_an_environment_no_set_exists_for(tmp_path):
+    """Next year's release: no set, and the line says how to record one."""
+    current, line = set_status(tmp_path, ENV, "smoke")
+    assert not current
+    assert line == (
+        f"{NAME}: no smoke golden set in {tmp_path}; record it with "
+        "`rnn-shapes record --matrix smoke` in this environment"
+    )
+
+
+def test_status_is_current_only_for_a_whole_set_of_these_versions(tmp_path):
+    path, _ = record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
+    assert set_status(tmp_path, ENV, "smoke") == (True, f"{path}: current (48 cases)")
+    patched = dict(ENV, keras="3.99.1")
+    current, line = set_status(tmp_path, patched, "smoke")
+    assert not current and "recorded with keras 3.99.0 (installed 3.99.1)" in line
+    doc = json.loads(path.read_text())
+    doc["cases"].popitem()
+    path.write_text(json.dumps(doc))
+    current, line = set_status(tmp_path, ENV, "smoke")
+    assert not current and "does not hold the smoke matrix" in line
+    path.write_text("{")
+    current, line = set_status(tmp_path, ENV, "smoke")
+    assert not current and "not valid JSON" in line and str(path) in line
+
+
+def test_status_command_exit_codes(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("rnn_shapes.keras.environment.installed", lambda: dict(ENV))
+    assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 1
+    assert "no smoke golden set" in capsys.readouterr().out
+    record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
+    assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 0
+    assert "current (48 cases)" in capsys.readouterr().out
+
+
+# What the fake tox answers, per environment and step.
+STEPS = {
+    "good": {"run": (0, "ok"), "status": (1, "tfX: no default golden set"), "record": (0, "")},
+    "current": {"run": (0, "ok"), "status": (0, "fixtures/x/default.json: current (2020 cases)")},
+    "broken": {
+        "run": (
+            1,
+            "Collecting keras==3.99\nERROR: Could not find a version that satisfies the "
+            "requirement keras==3.99 (from versions: 3.0.0)\nERROR: No matching distribution",
+        )
+    },
+    "crashes": {
+        "run": (0, "ok"),
+        "status": (1, "no set"),
+        "record": (1, "Traceback ...\nRuntimeError: boom"),
+    },
+}
+
+
+@pytest.fixture
+def fake_tox(tmp_path, monkeypatch):
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    calls: list[tuple[str, str]] = []
+
+    def tox(ini: Path, *args: str, log: Path | None = None) -> tuple[int, str]:
+        if args == ("-l",):
+            return 0, "\n".join(STEPS) + "\n"
+        env = args[args.index("-e") + 1]
+        step = "run" if args[0] == "run" else args[args.index("rnn_shapes") + 1]
+        calls.append((env, step))
+        code, out = STEPS[env][step]
+        if step == "record" and code == 0:
+            out = f"record default: done\nrecorded fixtures/{env}/default.json: 2020 cases"
+        with log.open("a") as f:
+            f.write(out)
+        return code, out + f"\n{env}: exit {code} (0.3 seconds) /x> python -m rnn_shapes"
+
+    monkeypatch.setattr(record_all, "_tox", tox)
+    return tmp_path, calls
+
+
+def args(ini: Path, *envs: str, parallel: int = 1) -> argparse.Namespace:
+    return argparse.Namespace(
+        tox_ini=str(ini), env=list(envs) or None, parallel=parallel, matrix="default"
+    )
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_record_all_records_skips_and_reports_failures_without_losing_others(
+    fake_tox, capsys, parallel
+):
+    folder, calls = fake_tox
+    code = record_all.record_all(args(folder / "tox.ini", parallel=parallel))
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1  # one environment failed
+    progress = sorted(line for line in out if line.startswith("["))
+    assert len(progress) == 4  # one line per environment
+    by_env = {re.split(r"\s+", line)[2]: line for line in progress}
+    assert "recorded fixtures/good/default.json: 2020 cases" in by_env["good"]
+    assert "skipped" in by_env["current"] and "current (2020 cases)" in by_env["current"]
+    assert "install: ERROR: Could not find a version that satisfies" in by_env["broken"]
+    assert "record: RuntimeError: boom" in by_env["crashes"]
+    assert out[-3:] == [
+        "recorded 1: good",
+        "skipped 1: current",
+        "failed 2: broken crashes",
+    ]
+    assert ("current", "record") not in calls and ("good", "record") in calls
+    assert ("broken", "status") not in calls
+    logs = folder / ".tox" / "record-all"
+    assert "RuntimeError: boom" in (logs / "crashes.log").read_text()
+
+
+def test_record_all_some_environments_and_an_unknown_one(fake_tox, capsys):
+    folder, _ = fake_tox
+    assert record_all.record_all(args(folder / "tox.ini", "current")) == 0
+    assert capsys.readouterr().out.splitlines()[-3:] == [
+        "recorded 0: -",
+        "skipped 1: current",
+        "failed 0: -",
+    ]
+    assert main(["record-all", "--tox-ini", str(folder / "tox.ini"), "-e", "nope"]) == 2
+    assert "no tox environment nope" in capsys.readouterr().err
+
+
+def test_record_all_without_a_tox_ini(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["record-all", "--tox-ini", str(tmp_path / "missing.ini")]) == 2
+    assert "missing.ini: no such tox configuration" in capsys.readouterr().err
+
+
+def test_error_line_prefers_the_installers_error():
+    assert record_all.error_line("a\nERROR: first\nb\nERROR: second\n") == "ERROR: first"
+    assert record_all.error_line("a\n\nlast line\n\n") == "last line"
+    assert record_all.error_line("") == "no output"
