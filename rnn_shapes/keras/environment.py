@@ -77,8 +77,22 @@ def minor(version: str) -> str:
 
 
 def environment_name(env: dict[str, str]) -> str:
-    """The golden-set folder of an environment, e.g. 'tf2.21-keras3.15-tensorflow'."""
-    return f"tf{minor(env['tensorflow'])}-keras{minor(env['keras'])}-{env['backend']}"
+    """The golden-set folder of an environment, e.g. 'tf2.21-keras3.15-tensorflow', or
+    'keras3.0-jax' where TensorFlow is not installed."""
+    tf = "" if env["tensorflow"] == "none" else f"tf{minor(env['tensorflow'])}-"
+    return f"{tf}keras{minor(env['keras'])}-{env['backend']}"
+
+
+BACKEND_ORDER = ("tensorflow", "jax", "torch")
+
+
+def release_order(env: dict[str, str]) -> tuple:
+    """Sort key of environments in release order: Keras, then TensorFlow, then backend
+    (Keras 2.12 ... 2.21 (tf-keras), 3.0, 3.0 on JAX, 3.0 on torch, 3.1, ...)."""
+    tf = (0, 0) if env["tensorflow"] == "none" else version_tuple(env["tensorflow"])
+    backend = env["backend"]
+    rank = BACKEND_ORDER.index(backend) if backend in BACKEND_ORDER else len(BACKEND_ORDER)
+    return (version_tuple(env["keras"]), rank, tf, backend)
 
 
 def expectation_problems(expect: str, env: dict[str, str]) -> list[str]:

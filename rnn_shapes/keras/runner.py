@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.keras.environment import installed, legacy_keras, major
 from rnn_shapes.result import Result, container_name, held_dtype, ulp_distance
 from rnn_shapes.spec.case import Case, Constant
@@ -61,10 +62,16 @@ def keras_module() -> ModuleType:
     """The Keras this environment uses: tf-keras when TF_USE_LEGACY_KERAS=1, else keras."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _native_stderr_held():
-        if legacy_keras():
-            import tf_keras as keras
-        else:
-            import keras
+        try:
+            if legacy_keras():
+                import tf_keras as keras
+            else:
+                import keras
+        except ImportError as exc:  # e.g. the package installed without a backend extra
+            raise RnnShapesError(
+                f"cannot import Keras ({exc}); install one with its backend: "
+                "pip install 'rnn-shapes[tensorflow]' (or [jax], [torch])"
+            ) from None
         if major(keras.__version__) < 3 or keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
