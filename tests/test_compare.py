@@ -206,7 +206,8 @@ def test_report_marks_differences(tmp_path):
     make_set(tmp_path, "tf2.21-keras3.15-tensorflow", [nudge(r, 7) for r in base_results()])
     files = generate(tmp_path, "smoke")
     md = next(text for path, text in files.items() if path.suffix == ".md")
-    assert "| tf2.15-keras2.15-tensorflow | 2.15.0 | 2.15.0 | tensorflow | 4 |" in md
+    assert "| 2.15 | tf2.15-keras2.15-tensorflow | 2.15.0 | 2.15.0 | tensorflow | 4 |" in md
+    assert "≠ container 1" in md  # the support table's Keras 2 cell
     assert "container list -> tuple: 1" in md
     assert "**list 2: 2x3 2x3**" in md  # the Keras 2 cell differs from the reference
     svg = next(text for path, text in files.items() if path.suffix == ".svg")
@@ -234,14 +235,19 @@ def test_report_of_another_matrix_has_files_of_its_own(tmp_path):
     make_set(root, "tf2.21-keras3.15-tensorflow", base_results())
     written = write(root, out, "smoke")
     docs = out / "docs"
-    assert written == [docs / "CONFORMANCE-smoke.md", docs / "drift-smoke.svg"]
+    assert written == [
+        docs / "CONFORMANCE-smoke.md",
+        docs / "drift-smoke.svg",
+        docs / "support-smoke.svg",
+    ]
     assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted(written)
     md = written[0].read_text(encoding="utf-8")
     assert md.splitlines()[0] == (
         "# Conformance of Keras' recurrent layers across environments (matrix smoke)"
     )
     assert "`rnn-shapes report --matrix smoke`" in md
-    assert "(drift-smoke.svg)" in md and "(drift.svg)" not in md  # links its own heat map
+    assert "(drift-smoke.svg)" in md and "(drift.svg)" not in md  # links its own pictures
+    assert "(support-smoke.svg)" in md and "(support.svg)" not in md
     assert written[1].read_text(encoding="utf-8").startswith("<svg")
     with pytest.raises(ValueError, match="no golden sets of matrix 'default'"):
         write(root, out)  # the default report needs default sets; nothing else is written
@@ -283,7 +289,9 @@ def svg_grid(svg: str) -> list[list[str]]:
 
 def test_heatmap_is_deterministic():
     svg = heatmap_svg(DRIFT)
-    assert svg_grid(svg)[1:-1] == GRID  # between the title and the legend
+    grid = svg_grid(svg)
+    start = grid.index(GRID[0])  # below the title, above the caption
+    assert grid[start : start + len(GRID)] == GRID
     shuffled = {env: dict(reversed(row.items())) for env, row in DRIFT.items()}
     assert heatmap_svg(shuffled) == svg
 

@@ -9,47 +9,62 @@ docs/drift-<matrix>.svg.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import pairwise
 from pathlib import Path
 
+from rnn_shapes.defects import load as load_defects
 from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_dir
 from rnn_shapes.golden.audit import Audit, audit
-from rnn_shapes.golden.compare import compare, family_line, summary_counts
+from rnn_shapes.golden.compare import Comparison, compare, family_line, summary_counts
 from rnn_shapes.golden.sets import GoldenSet, read_set
-from rnn_shapes.keras.environment import environment_name, major, version_tuple
+from rnn_shapes.golden.support import Cell, Row, defect_labels, rows_of, support_cells
+from rnn_shapes.keras.environment import (
+    environment_name,
+    minor,
+    release_order,
+    version_tuple,
+)
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import FAMILIES, families
 from rnn_shapes.spec.matrix import matrix
 
 REFERENCE_SHAPE = (2, 5, 1, 3)  # (B, T, D, U) of the per-configuration table
 REPORT = Path("docs/CONFORMANCE.md")
 HEATMAP = Path("docs/drift.svg")
+SUPPORT = Path("docs/support.svg")
+COLOURS = {"agrees": "#4caf50", "refused": "#b0bec5", "differs": "#ffb300", "defect": "#e53935"}
+CHAR_WIDTH = 7.2  # a generous width of one 12 px sans-serif character, for fitting text
 
 
-def report_paths(matrix_name: str = "default") -> tuple[Path, Path]:
-    """(markdown, heat map) of a matrix: the default's keep their plain, linked-to names."""
+def report_paths(matrix_name: str = "default") -> tuple[Path, Path, Path]:
+    """(markdown, heat map, support picture) of a matrix: the default's keep their plain,
+    linked-to names."""
     if matrix_name == "default":
-        return REPORT, HEATMAP
-    return (
-        REPORT.with_name(f"{REPORT.stem}-{matrix_name}{REPORT.suffix}"),
-        HEATMAP.with_name(f"{HEATMAP.stem}-{matrix_name}{HEATMAP.suffix}"),
+        return REPORT, HEATMAP, SUPPORT
+    return tuple(
+        p.with_name(f"{p.stem}-{matrix_name}{p.suffix}") for p in (REPORT, HEATMAP, SUPPORT)
     )
 
 
 def load_sets(root: Path, matrix_name: str = "default") -> list[GoldenSet]:
-    """Every committed set of `matrix_name`, oldest TensorFlow first, Keras 2 before 3."""
+    """Every committed set of `matrix_name`, in release order (keras/environment.py)."""
     sets = [read_set(p) for p in sorted(Path(root).glob(f"*/{matrix_name}.json"))]
+    return sorted(sets, key=lambda s: release_order(s.metadata))
 
-    def order(s: GoldenSet) -> tuple:
+
+def labels(sets: list[GoldenSet]) -> list[str]:
+    """Short column names: the Keras minor, with the backend or TensorFlow where that
+    minor has several environments ('3.0', '3.0 jax', '3.15 tf2.16')."""
+    minors = Counter(minor(s.metadata["keras"]) for s in sets)
+    out = []
+    for s in sets:
         m = s.metadata
-        return (
-            version_tuple(m["tensorflow"]),
-            major(m["keras"]),
-            m["backend"],
-        )
-
-    return sorted(sets, key=order)
+        label = minor(m["keras"])
+        if minors[label] > 1:
+            tf = "" if m["tensorflow"] == "none" else f"tf{minor(m['tensorflow'])}"
+            label += f" {m['backend'] if m['backend'] != 'tensorflow' else tf}"
+        out.append(label)
+    return out
 
 
 def _cell(r: Result | None) -> str:
@@ -62,6 +77,8 @@ def _cell(r: Result | None) -> str:
 
 
 def _config_rows(sets: list[GoldenSet]) -> list[str]:
+    """The configurations at REFERENCE_SHAPE whose arity, container or shapes differ
+    somewhere, and one line saying how many are the same in every environment."""
     b, t, d, u = REFERENCE_SHAPE
     cases = [
         c
@@ -70,28 +87,27 @@ def _config_rows(sets: list[GoldenSet]) -> list[str]:
         and c.weights == "distinct"
         and c.sample is None
     ]
-    names = [environment_name(s.metadata) for s in sets]
-    head = ["layer", "direction", "seq", "state", "backwards", *names]
+    head = ["layer", "direction", "seq", "state", "backwards", *labels(sets)]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     ref = sets.index(reference(sets))
+    same = 0
     for c in cases:
         cells = [_cell(s.results.get(c.id)) for s in sets]
+        if len(set(cells)) == 1:
+            same += 1
+            continue
         marked = [cell if cell == cells[ref] else f"**{cell}**" for cell in cells]
+        flags = (c.return_sequences, c.return_state, c.go_backwards)
         rows.append(
             "| "
-            + " | ".join(
-                [
-                    c.layer_tag,
-                    c.direction,
-                    str(int(c.return_sequences)),
-                    str(int(c.return_state)),
-                    str(int(c.go_backwards)),
-                    *marked,
-                ]
-            )
+            + " | ".join([c.layer_tag, c.direction, *(str(int(f)) for f in flags), *marked])
             + " |"
         )
-    return rows
+    line = (
+        f"{same} of the {len(cases)} configurations return the same container, arity and "
+        f"shapes in every environment; the {len(cases) - same} that differ somewhere:"
+    )
+    return [line, "", *rows]
 
 
 def reference(sets: list[GoldenSet]) -> GoldenSet:
@@ -100,13 +116,13 @@ def reference(sets: list[GoldenSet]) -> GoldenSet:
     return (keras3_tf or sets)[-1]
 
 
-def _drift_by_layer(sets: list[GoldenSet]) -> dict[str, dict[str, float]]:
+def _drift_by_layer(sets: list[GoldenSet], compared=compare) -> dict[str, dict[str, float]]:
     """environment -> layer -> largest ULP distance from the reference set."""
     ref = reference(sets)
     cases = {c.id: c for c in matrix(ref.matrix)}
     out: dict[str, dict[str, float]] = {}
     for s in sets:
-        comparison = compare(ref, s)
+        comparison = compared(ref, s)
         per_layer: dict[str, float] = defaultdict(float)
         for cid, (_, ulp) in comparison.drift.items():
             tag = cases[cid].layer_tag if cid in cases else "?"
@@ -116,17 +132,25 @@ def _drift_by_layer(sets: list[GoldenSet]) -> dict[str, dict[str, float]]:
 
 
 def heatmap_svg(drift: dict[str, dict[str, float]]) -> str:
-    """Environment x layer, colour by log2(max ULP + 1); deterministic text."""
+    """Environment x layer, colour by log2(max ULP + 1); title and caption wrapped inside."""
     layers = sorted({layer for row in drift.values() for layer in row})
     envs = list(drift)
-    cw, ch, left, top = 90, 22, 230, 40
-    w, h = left + cw * len(layers) + 10, top + ch * len(envs) + 40
+    cw, ch, left = 90, 22, 10 + int(max(map(len, envs)) * CHAR_WIDTH)
+    w = left + cw * len(layers) + 10
+    title = _wrap(
+        "Largest drift from the reference in ULPs (at each output's scale), by layer", w - 20
+    )
+    caption = _wrap(
+        'White: bit-identical; darker: more ULPs (log scale); "-": no comparable case.', w - 20
+    )
+    top = 30 + 16 * len(title)
+    h = top + ch * len(envs) + 16 * len(caption) + 16
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
         f'font-family="sans-serif" font-size="12">',
-        f'<text x="{left}" y="16">max drift from the reference in ULPs '
-        f"(at each output's scale), by layer</text>",
+        f'<rect width="{w}" height="{h}" fill="white"/>',
     ]
+    parts += [f'<text x="10" y="{18 + 16 * i}">{line}</text>' for i, line in enumerate(title)]
     for j, layer in enumerate(layers):
         parts.append(
             f'<text x="{left + j * cw + cw // 2}" y="{top - 6}" text-anchor="middle">{layer}</text>'
@@ -142,36 +166,38 @@ def heatmap_svg(drift: dict[str, dict[str, float]]) -> str:
             label = "-" if ulp is None else f"{ulp:.1f}"
             parts.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                f'fill="{fill}"/>'
+                f'fill="{fill}" stroke="#dddddd"/>'
             )
             parts.append(
                 f'<text x="{left + j * cw + cw // 2}" y="{y + 15}" '
                 f'text-anchor="middle">{label}</text>'
             )
-    parts.append(
-        f'<text x="{left}" y="{h - 10}">white: bit-identical; darker: more ULPs '
-        f'(log scale); "-": no comparable case</text>'
-    )
+    y = top + ch * len(envs) + 18
+    parts += [f'<text x="10" y="{y + 16 * i}">{line}</text>' for i, line in enumerate(caption)]
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
 def upgrade_path(sets: list[GoldenSet]) -> list[GoldenSet]:
-    """TensorFlow minors with their default Keras (2 up to TF 2.15, 3 after) on TensorFlow."""
-
-    def default_keras(s: GoldenSet) -> int:
-        return 2 if version_tuple(s.metadata["tensorflow"]) <= (2, 15) else 3
-
-    return [
+    """The Keras releases in order on TensorFlow: Keras 2 as TF <= 2.15 ships it, then
+    each Keras 3 minor with the newest TensorFlow recorded for it."""
+    keras2 = [
         s
         for s in sets
-        if s.metadata["backend"] == "tensorflow" and s.keras_major == default_keras(s)
+        if s.keras_major == 2
+        and s.metadata["tensorflow"] != "none"
+        and version_tuple(s.metadata["tensorflow"]) <= (2, 15)
     ]
+    keras3: dict[str, GoldenSet] = {}
+    for s in sets:  # release order: the last of a minor has the newest TensorFlow
+        if s.keras_major >= 3 and s.metadata["backend"] == "tensorflow":
+            keras3[minor(s.metadata["keras"])] = s
+    return keras2 + list(keras3.values())
 
 
-def _change_lines(a: GoldenSet, b: GoldenSet) -> list[str]:
+def _change_lines(a: GoldenSet, b: GoldenSet, compared=compare) -> list[str]:
     """A bullet per pair of sets, with a nested bullet per family where a change is."""
-    comparison = compare(a, b)
+    comparison = compared(a, b)
     head = f"- {environment_name(a.metadata)} -> {environment_name(b.metadata)}"
     if not comparison.shared:
         return [f"{head}: no shared case"]
@@ -184,29 +210,152 @@ def _change_lines(a: GoldenSet, b: GoldenSet) -> list[str]:
     return [f"{head}: {total}"] + [f"  - {family_line(f, n)}" for f, n in moved.items()]
 
 
-def _family_rows(sets: list[GoldenSet], audits: dict[str, Audit]) -> list[str]:
-    """Per environment and family: cases agreeing with the rules and the oracle,
-    of those recorded, and how many differ as a listed defect says."""
-    head = ["environment", *FAMILIES]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for s in sets:
-        name = environment_name(s.metadata)
-        cells = []
-        for fam in FAMILIES:
-            mine = [v for v in audits[name].verdicts if fam in families(v.case.id)]
-            agree = sum(v.agrees and v.defect is None for v in mine)
-            defects = sum(v.agrees and v.defect is not None for v in mine)
-            cell = f"{agree}/{len(mine)}" + (f" ({defects} defect)" if defects else "")
-            cells.append(cell if mine else "-")
-        rows.append("| " + " | ".join([name, *cells]) + " |")
-    return rows
+class _Compared:
+    """compare() of two sets, computed once per pair while a report is made."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[Path, Path], Comparison] = {}
+
+    def __call__(self, a: GoldenSet, b: GoldenSet) -> Comparison:
+        key = (a.path, b.path)
+        if key not in self.memo:
+            self.memo[key] = compare(a, b)
+        return self.memo[key]
 
 
-def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
-    """The report of `sets` (all of matrix `matrix_name`), linking that matrix's heat map."""
+def support(
+    sets: list[GoldenSet], audits: dict[str, Audit], compared: _Compared
+) -> tuple[list[Row], list[dict[Row, Cell]]]:
+    """The support table's rows and, per set, its cells (against the reference set)."""
+    ref = reference(sets)
+    cells = [support_cells(audits[environment_name(s.metadata)], compared(ref, s)) for s in sets]
+    return rows_of(cells), cells
+
+
+def _defect_link(name: str, label: str) -> str:
+    defect = next(d for d in load_defects() if d.name == name)
+    return f"[{label}]({defect.upstream or '../rnn_shapes/defects.toml'})"
+
+
+def _support_rows(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> list[str]:
+    names = defect_labels()
+    linked = {n: _defect_link(n, lab) for n, lab in names.items()}
+    head = ["family", "layer", *labels(sets)]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        texts = [c[row].text(linked) if row in c else "-" for c in cells]
+        out.append("| " + " | ".join([*row, *texts]) + " |")
+    used = sorted(
+        {d for c in cells for cell in c.values() for d in cell.defects}, key=list(names).index
+    )
+    out += ["", "Listed defects shown (`rnn_shapes/defects.toml`):", ""]
+    for name in used:
+        d = next(d for d in load_defects() if d.name == name)
+        where = d.upstream or "no upstream issue found (see the file)"
+        out.append(f"- {names[name]} `{name}`: Keras {d.keras}, {', '.join(d.backends)}; {where}")
+    return out
+
+
+def minor_changes(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> list[str]:
+    """Each support-table cell that changes from one Keras 3 minor to the next (on
+    TensorFlow, the upgrade path's sets), as 'family layer: before -> after'."""
+    names = defect_labels()
+    path = [s for s in upgrade_path(sets) if s.keras_major >= 3]
+    index = {id(s): i for i, s in enumerate(sets)}
+    out = []
+    for a, b in pairwise(path):
+        ca, cb = cells[index[id(a)]], cells[index[id(b)]]
+        moved = [
+            f"{fam} {layer}: {ca[(fam, layer)].text(names)} -> {cb[(fam, layer)].text(names)}"
+            for fam, layer in rows
+            if (fam, layer) in ca
+            and (fam, layer) in cb
+            and ca[(fam, layer)].text(names) != cb[(fam, layer)].text(names)
+        ]
+        head = f"- Keras {a.metadata['keras']} -> {b.metadata['keras']}"
+        out.append(f"{head}: " + ("no cell changes" if not moved else f"{len(moved)} cells"))
+        out += [f"  - {m}" for m in moved]
+    return out
+
+
+def _wrap(text: str, width_px: float) -> list[str]:
+    """Words of `text` in lines that fit `width_px` at CHAR_WIDTH a character."""
+    per_line = max(10, int(width_px / CHAR_WIDTH))
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def support_svg(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> str:
+    """The support table as a picture: a square per family, layer and environment,
+    coloured by its state; title and caption wrapped inside the picture's width."""
+    cols = labels(sets)
+    cw, ch, left = 22, 16, 170
+    head = int(max(len(c) for c in cols) * CHAR_WIDTH * 0.75) + 20
+    grid_w = cw * len(cols)
+    width = left + grid_w + 20
+    title = _wrap("What each environment does, per semantic family and layer", width - 20)
+    caption = _wrap(
+        f"Columns: environments in release order, Keras 2 then each Keras 3 minor (its "
+        f"backend or TensorFlow where one minor has several). Green: every case agrees with "
+        f"the NumPy oracle and with {environment_name(reference(sets).metadata)}; grey: "
+        f"agrees, and Keras refuses some cases as its rules say; amber: differs from that "
+        f"reference by a documented rule; red: a listed Keras defect shows. Counts and "
+        f"links: docs/CONFORMANCE.md.",
+        width - 20,
+    )
+    top = 14 + 16 * len(title) + head
+    height = top + ch * len(rows) + 16 * len(caption) + 40
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    parts += [
+        f'<text x="10" y="{20 + 16 * i}" font-weight="bold">{line}</text>'
+        for i, line in enumerate(title)
+    ]
+    for j, col in enumerate(cols):
+        x, y = left + j * cw + cw // 2, top - 6
+        parts.append(
+            f'<text x="{x}" y="{y}" font-size="10" transform="rotate(-60 {x} {y})">{col}</text>'
+        )
+    for i, (fam, layer) in enumerate(rows):
+        y = top + i * ch
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" font-size="11">'
+            f"{fam} · {layer}</text>"
+        )
+        for j, c in enumerate(cells):
+            fill = COLOURS[c[(fam, layer)].state] if (fam, layer) in c else "#eeeeee"
+            parts.append(
+                f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
+                f'fill="{fill}"/>'
+            )
+    y = top + ch * len(rows) + 24
+    parts += [f'<text x="10" y="{y + 16 * i}">{line}</text>' for i, line in enumerate(caption)]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def report_markdown(
+    sets: list[GoldenSet],
+    matrix_name: str = "default",
+    compared: _Compared | None = None,
+    audits: dict[str, Audit] | None = None,
+) -> str:
+    """The report of `sets` (all of matrix `matrix_name`), linking that matrix's pictures."""
     memo: dict = {}
+    compared = compared or _Compared()
     default = matrix_name == "default"
-    heatmap = report_paths(matrix_name)[1]
+    _, heatmap, picture = report_paths(matrix_name)
+    audits = audits or {environment_name(s.metadata): audit(s, memo) for s in sets}
+    rows, cells = support(sets, audits, compared)
+    ref = reference(sets)
     lines = [
         "# Conformance of Keras' recurrent layers across environments"
         + ("" if default else f" (matrix {matrix_name})"),
@@ -216,15 +365,29 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
         + "` from the committed golden sets in `fixtures/`; "
         "do not edit by hand (a test fails when this file is stale).",
         "",
+        "## Support table",
+        "",
+        "Per semantic family and layer (a case with several new axes counts in each of its "
+        "families), what each environment does; columns in release order, named by Keras "
+        "minor (with the backend or TensorFlow where a minor has several environments; "
+        "the table below names them in full). ✓ every case agrees with the NumPy oracle, "
+        f"its version's rules and {environment_name(ref.metadata)}; ≠ how many cases differ "
+        "from that reference by a documented rule, and how (container, arity, dtypes, "
+        "values beyond 4 ULP, symbolic, built / refused, refusal message); ⊘ how many cases "
+        "Keras refuses as its rules say; Dn how many cases show listed defect n (linked).",
+        "",
+        f"![support table: family and layer by environment]({picture.name})",
+        "",
+        *_support_rows(sets, rows, cells),
+        "",
         "## Environments",
         "",
-        "| environment | tensorflow | keras | backend | cases | agree with oracle and "
-        "rules | differ as a listed defect says | refused by Keras | largest deviation "
+        "| column | environment | tensorflow | keras | backend | cases | agree with oracle "
+        "and rules | differ as a listed defect says | refused by Keras | largest deviation "
         "from the oracle (agreeing cases) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    audits = {environment_name(s.metadata): audit(s, memo) for s in sets}
-    for s in sets:
+    for label, s in zip(labels(sets), sets, strict=True):
         a = audits[environment_name(s.metadata)]
         m = s.metadata
         plain = [v for v in a.verdicts if v.defect is None]
@@ -233,34 +396,29 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
         refused = sum(r.outcome == "rejected" for r in s.results.values())
         worst = max((v.max_deviation for v in plain), default=0.0)
         lines.append(
-            f"| {environment_name(m)} | {m['tensorflow']} | {m['keras']} | "
+            f"| {label} | {environment_name(m)} | {m['tensorflow']} | {m['keras']} | "
             f"{m['backend']} | {len(s.results)} | {agree} | {defects} | {refused} | {worst:.3g} |"
         )
-    lines += [
-        "",
-        "## Agreement by family",
-        "",
-        "Cases that agree with the rules and the oracle, of those recorded, per family "
-        "of semantics (a case with several new axes counts in each); in brackets, cases "
-        "that differ as a defect listed in `rnn_shapes/defects.toml` says.",
-        "",
-        *_family_rows(sets, audits),
-    ]
-    ref = reference(sets)
     path = upgrade_path(sets)
     lines += [
         "",
         "## What changes on the upgrade path",
         "",
-        "Each TensorFlow minor with the Keras it installs by default (Keras 2 up to 2.15, "
-        "Keras 3 from 2.16) and the TensorFlow backend, against the one before it. "
-        "`rnn-shapes compare A B` lists the cases; nested bullets name the families "
-        "where something changed.",
+        "The Keras releases in order on the TensorFlow backend: Keras 2 as TensorFlow "
+        "2.12-2.15 ship it, then every Keras 3 minor (with the TensorFlow it is paired "
+        "with, README), each against the one before it. `rnn-shapes compare A B` lists "
+        "the cases; nested bullets name the families where something changed.",
         "",
     ]
-    lines += [line for a, b in pairwise(path) for line in _change_lines(a, b)]
+    lines += [line for a, b in pairwise(path) for line in _change_lines(a, b, compared)]
+    lines += [
+        "",
+        "### Support-table cells that change between consecutive Keras 3 minors",
+        "",
+        *minor_changes(sets, rows, cells),
+    ]
     lines += ["", f"## Other environments against {environment_name(ref.metadata)}", ""]
-    lines += [line for s in sets if s not in path for line in _change_lines(ref, s)]
+    lines += [line for s in sets if s not in path for line in _change_lines(ref, s, compared)]
     lines += [
         "",
         "## Value drift",
@@ -274,7 +432,7 @@ def report_markdown(sets: list[GoldenSet], matrix_name: str = "default") -> str:
         f"## Arity and shapes per configuration, at (B, T, D, U) = {REFERENCE_SHAPE}",
         "",
         "Cell: container, arity, then each output's shape in order. **Bold**: differs "
-        f"from {environment_name(reference(sets).metadata)}.",
+        f"from {environment_name(ref.metadata)}.",
         "",
     ]
     lines += _config_rows(sets)
@@ -286,10 +444,14 @@ def generate(root: Path, matrix_name: str = "default") -> dict[Path, str]:
     sets = load_sets(root, matrix_name)
     if not sets:
         raise ValueError(f"no golden sets of matrix {matrix_name!r} under {root}")
-    report, heatmap = report_paths(matrix_name)
+    report, heatmap, picture = report_paths(matrix_name)
+    compared, memo = _Compared(), {}
+    audits = {environment_name(s.metadata): audit(s, memo) for s in sets}
+    rows, cells = support(sets, audits, compared)
     return {
-        report: report_markdown(sets, matrix_name),
-        heatmap: heatmap_svg(_drift_by_layer(sets)),
+        report: report_markdown(sets, matrix_name, compared, audits),
+        heatmap: heatmap_svg(_drift_by_layer(sets, compared)),
+        picture: support_svg(sets, rows, cells),
     }
 
 

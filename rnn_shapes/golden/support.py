@@ -1,0 +1,107 @@
+"""The support table: per semantic family and layer, what each environment does.
+
+A cell is one environment's cases of one family and layer, summed up as a
+browser-support table would: it agrees (every case agrees with the oracle and
+its version's rules, and with the reference environment), differs from the
+reference (how, with a count: by a documented rule, e.g. Keras 2's lists; values
+only beyond the oracle's tolerance), is
+refused by Keras as its rules say (with a count), or shows a listed defect
+(with its link). A case that a defect explains counts there only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnn_shapes.check import value_problems
+from rnn_shapes.defects import load as load_defects
+from rnn_shapes.golden.audit import Audit
+from rnn_shapes.golden.compare import ULP_BUCKETS, Comparison
+from rnn_shapes.spec.case import FAMILIES, Case, families
+
+LAYERS = ("SimpleRNN", "LSTM", "GRU")
+STATES = ("agrees", "refused", "differs", "defect")  # a cell's colour: the last that applies
+
+
+@dataclass
+class Cell:
+    cases: int = 0
+    refused: int = 0
+    differs: Counter = field(default_factory=Counter)  # how -> cases
+    defects: Counter = field(default_factory=Counter)  # defect name -> cases
+
+    @property
+    def state(self) -> str:
+        if self.defects:
+            return "defect"
+        if self.differs:
+            return "differs"
+        return "refused" if self.refused else "agrees"
+
+    def text(self, defect_label: dict[str, str]) -> str:
+        """'✓', '✓ ⊘12', '≠ container 55, values 3', 'D2 6' and combinations."""
+        parts = []
+        if not self.defects and not self.differs:
+            parts.append("✓")
+        if self.differs:
+            parts.append("≠ " + ", ".join(f"{k} {n}" for k, n in sorted(self.differs.items())))
+        parts += [f"{defect_label[d]} {n}" for d, n in sorted(self.defects.items())]
+        if self.refused:
+            parts.append(f"⊘{self.refused}")
+        return " ".join(parts)
+
+
+Row = tuple[str, str]  # (family, layer)
+
+
+def how(kind: str) -> str:
+    """The short name of a comparison's change kind: 'container list -> tuple' -> 'container'."""
+    if kind.startswith("outcome"):
+        return "refused" if kind.endswith("rejected") else "built"
+    return kind.split()[0]
+
+
+def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Cell]:
+    """The cells of one environment: its audit, and its comparison with the reference."""
+    kinds: dict[str, set[str]] = {}
+    for kind, ids in comparison.structural.items():
+        for cid in ids:
+            kinds.setdefault(cid, set()).add(how(kind))
+    cases = {v.case.id: v.case for v in verdicts_audit.verdicts}
+    for cid in comparison.buckets()[ULP_BUCKETS[-1][1]]:
+        if cid in cases and values_differ(cases[cid], comparison, cid):
+            kinds.setdefault(cid, set()).add("values")
+    cells: dict[Row, Cell] = {}
+    for v in verdicts_audit.verdicts:
+        for fam in families(v.case.id):
+            cell = cells.setdefault((fam, v.case.layer), Cell())
+            cell.cases += 1
+            if v.defect is not None:
+                cell.defects[v.defect] += 1
+                continue
+            for k in kinds.get(v.case.id, ()):
+                cell.differs[k] += 1
+            if v.result is not None and v.result.outcome == "rejected":
+                cell.refused += 1
+    return cells
+
+
+def values_differ(case: Case, comparison: Comparison, cid: str) -> bool:
+    """Values apart by more than the oracle's tolerance: a difference of semantics, where
+    a few ULPs more than 4 are another kernel's rounding (docs/drift.svg shows those)."""
+    ref, got = comparison.a.results[cid], comparison.b.results[cid]
+    want = tuple(o.astype(np.float64) for o in ref.outputs)
+    return bool(value_problems(case, got.outputs, want, comparison.b.metadata["backend"]))
+
+
+def rows_of(cells: list[dict[Row, Cell]]) -> list[Row]:
+    present = {row for c in cells for row in c}
+    return [(f, layer) for f in FAMILIES for layer in LAYERS if (f, layer) in present]
+
+
+def defect_labels() -> dict[str, str]:
+    """'D1', 'D2', ... for the listed defects, in the file's order."""
+    return {d.name: f"D{i}" for i, d in enumerate(load_defects(), start=1)}
