@@ -39,7 +39,17 @@ def test_version(capsys):
 def test_every_command_has_a_description_and_shows_defaults():
     p = parser()
     sub = next(a for a in p._actions if a.dest == "command")
-    assert set(sub.choices) == {"check", "record", "audit", "compare", "report", "table", "bench"}
+    assert set(sub.choices) == {
+        "check",
+        "record",
+        "status",
+        "record-all",
+        "audit",
+        "compare",
+        "report",
+        "table",
+        "bench",
+    }
     helps = {a.dest: a.help for a in sub._choices_actions}
     assert all(helps.get(name) for name in sub.choices), helps
     check_help = " ".join(sub.choices["check"].format_help().split())

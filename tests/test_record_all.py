@@ -117,7 +117,8 @@ def test_record_all_records_skips_and_reports_failures_without_losing_others(
     out = capsys.readouterr().out.splitlines()
     assert code == 1  # one environment failed
     progress = sorted(line for line in out if line.startswith("["))
-    assert len(progress) == 4  # one line per environment
+    assert len(progress) == 4  # one line per environment as it ends, one as it starts
+    assert sorted(line.split()[0] for line in out if line.endswith(" started")) == sorted(STEPS)
     by_env = {re.split(r"\s+", line)[2]: line for line in progress}
     assert "recorded fixtures/good/default.json: 2020 cases" in by_env["good"]
     assert "skipped" in by_env["current"] and "current (2020 cases)" in by_env["current"]

@@ -25,6 +25,7 @@ from pathlib import Path
 from rnn_shapes.errors import RnnShapesError
 
 KINDS = ("recorded", "skipped", "failed")
+_ENV_NAME = re.compile(r"[\w.\-]+")  # a line of `tox -l` (warnings have spaces)
 _TOX_LINE = re.compile(r"\S+: (exit -?\d+|OK) \(")  # tox's own closing line of a command
 
 
@@ -70,7 +71,7 @@ def tox_envs(ini: Path) -> list[str]:
     code, output = _tox(ini, "-l")
     if code != 0:
         raise RnnShapesError(f"{ini}: `tox -l` failed ({error_line(output)}); is tox installed?")
-    return [line.strip() for line in output.splitlines() if line.strip()]
+    return [line.strip() for line in output.splitlines() if _ENV_NAME.fullmatch(line.strip())]
 
 
 def error_line(output: str) -> str:
@@ -122,6 +123,8 @@ def record_all(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
 
     def run(env: str) -> None:
+        with said:
+            print(f"        {env:<16} started", flush=True)
         result = record_one(ini, env, args.matrix, jobs, logs)
         with said:
             outcomes.append(result)
