@@ -18,7 +18,7 @@ from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_dir
 from rnn_shapes.golden.audit import Audit, audit
 from rnn_shapes.golden.compare import Comparison, compare, family_line, summary_counts
 from rnn_shapes.golden.sets import GoldenSet, read_set
-from rnn_shapes.golden.support import Cell, Row, defect_labels, rows_of, support_cells
+from rnn_shapes.golden.support import STATES, Cell, Row, defect_labels, rows_of, support_cells
 from rnn_shapes.keras.environment import (
     environment_name,
     minor,
@@ -290,6 +290,24 @@ def _wrap(text: str, width_px: float) -> list[str]:
     return lines
 
 
+def _cell_bar(cell: Cell | None, x: int, y: int, w: int, h: int) -> list[str]:
+    """A cell as a bar of its cases' states, left to right in STATES order (grey if none)."""
+    if cell is None or not cell.cases:
+        return [f'<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#eeeeee"/>']
+    out, start = [], 0
+    for state in STATES:
+        n = cell.states[state]
+        if not n:
+            continue
+        end = start + n
+        x0, x1 = x + round(w * start / cell.cases), x + round(w * end / cell.cases)
+        out.append(
+            f'<rect x="{x0}" y="{y}" width="{x1 - x0}" height="{h}" fill="{COLOURS[state]}"/>'
+        )
+        start = end
+    return out
+
+
 def support_svg(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> str:
     """The support table as a picture: a square per family, layer and environment,
     coloured by its state; title and caption wrapped inside the picture's width."""
@@ -297,15 +315,15 @@ def support_svg(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> st
     cw, ch, left = 22, 16, 170
     head = int(max(len(c) for c in cols) * CHAR_WIDTH * 0.75) + 20
     grid_w = cw * len(cols)
-    width = left + grid_w + 20
+    width = left + grid_w + 50  # room for the last rotated label
     title = _wrap("What each environment does, per semantic family and layer", width - 20)
     caption = _wrap(
         f"Columns: environments in release order, Keras 2 then each Keras 3 minor (its "
-        f"backend or TensorFlow where one minor has several). Green: every case agrees with "
-        f"the NumPy oracle and with {environment_name(reference(sets).metadata)}; grey: "
-        f"agrees, and Keras refuses some cases as its rules say; amber: differs from that "
-        f"reference by a documented rule; red: a listed Keras defect shows. Counts and "
-        f"links: docs/CONFORMANCE.md.",
+        f"backend or TensorFlow where one minor has several). Each square is a bar of its "
+        f"cases: green agrees with the NumPy oracle and with "
+        f"{environment_name(reference(sets).metadata)}; grey is refused by Keras as its "
+        f"rules say; amber differs from that reference as its version's rules allow; red "
+        f"shows a listed Keras defect. Counts and links: docs/CONFORMANCE.md.",
         width - 20,
     )
     top = 14 + 16 * len(title) + head
@@ -331,11 +349,7 @@ def support_svg(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> st
             f"{fam} · {layer}</text>"
         )
         for j, c in enumerate(cells):
-            fill = COLOURS[c[(fam, layer)].state] if (fam, layer) in c else "#eeeeee"
-            parts.append(
-                f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                f'fill="{fill}"/>'
-            )
+            parts += _cell_bar(c.get((fam, layer)), left + j * cw, y, cw - 2, ch - 2)
     y = top + ch * len(rows) + 24
     parts += [f'<text x="10" y="{y + 16 * i}">{line}</text>' for i, line in enumerate(caption)]
     parts.append("</svg>")
@@ -372,9 +386,11 @@ def report_markdown(
         "minor (with the backend or TensorFlow where a minor has several environments; "
         "the table below names them in full). ✓ every case agrees with the NumPy oracle, "
         f"its version's rules and {environment_name(ref.metadata)}; ≠ how many cases differ "
-        "from that reference by a documented rule, and how (container, arity, dtypes, "
-        "values beyond 4 ULP, symbolic, built / refused, refusal message); ⊘ how many cases "
-        "Keras refuses as its rules say; Dn how many cases show listed defect n (linked).",
+        "from that reference, each as its version's rules allow (a list where the "
+        "reference returns a tuple, a version rule, a dtype rule), and how: container, "
+        "arity, dtypes, values (beyond the oracle's tolerance), symbolic, built / refused, "
+        "refusal message; ⊘ how many cases Keras refuses as its rules say; Dn how many "
+        "cases show listed defect n (linked).",
         "",
         f"![support table: family and layer by environment]({picture.name})",
         "",

@@ -32,6 +32,7 @@ class Cell:
     refused: int = 0
     differs: Counter = field(default_factory=Counter)  # how -> cases
     defects: Counter = field(default_factory=Counter)  # defect name -> cases
+    states: Counter = field(default_factory=Counter)  # each case's own state -> cases
 
     @property
     def state(self) -> str:
@@ -81,11 +82,14 @@ def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Ce
             cell.cases += 1
             if v.defect is not None:
                 cell.defects[v.defect] += 1
+                cell.states["defect"] += 1
                 continue
             for k in kinds.get(v.case.id, ()):
                 cell.differs[k] += 1
-            if v.result is not None and v.result.outcome == "rejected":
-                cell.refused += 1
+            refused = v.result is not None and v.result.outcome == "rejected"
+            cell.refused += refused
+            state = "differs" if v.case.id in kinds else "refused" if refused else "agrees"
+            cell.states[state] += 1
     return cells
 
 
