@@ -1,4 +1,4 @@
-"""docs/CONFORMANCE.md and docs/drift.svg are what `rnn-shapes report` writes now."""
+"""docs/CONFORMANCE.md and its pictures are what `rnn-shapes report` writes now."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_committed_report_is_current():
     files = generate(configured_root(ROOT))
-    assert set(files) == {Path("docs/CONFORMANCE.md"), Path("docs/drift.svg")}  # the linked names
+    linked = {Path("docs/CONFORMANCE.md"), Path("docs/drift.svg"), Path("docs/support.svg")}
+    assert set(files) == linked  # the names README and the report link to
     for rel, text in files.items():
         path = ROOT / rel
         assert path.exists(), f"{rel} is missing: run `rnn-shapes report`"

@@ -163,7 +163,7 @@ def heatmap_svg(drift: dict[str, dict[str, float]]) -> str:
             level = 0.0 if not ulp else min(1.0, math.log2(ulp + 1) / 12)
             shade = int(255 - 200 * level)
             fill = "#eeeeee" if ulp is None else f"rgb(255,{shade},{shade})"
-            label = "-" if ulp is None else f"{ulp:.1f}"
+            label = "-" if ulp is None else f"{ulp:.1f}" if ulp < 1e5 else f"{ulp:.1e}"
             parts.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
                 f'fill="{fill}" stroke="#dddddd"/>'

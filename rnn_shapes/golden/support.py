@@ -49,7 +49,9 @@ class Cell:
             parts.append("✓")
         if self.differs:
             parts.append("≠ " + ", ".join(f"{k} {n}" for k, n in sorted(self.differs.items())))
-        parts += [f"{defect_label[d]} {n}" for d, n in sorted(self.defects.items())]
+        order = list(defect_label)  # the defects file's order: D1, D2, ...
+        named = sorted(self.defects.items(), key=lambda kv: order.index(kv[0]))
+        parts += [f"{defect_label[d]} {n}" for d, n in named]
         if self.refused:
             parts.append(f"⊘{self.refused}")
         return " ".join(parts)
