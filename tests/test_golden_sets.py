@@ -56,8 +56,7 @@ def test_audit_needs_no_tensorflow():
                     raise ImportError("blocked: " + name)
         sys.meta_path.insert(0, Block())
         from pathlib import Path
-        from rnn_shapes.golden import store
-from rnn_shapes.golden.audit import audit
+        from rnn_shapes.golden.audit import audit
         from rnn_shapes.golden.sets import read_set
         path = Path({str(SETS[0])!r})
         assert audit(read_set(path)).verdicts
