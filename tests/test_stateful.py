@@ -82,6 +82,24 @@ def test_error_text_is_stable_across_layer_counters():
     )
 
 
+def test_error_text_is_stable_across_runs():
+    """Keras 3.3-3.14 raise a KeyError keyed by a styled object id for a backward layer
+    with other states: the recorded line must not change from one run to the next."""
+    from rnn_shapes.keras.runner import error_text, stable_text
+
+    def raised(obj_id: int) -> KeyError:
+        return KeyError(f"\n\n\x1b[1m{obj_id}\x1b[0m\n\n")
+
+    assert error_text(raised(140610934609808)) == error_text(raised(140101508735056))
+    assert error_text(raised(140610934609808)) == "KeyError: ' <id> '"
+    # a recorded line of an older set reads the same after stable_text
+    old = "KeyError: '\\n\\n\\x1b[1m140610934609808\\x1b[0m\\n\\n'"
+    assert stable_text(old) == error_text(raised(1406109346098))
+    # a message cut at 300 characters ends without the space it was cut after
+    long = ValueError("word " * 100)
+    assert not error_text(long).endswith(" ") and len(error_text(long)) <= 312
+
+
 LIVE = stateful_cases()[::5]  # 5 is prime: no aliasing with the axes (asserted below)
 
 
