@@ -9,20 +9,13 @@ from pathlib import Path
 
 import pytest
 from synthetic import synthetic_results
+from test_golden_io import ENV  # TensorFlow 2.99 and Keras 3.99: releases not out yet
 
 from rnn_shapes.cli import main, record_all
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.status import set_status
 from rnn_shapes.spec.matrix import matrix
 
-ENV = {
-    "tensorflow": "2.99.0",
-    "keras": "3.99.0",
-    "backend": "tensorflow",
-    "numpy": "2.0.0",
-    "python": "3.11.0",
-    "platform": "test",
-}
 NAME = "tf2.99-keras3.99-tensorflow"
 
 
