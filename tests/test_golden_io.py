@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import signal
 import subprocess
@@ -123,7 +125,7 @@ def test_a_rerecord_removes_the_values_no_set_names_any_more(tmp_path):
     before = set(store.stored(tmp_path))
     path, summary = record(synthetic_results(matrix("smoke"), 0.5), ENV, "smoke", tmp_path)
     # the other set still names the old values: nothing removed
-    assert "removed" not in summary.splitlines()[-1] and before <= set(store.stored(tmp_path))
+    assert "store:" not in summary and before <= set(store.stored(tmp_path))
     other.unlink()
     _, summary = record(synthetic_results(matrix("smoke"), 0.5), ENV, "smoke", tmp_path)
     assert f"store: {len(before)} value files no set names removed" in summary
@@ -132,12 +134,66 @@ def test_a_rerecord_removes_the_values_no_set_names_any_more(tmp_path):
     np.testing.assert_array_equal(got, synthetic_results(matrix("smoke"), 0.5)[0].outputs[0])
 
 
+def test_prune_waits_for_a_writer_or_reader_holding_the_lock(tmp_path):
+    import threading
+
+    write(tmp_path)
+    orphan = store.put(tmp_path, (np.zeros(2, np.float32),))  # named by no set
+    done = threading.Event()
+    with store.locked(tmp_path, exclusive=False):  # a record between values and JSON
+        pruner = threading.Thread(target=lambda: (store.prune(tmp_path), done.set()))
+        pruner.start()
+        assert not done.wait(0.3)  # prune waits for the lock
+        assert orphan in store.stored(tmp_path)
+    pruner.join(5)
+    assert done.is_set() and orphan not in store.stored(tmp_path)
+
+
+def test_a_set_of_schema_4_reads_and_its_rerecord_moves_into_the_store(tmp_path):
+    """Sets written before the store kept their values in a .npz beside the JSON."""
+    path = write(tmp_path)
+    doc = json.loads(path.read_text())
+    arrays = {}
+    for cid, entry in doc["cases"].items():
+        if "values" in entry:
+            got = store.get(tmp_path, entry.pop("values"), len(entry["outputs"]))
+            arrays |= {f"{cid}/{i}": a for i, a in enumerate(got)}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    npz = path.parent / "smoke.0123456789ab.npz"
+    npz.write_bytes(buf.getvalue())
+    digest = hashlib.sha256(buf.getvalue()).hexdigest()
+    doc["metadata"] |= {"values": npz.name, "values_sha256": digest}
+    doc["schema"] = 4
+    path.write_text(json.dumps(doc))
+    for p in store.stored(tmp_path).values():
+        p.unlink()
+    old = read_set(path)
+    assert old.schema == 4
+    for r in fake_results():
+        assert [o.tobytes() for o in old.results[r.case_id].outputs] == [
+            o.tobytes() for o in r.outputs
+        ]
+    write(tmp_path)  # a re-record: schema 5, values in the store, the .npz gone
+    assert read_set(path).schema == 5 and not npz.exists()
+    assert store.prune(tmp_path) == ""
+
+
+@pytest.mark.parametrize("schema", ["5", 5.0, True, 99])
+def test_a_schema_that_is_not_a_known_integer_is_refused(tmp_path, schema):
+    path = write(tmp_path)
+    edit_json(path, lambda d: d.update(schema=schema))
+    with pytest.raises(GoldenError, match="unknown schema version"):
+        read_set(path)
+
+
 def test_prune_keeps_everything_while_a_set_is_unreadable(tmp_path):
     path = write(tmp_path)
     write_set(tmp_path, "env-b", "smoke", fake_results(shift=0.5), SIGS, ENV)
     (tmp_path / "env-b" / "smoke.json").write_text("{")
     before = files(tmp_path)
-    assert store.prune(tmp_path) == "store not pruned: a set there is not readable JSON"
+    broken = tmp_path / "env-b" / "smoke.json"
+    assert store.prune(tmp_path) == f"store not pruned: {broken} cannot be read as a golden set"
     assert files(tmp_path) == before
     assert read_set(path).results
 
@@ -360,9 +416,10 @@ def test_killed_record_leaves_previous_set_intact(stage, tmp_path):
         assert (got.container, got.dtypes, got.shapes) == (r.container, r.dtypes, r.shapes)
         assert [o.tobytes() for o in got.outputs] == [o.tobytes() for o in r.outputs]
 
-    # Pruning (every record ends with it) removes the orphans and keeps the set's files;
-    # the hidden temporary file is left alone (no set's file, and nothing reads it).
-    store.prune(tmp_path)
+    # Pruning (every record ends with it) removes the orphans and, in the store, the
+    # killed write's temporary file; the set's own files stay.
+    said = store.prune(tmp_path)
     assert set(store.stored(tmp_path)).isdisjoint(orphans)
     assert files(tmp_path).keys() >= old.keys()
-    assert tmp.exists()
+    assert tmp.exists() == (stage == "json")  # the JSON's temporary file is beside it
+    assert ("temporary files of killed writes" in said) == (stage == "values")

@@ -40,8 +40,8 @@ def test_committed_sets_total_size():
 
 def test_every_stored_value_file_is_named_by_a_committed_set():
     """No orphans: a re-record prunes what no set names, and so must a hand edit."""
-    named = store.referenced(FIXTURES)
-    assert named is not None, "a committed set is not readable JSON"
+    named, unreadable = store.referenced(FIXTURES)
+    assert unreadable is None, f"{unreadable}: not readable as a golden set"
     orphans = sorted(set(store.stored(FIXTURES)) - named)
     assert not orphans, f"{len(orphans)} value files no set names, e.g. {orphans[:3]}"
     assert named <= set(store.stored(FIXTURES))  # read_set says which, in the audit tests

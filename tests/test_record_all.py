@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from pathlib import Path
 
@@ -55,8 +56,12 @@ def test_status_command_exit_codes(tmp_path, monkeypatch, capsys):
 
 
 # What the fake tox answers, per environment and step.
+NOT_CURRENT = (
+    "tfX: no default golden set in fixtures; record it with `rnn-shapes record "
+    "--matrix default` in this environment"
+)
 STEPS = {
-    "good": {"run": (0, "ok"), "status": (1, "tfX: no default golden set"), "record": (0, "")},
+    "good": {"run": (0, "ok"), "status": (1, NOT_CURRENT), "record": (0, "")},
     "current": {"run": (0, "ok"), "status": (0, "fixtures/x/default.json: current (2020 cases)")},
     "broken": {
         "run": (
@@ -67,9 +72,11 @@ STEPS = {
     },
     "crashes": {
         "run": (0, "ok"),
-        "status": (1, "no set"),
+        "status": (1, NOT_CURRENT),
         "record": (1, "Traceback ...\nRuntimeError: boom"),
     },
+    # a crash exits 1 too, but is no 'not current': nothing is recorded over it
+    "status-crashes": {"run": (0, "ok"), "status": (1, "Traceback ...\nImportError: no")},
 }
 
 
@@ -77,6 +84,7 @@ STEPS = {
 def fake_tox(tmp_path, monkeypatch):
     (tmp_path / "tox.ini").write_text("[tox]\n")
     calls: list[tuple[str, str]] = []
+    argv: list[tuple[str, ...]] = []
 
     def tox(ini: Path, *args: str, log: Path | None = None) -> tuple[int, str]:
         if args == ("-l",):
@@ -84,6 +92,7 @@ def fake_tox(tmp_path, monkeypatch):
         env = args[args.index("-e") + 1]
         step = "run" if args[0] == "run" else args[args.index("rnn_shapes") + 1]
         calls.append((env, step))
+        argv.append(args)
         code, out = STEPS[env][step]
         if step == "record" and code == 0:
             out = f"record default: done\nrecorded fixtures/{env}/default.json: 2020 cases"
@@ -92,7 +101,7 @@ def fake_tox(tmp_path, monkeypatch):
         return code, out + f"\n{env}: exit {code} (0.3 seconds) /x> python -m rnn_shapes"
 
     monkeypatch.setattr(record_all, "_tox", tox)
-    return tmp_path, calls
+    return tmp_path, calls, argv
 
 
 def args(ini: Path, *envs: str, parallel: int = 1) -> argparse.Namespace:
@@ -105,31 +114,38 @@ def args(ini: Path, *envs: str, parallel: int = 1) -> argparse.Namespace:
 def test_record_all_records_skips_and_reports_failures_without_losing_others(
     fake_tox, capsys, parallel
 ):
-    folder, calls = fake_tox
+    folder, calls, argv = fake_tox
     code = record_all.record_all(args(folder / "tox.ini", parallel=parallel))
     out = capsys.readouterr().out.splitlines()
     assert code == 1  # one environment failed
     progress = sorted(line for line in out if line.startswith("["))
-    assert len(progress) == 4  # one line per environment as it ends, one as it starts
+    assert len(progress) == 5  # one line per environment as it ends, one as it starts
     assert sorted(line.split()[0] for line in out if line.endswith(" started")) == sorted(STEPS)
     by_env = {re.split(r"\s+", line)[2]: line for line in progress}
     assert "recorded fixtures/good/default.json: 2020 cases" in by_env["good"]
     assert "skipped" in by_env["current"] and "current (2020 cases)" in by_env["current"]
     assert "install: ERROR: Could not find a version that satisfies" in by_env["broken"]
     assert "record: RuntimeError: boom" in by_env["crashes"]
+    assert "status: ImportError: no" in by_env["status-crashes"]
     assert out[-3:] == [
         "recorded 1: good",
         "skipped 1: current",
-        "failed 2: broken crashes",
+        "failed 3: broken crashes status-crashes",
     ]
     assert ("current", "record") not in calls and ("good", "record") in calls
+    assert ("status-crashes", "record") not in calls
+    jobs = str(max(1, (os.cpu_count() or 1) // parallel))
+    inside = ("-qq", "--", "python", "-m", "rnn_shapes")
+    assert ("run", "-e", "good", "--notest") in argv
+    assert ("exec", "-e", "good", *inside, "status", "--matrix", "default") in argv
+    assert ("exec", "-e", "good", *inside, "record", "--matrix", "default", "-j", jobs) in argv
     assert ("broken", "status") not in calls
     logs = folder / ".tox" / "record-all"
     assert "RuntimeError: boom" in (logs / "crashes.log").read_text()
 
 
 def test_record_all_some_environments_and_an_unknown_one(fake_tox, capsys):
-    folder, _ = fake_tox
+    folder, _, _ = fake_tox
     assert record_all.record_all(args(folder / "tox.ini", "current")) == 0
     assert capsys.readouterr().out.splitlines()[-3:] == [
         "recorded 0: -",
@@ -146,7 +162,29 @@ def test_record_all_without_a_tox_ini(tmp_path, monkeypatch, capsys):
     assert "missing.ini: no such tox configuration" in capsys.readouterr().err
 
 
+def test_record_all_refuses_when_tox_names_no_environment(fake_tox, monkeypatch, capsys):
+    folder, _, _ = fake_tox
+    monkeypatch.setattr(record_all, "_tox", lambda ini, *a, log=None: (0, "env  description\n"))
+    assert main(["record-all", "--tox-ini", str(folder / "tox.ini")]) == 2
+    assert "`tox -l` named no environment" in capsys.readouterr().err
+
+
 def test_error_line_prefers_the_installers_error():
     assert record_all.error_line("a\nERROR: first\nb\nERROR: second\n") == "ERROR: first"
     assert record_all.error_line("a\n\nlast line\n\n") == "last line"
     assert record_all.error_line("") == "no output"
+
+
+def test_status_and_record_keep_the_environments_promise(tmp_path, monkeypatch, capsys):
+    """A tox environment that resolved another Keras than its name promises records
+    nothing, and is not called current, under the name of the one it resolved."""
+    monkeypatch.setattr("rnn_shapes.keras.environment.installed", lambda: dict(ENV))
+    monkeypatch.setenv("RNN_SHAPES_EXPECT", "tensorflow=2.99 keras=3.98 backend=tensorflow")
+    for argv in (["status"], ["record", "--out", str(tmp_path / "out")]):
+        assert main([*argv, "--matrix", "smoke"]) == 2
+        err = capsys.readouterr().err
+        assert "keras is 3.99.0, the environment promises 3.98" in err
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setenv("RNN_SHAPES_EXPECT", "tensorflow=2.99 keras=3.99 backend=tensorflow")
+    monkeypatch.setenv("RNN_SHAPES_GOLDEN_ROOT", str(tmp_path))
+    assert main(["status", "--matrix", "smoke"]) == 1  # kept: on to the set's status

@@ -83,18 +83,22 @@ def test_error_text_is_stable_across_layer_counters():
 
 
 def test_error_text_is_stable_across_runs():
-    """Keras 3.3-3.14 raise a KeyError keyed by a styled object id for a backward layer
-    with other states: the recorded line must not change from one run to the next."""
+    """Keras 3.2-3.13 raise a KeyError keyed by a styled object id for a backward layer
+    with other states: the recorded line must not change from one run to the next, on
+    Linux (15 digits) or elsewhere (fewer)."""
     from rnn_shapes.keras.runner import error_text, stable_text
 
     def raised(obj_id: int) -> KeyError:
-        return KeyError(f"\n\n\x1b[1m{obj_id}\x1b[0m\n\n")
+        return KeyError(
+            f"\n\n\x1b[1m{obj_id}\x1b[0m\n\nArguments received by Bidirectional.call():\n"
+            "  • args=('<KerasTensor shape=(None, 5, 2)>',)"
+        )
 
-    assert error_text(raised(140610934609808)) == error_text(raised(140101508735056))
-    assert error_text(raised(140610934609808)) == "KeyError: ' <id> '"
-    # a recorded line of an older set reads the same after stable_text
-    old = "KeyError: '\\n\\n\\x1b[1m140610934609808\\x1b[0m\\n\\n'"
-    assert stable_text(old) == error_text(raised(1406109346098))
+    lines = {error_text(raised(n)) for n in (140610934609808, 140101508735056, 4377654032)}
+    assert lines == {'KeyError: " <id>'}  # as recorded in the sets of Keras 3.3-3.13
+    # a line recorded before stable_text reads the same after it
+    old = 'KeyError: "\\n\\n\\x1b[1m140330338363664\\x1b[0m\\n\\n'
+    assert stable_text(old) == 'KeyError: " <id>'
     # a message cut at 300 characters ends without the space it was cut after
     long = ValueError("word " * 100)
     assert not error_text(long).endswith(" ") and len(error_text(long)) <= 312

@@ -67,7 +67,9 @@ def test_cells_count_defects_refusals_and_differences_by_family_and_layer(tmp_pa
     assert {row[0] for row in cells} == {"core"}
     assert sum(c.cases for c in cells.values()) == 4
     assert sum(c.refused for c in cells.values()) == 1
-    assert sum((c.differs for c in cells.values()), Counter()) == Counter(container=1, refused=1)
+    assert sum((c.differs for c in cells.values()), Counter()) == Counter(
+        {"container": 1, "refused here": 1}
+    )
     assert sum((c.defects for c in cells.values()), Counter()) == Counter(d=1)
 
 
@@ -155,10 +157,16 @@ def test_changes_between_consecutive_minors_name_each_cell(tmp_path):
     audits = {environment_name(s.metadata): audit(s) for s in sets}
     rows, cells = support(sets, audits, _Compared())
     lines = minor_changes(sets, rows, cells)
-    assert lines[0] == "- Keras 3.0.5 -> 3.1.1: 1 cells"
-    assert re.fullmatch(r"  - core \w+: ✓ -> ≠ container 1", lines[1])
-    assert lines[2] == "- Keras 3.1.1 -> 3.15.0: 1 cells"
+    assert lines[0] == "- Keras 3.0.5 -> 3.1.1: 1 cell"
+    assert re.fullmatch(r"  - core \w+: ≠ container 0 -> 1", lines[1])
+    assert lines[2] == "- Keras 3.1.1 -> 3.15.0: 1 cell"
+    assert re.fullmatch(r"  - core \w+: ≠ container 1 -> 0", lines[3])
     assert lines[4:] == []
+    # with one Keras 3 minor there is nothing to walk, and the report says so
+    one = [s for s in sets if s.metadata["keras"] in ("2.15.0", "3.0.5")]
+    assert minor_changes(one, rows, [cells[sets.index(s)] for s in one]) == [
+        "Fewer than two Keras 3 minors are recorded on TensorFlow: nothing to walk."
+    ]
 
 
 def test_the_arity_table_keeps_only_configurations_that_differ(tmp_path):
@@ -198,3 +206,12 @@ def test_the_pictures_titles_and_captions_fit_inside(tmp_path):
     assert text_fits(narrow) == [] and narrow.count("<text") > 5
     rows, cells = support(sets, {environment_name(s.metadata): Audit() for s in sets}, _Compared())
     assert text_fits(support_svg(sets[:1], rows, cells[:1])) == []
+
+
+def test_labels_fall_back_to_the_full_name_where_two_are_alike(tmp_path):
+    minors(tmp_path)
+    with_tf = env("2.21.0", "3.15.0") | {"backend": "jax"}
+    write_set(tmp_path, "tf2.21-keras3.15-jax", "smoke", base_results(), SIGS, with_tf)
+    sets = load_sets(tmp_path, "smoke")
+    assert labels(sets)[-3:] == ["3.15 tf2.21", "keras3.15-jax", "tf2.21-keras3.15-jax"]
+    assert len(set(labels(sets))) == len(sets)

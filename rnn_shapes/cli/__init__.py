@@ -9,6 +9,7 @@ Paths are checked before any case runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -116,6 +117,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from rnn_shapes.keras.environment import environment_name, installed
 
     root = _root(args.out)
+    _promised(installed())
     cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
@@ -129,11 +131,24 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _promised(env: dict[str, str]) -> dict[str, str]:
+    """`env`, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is
+    never recorded, or called current, under the name of an environment that resolved
+    another release."""
+    from rnn_shapes.keras.environment import expectation_problems
+
+    expect = os.environ.get("RNN_SHAPES_EXPECT")
+    problems = expectation_problems(expect, env) if expect else []
+    if problems:
+        raise RnnShapesError(f"RNN_SHAPES_EXPECT={expect!r}: {'; '.join(problems)}")
+    return env
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.status import set_status
     from rnn_shapes.keras.environment import installed
 
-    current, line = set_status(_root(args.root), installed(), args.matrix)
+    current, line = set_status(_root(args.root), _promised(installed()), args.matrix)
     print(line)
     return 0 if current else 1
 
@@ -315,7 +330,7 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     cmp.set_defaults(func=cmd_compare)
 
-    rep = command("report", "write docs/CONFORMANCE.md and docs/drift.svg from the golden sets")
+    rep = command("report", "write docs/CONFORMANCE.md and its pictures from the golden sets")
     rep.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     rep.add_argument(
         "--out", metavar="DIR", help="where docs/ goes (default: the folder holding the root)"

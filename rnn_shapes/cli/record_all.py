@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden import store
+from rnn_shapes.golden.status import RECORD_IT
 
 KINDS = ("recorded", "skipped", "failed")
 _ENV_NAME = re.compile(r"[\w.\-]+")  # a line of `tox -l` (warnings have spaces)
@@ -71,7 +73,10 @@ def tox_envs(ini: Path) -> list[str]:
     code, output = _tox(ini, "-l")
     if code != 0:
         raise RnnShapesError(f"{ini}: `tox -l` failed ({error_line(output)}); is tox installed?")
-    return [line.strip() for line in output.splitlines() if _ENV_NAME.fullmatch(line.strip())]
+    envs = [line.strip() for line in output.splitlines() if _ENV_NAME.fullmatch(line.strip())]
+    if not envs:
+        raise RnnShapesError(f"{ini}: `tox -l` named no environment ({error_line(output)})")
+    return envs
 
 
 def error_line(output: str) -> str:
@@ -99,7 +104,7 @@ def record_one(ini: Path, env: str, matrix: str, jobs: int, logs: Path) -> Outco
     code, output = _tox(ini, *rnn, "status", "--matrix", matrix, log=log)
     if code == 0:
         return outcome("skipped", error_line(output))
-    if code != 1:
+    if code != 1 or RECORD_IT not in output:  # a crash is not 'not current'
         return outcome("failed", f"status: {error_line(output)}")
     code, output = _tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), log=log)
     if code != 0:
@@ -115,6 +120,8 @@ def record_all(args: argparse.Namespace) -> int:
     if unknown:
         raise RnnShapesError(f"{ini}: no tox environment {', '.join(unknown)} (it has {known})")
     envs = [e for e in known if not args.env or e in args.env]
+    if args.parallel > 1 and not store.CAN_LOCK:
+        raise RnnShapesError("-p: the values store cannot be locked here (no fcntl); use -p 1")
     logs = ini.parent / ".tox" / "record-all"
     logs.mkdir(parents=True, exist_ok=True)
     jobs = max(1, (os.cpu_count() or 1) // args.parallel)

@@ -1,9 +1,9 @@
-"""docs/CONFORMANCE.md and docs/drift.svg, generated from the committed golden sets.
+"""docs/CONFORMANCE.md, docs/support.svg and docs/drift.svg, from the committed golden sets.
 
 Never edited by hand: tests/test_report.py fails when the committed files
 differ from what `rnn-shapes report` writes. Needs no TensorFlow. Another
-matrix's report goes beside it, as docs/CONFORMANCE-<matrix>.md and
-docs/drift-<matrix>.svg.
+matrix's report goes beside it, as docs/CONFORMANCE-<matrix>.md,
+docs/support-<matrix>.svg and docs/drift-<matrix>.svg.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def load_sets(root: Path, matrix_name: str = "default") -> list[GoldenSet]:
 
 def labels(sets: list[GoldenSet]) -> list[str]:
     """Short column names: the Keras minor, with the backend or TensorFlow where that
-    minor has several environments ('3.0', '3.0 jax', '3.15 tf2.16')."""
+    minor has several environments ('3.0', '3.0 jax', '3.15 tf2.16'); the full name
+    where that still leaves two alike (3.15 on JAX with and without TensorFlow)."""
     minors = Counter(minor(s.metadata["keras"]) for s in sets)
     out = []
     for s in sets:
@@ -64,7 +65,11 @@ def labels(sets: list[GoldenSet]) -> list[str]:
             tf = "" if m["tensorflow"] == "none" else f"tf{minor(m['tensorflow'])}"
             label += f" {m['backend'] if m['backend'] != 'tensorflow' else tf}"
         out.append(label)
-    return out
+    clashes = Counter(out)
+    return [
+        environment_name(s.metadata) if clashes[label] > 1 else label
+        for s, label in zip(sets, out, strict=True)
+    ]
 
 
 def _cell(r: Result | None) -> str:
@@ -232,48 +237,55 @@ def support(
     return rows_of(cells), cells
 
 
-def _defect_link(name: str, label: str) -> str:
-    defect = next(d for d in load_defects() if d.name == name)
-    return f"[{label}]({defect.upstream or '../rnn_shapes/defects.toml'})"
-
-
 def _support_rows(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> list[str]:
+    """The support table, its defects as reference links ([D3] in a cell, defined once
+    below), and the list of the defects it shows."""
     names = defect_labels()
-    linked = {n: _defect_link(n, lab) for n, lab in names.items()}
+    linked = {n: f"[{label}]" for n, label in names.items()}
     head = ["family", "layer", *labels(sets)]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         texts = [c[row].text(linked) if row in c else "-" for c in cells]
         out.append("| " + " | ".join([*row, *texts]) + " |")
-    used = sorted(
-        {d for c in cells for cell in c.values() for d in cell.defects}, key=list(names).index
-    )
-    out += ["", "Listed defects shown (`rnn_shapes/defects.toml`):", ""]
+    shown = {d for c in cells for cell in c.values() for d in cell.defects}
+    defects = {d.name: d for d in load_defects()}
+    used = sorted(shown, key=list(names).index)
+    out += ["", "Listed defects shown (`rnn_shapes/defects.toml`, numbered in its order):", ""]
     for name in used:
-        d = next(d for d in load_defects() if d.name == name)
+        d = defects[name]
         where = d.upstream or "no upstream issue found (see the file)"
         out.append(f"- {names[name]} `{name}`: Keras {d.keras}, {', '.join(d.backends)}; {where}")
+    out.append("")
+    out += [f"[{names[n]}]: {defects[n].upstream or '../rnn_shapes/defects.toml'}" for n in used]
     return out
 
 
 def minor_changes(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> list[str]:
-    """Each support-table cell that changes from one Keras 3 minor to the next (on
-    TensorFlow, the upgrade path's sets), as 'family layer: before -> after'."""
+    """What changes in each support-table cell from one Keras 3 minor to the next (on
+    TensorFlow, the upgrade path's sets), as 'family layer: part before -> after'."""
     names = defect_labels()
     path = [s for s in upgrade_path(sets) if s.keras_major >= 3]
+    if len(path) < 2:
+        return ["Fewer than two Keras 3 minors are recorded on TensorFlow: nothing to walk."]
     index = {id(s): i for i, s in enumerate(sets)}
     out = []
     for a, b in pairwise(path):
         ca, cb = cells[index[id(a)]], cells[index[id(b)]]
-        moved = [
-            f"{fam} {layer}: {ca[(fam, layer)].text(names)} -> {cb[(fam, layer)].text(names)}"
-            for fam, layer in rows
-            if (fam, layer) in ca
-            and (fam, layer) in cb
-            and ca[(fam, layer)].text(names) != cb[(fam, layer)].text(names)
-        ]
+        moved = []
+        for row in rows:
+            if row not in ca or row not in cb:
+                continue
+            before, after = ca[row].counts(names), cb[row].counts(names)
+            parts = [
+                f"{part} {before.get(part, 0)} -> {after.get(part, 0)}"
+                for part in {**before, **after}
+                if before.get(part, 0) != after.get(part, 0)
+            ]
+            if parts:
+                moved.append(f"{' '.join(row)}: {', '.join(parts)}")
         head = f"- Keras {a.metadata['keras']} -> {b.metadata['keras']}"
-        out.append(f"{head}: " + ("no cell changes" if not moved else f"{len(moved)} cells"))
+        n = len(moved)
+        out.append(f"{head}: " + (f"{n} cell{'s' * (n != 1)}" if n else "no cell changes"))
         out += [f"  - {m}" for m in moved]
     return out
 
@@ -361,6 +373,7 @@ def report_markdown(
     matrix_name: str = "default",
     compared: _Compared | None = None,
     audits: dict[str, Audit] | None = None,
+    table: tuple[list[Row], list[dict[Row, Cell]]] | None = None,
 ) -> str:
     """The report of `sets` (all of matrix `matrix_name`), linking that matrix's pictures."""
     memo: dict = {}
@@ -368,7 +381,7 @@ def report_markdown(
     default = matrix_name == "default"
     _, heatmap, picture = report_paths(matrix_name)
     audits = audits or {environment_name(s.metadata): audit(s, memo) for s in sets}
-    rows, cells = support(sets, audits, compared)
+    rows, cells = table or support(sets, audits, compared)
     ref = reference(sets)
     lines = [
         "# Conformance of Keras' recurrent layers across environments"
@@ -465,7 +478,7 @@ def generate(root: Path, matrix_name: str = "default") -> dict[Path, str]:
     audits = {environment_name(s.metadata): audit(s, memo) for s in sets}
     rows, cells = support(sets, audits, compared)
     return {
-        report: report_markdown(sets, matrix_name, compared, audits),
+        report: report_markdown(sets, matrix_name, compared, audits, (rows, cells)),
         heatmap: heatmap_svg(_drift_by_layer(sets, compared)),
         picture: support_svg(sets, rows, cells),
     }

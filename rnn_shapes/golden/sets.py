@@ -71,6 +71,7 @@ class GoldenSet:
     path: Path
     metadata: dict[str, str]
     results: dict[str, Result]
+    schema: int = SCHEMA  # the schema it was written in
 
     @property
     def matrix(self) -> str:
@@ -128,13 +129,14 @@ def encode(
 ) -> tuple[str, dict[str, tuple[np.ndarray, ...]]]:
     """(JSON text, the values it names by store name) of a set: same results, same bytes."""
     ordered = sorted(results, key=lambda r: r.case_id)
-    values = {values_name(r.outputs): r.outputs for r in ordered if r.outputs}
+    values: dict[str, tuple[np.ndarray, ...]] = {}
     meta = {**env, "matrix": matrix, "schema_note": SCHEMA_NOTE}
     lines = []
     for r in ordered:
         entry = _entry(r, signatures[r.case_id].names_of(r.arity))
         if r.outputs:
-            entry["values"] = values_name(r.outputs)
+            entry["values"] = name = values_name(r.outputs)
+            values[name] = r.outputs
         lines.append(f"  {json.dumps(r.case_id)}: {json.dumps(entry, sort_keys=True)}")
     meta_text = json.dumps(meta, sort_keys=True, indent=2).replace("\n", "\n ")
     text = (
@@ -273,7 +275,11 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise _fail(path, f"not valid JSON: {exc}") from None
-    if isinstance(doc, dict) and "schema" in doc and doc["schema"] not in READABLE_SCHEMAS:
+    if (
+        isinstance(doc, dict)
+        and "schema" in doc
+        and (type(doc["schema"]) is not int or doc["schema"] not in READABLE_SCHEMAS)
+    ):
         raise _fail(
             path,
             f"unknown schema version {doc['schema']!r} (this rnn-shapes reads "
@@ -293,7 +299,8 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         raise _fail(path, "cases must be an object")
     parsed = {cid: _parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
     if in_store:
-        values = _values_from_store(path, doc["cases"], parsed)
+        with store.locked(path.parent.parent, exclusive=False, reading=True):
+            values = _values_from_store(path, doc["cases"], parsed)
         vpath = store.store_dir(path.parent.parent)
     else:
         values = _read_values(path, meta)
@@ -323,7 +330,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         results[cid] = Result(
             cid, outcome, container, arrays, dtypes, error, masks, facts, symbolic
         )
-    return GoldenSet(path, dict(meta), results)
+    return GoldenSet(path, dict(meta), results, doc["schema"])
 
 
 def _values_from_store(path: Path, cases: dict, parsed: dict) -> dict[str, np.ndarray]:

@@ -12,21 +12,20 @@ from pathlib import Path
 from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_set
 from rnn_shapes.keras.environment import environment_name
 
+RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
+
 
 def set_status(root: Path, env: dict[str, str], matrix_name: str) -> tuple[bool, str]:
     """(current, one line saying why) for the set of `env` (installed versions)."""
-    import json
-
     from rnn_shapes.spec.matrix import matrix
 
     name = environment_name(env)
     path = json_path(root, name, matrix_name)
-    how = f"record it with `rnn-shapes record --matrix {matrix_name}` in this environment"
+    how = f"{RECORD_IT} --matrix {matrix_name}` in this environment"
     if not path.is_file():
         return False, f"{name}: no {matrix_name} golden set in {root}; {how}"
     try:
         golden = read_set(path, expect_matrix=matrix_name)
-        schema = json.loads(path.read_text(encoding="utf-8"))["schema"]
     except GoldenError as exc:
         return False, f"{name}: {exc}; {how}"
     ids = {c.id for c in matrix(matrix_name)}
@@ -35,8 +34,8 @@ def set_status(root: Path, env: dict[str, str], matrix_name: str) -> tuple[bool,
         for key in ("tensorflow", "keras", "backend")
         if golden.metadata[key] != env[key]
     ]
-    if schema != SCHEMA:
-        return False, f"{path}: schema {schema}, this rnn-shapes writes {SCHEMA}; {how}"
+    if golden.schema != SCHEMA:
+        return False, f"{path}: schema {golden.schema}, this rnn-shapes writes {SCHEMA}; {how}"
     if set(golden.results) != ids:
         return False, f"{path}: does not hold the {matrix_name} matrix of this rnn-shapes; {how}"
     if differs:

@@ -8,9 +8,10 @@ NumPy writing the same values names the same file, and environments that
 computed bit-identical outputs share it. Reading recomputes the name from what
 it decoded: a missing or altered file is one GoldenError naming it.
 
-Writers hold a shared lock from their first value file to their JSON; `prune`
-(removing files no set names any more) holds it exclusively, so it never takes
-a file that a set being written is about to name.
+Writers hold a shared lock from their first value file to their JSON, and so do
+readers; `prune` (removing files no set names any more) holds it exclusively, so
+it never takes a file that a set being written is about to name, or being read
+names. Without fcntl (Windows) there is no lock: one writer at a time.
 """
 
 from __future__ import annotations
@@ -104,34 +105,54 @@ def _read(path: Path, name: str) -> tuple[np.ndarray, ...]:
     return tuple(arrays)
 
 
-@contextlib.contextmanager
-def locked(root: Path, exclusive: bool) -> Iterator[None]:
-    """The store's lock (a no-op where fcntl is missing: one writer at a time there)."""
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one writer at a time (record-all says so)
+    fcntl = None
+CAN_LOCK = fcntl is not None
+
+
+def _lock_file(root: Path, create: bool):
+    """The open lock file, or None where there is no lock: no fcntl, or a reader of a
+    store it may not write to (a read-only checkout, where nothing prunes)."""
+    if fcntl is None:
+        return None
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+        if create:
+            store_dir(root).mkdir(parents=True, exist_ok=True)
+        return open(store_dir(root) / ".lock", "a")  # locked() closes it
+    except OSError:
+        if create:
+            raise
+        return None
+
+
+@contextlib.contextmanager
+def locked(root: Path, exclusive: bool, reading: bool = False) -> Iterator[None]:
+    """The store's lock: shared for writers and readers, exclusive for prune."""
+    handle = _lock_file(root, create=not reading)
+    if handle is None:
         yield
         return
-    folder = store_dir(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def referenced(root: Path) -> set[str] | None:
-    """Every name the sets under `root` use, or None if a set cannot be read as JSON."""
+def referenced(root: Path) -> tuple[set[str], Path | None]:
+    """Every name the sets under `root` use, and the first set that cannot be read as a
+    set's JSON (None if every one can)."""
     names: set[str] = set()
     for path in sorted(Path(root).glob("*/*.json")):
         try:
             cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
             names |= {e["values"] for e in cases.values() if "values" in e}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
-    return names
+            return names, path
+    return names, None
 
 
 def stored(root: Path) -> dict[str, Path]:
@@ -139,15 +160,19 @@ def stored(root: Path) -> dict[str, Path]:
 
 
 def prune(root: Path) -> str:
-    """Remove value files no set names; a note of what was done (nothing if a set is unreadable)."""
+    """Remove value files no set names, and temporary files a killed write left; a note
+    of what was done (nothing is removed while a set cannot be read)."""
     with locked(root, exclusive=True):
-        used = referenced(root)
-        if used is None:
-            return "store not pruned: a set there is not readable JSON"
+        used, unreadable = referenced(root)
+        if unreadable is not None:
+            return f"store not pruned: {unreadable} cannot be read as a golden set"
         unused = [p for n, p in stored(root).items() if n not in used]
-        for p in unused:
+        leftovers = list(store_dir(root).glob(f"*/.*{SUFFIX}.*.tmp"))
+        for p in unused + leftovers:
             p.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 p.parent.rmdir()  # only when it became empty
         _CACHE.clear()
-    return f"store: {len(unused)} value files no set names removed" if unused else ""
+    said = [f"{len(unused)} value files no set names"] if unused else []
+    said += [f"{len(leftovers)} temporary files of killed writes"] if leftovers else []
+    return f"store: {' and '.join(said)} removed" if said else ""

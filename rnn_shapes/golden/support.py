@@ -56,14 +56,24 @@ class Cell:
             parts.append(f"⊘{self.refused}")
         return " ".join(parts)
 
+    def counts(self, defect_label: dict[str, str]) -> dict[str, int]:
+        """Each part of the cell's text and its count: '≠ container', 'D7', '⊘'."""
+        out = {f"≠ {k}": n for k, n in sorted(self.differs.items())}
+        order = list(defect_label)
+        for d in sorted(self.defects, key=order.index):
+            out[defect_label[d]] = self.defects[d]
+        if self.refused:
+            out["⊘"] = self.refused
+        return out
+
 
 Row = tuple[str, str]  # (family, layer)
 
 
 def how(kind: str) -> str:
     """The short name of a comparison's change kind: 'container list -> tuple' -> 'container'."""
-    if kind.startswith("outcome"):
-        return "refused" if kind.endswith("rejected") else "built"
+    if kind.startswith("outcome"):  # against the reference, which built / refused it
+        return "refused here" if kind.endswith("rejected") else "built here"
     return kind.split()[0]
 
 

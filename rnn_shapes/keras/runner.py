@@ -717,9 +717,11 @@ def error_text(exc: BaseException, context: str = "") -> str:
 
 
 def stable_text(text: str) -> str:
-    """What differs from run to run taken out of an error's text: terminal styling and
-    newlines as a repr shows them (a KeyError's key: '\\x1b[1m...\\n'), and an object's
-    id() (a KeyError of Keras 3.3-3.14 is keyed by one); whitespace collapsed."""
+    """What differs from run to run taken out of an error's text: an object's id()
+    (Keras 3.2-3.13 raise a KeyError keyed by one, styled: '\\x1b[1m<id>\\x1b[0m', of
+    any length), terminal styling and newlines as a repr shows them, and any other
+    12-digit number; whitespace collapsed."""
+    text = re.sub(r"\\x1b\[1m\d+\\x1b\[0m", "<id>", text)
     text = re.sub(r"\\x1b\[[0-9;]*m", "", text)
     text = re.sub(r"(?:\\n)+", " ", text)
     text = re.sub(r"\b\d{12,}\b", "<id>", text)
