@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from rnn_shapes.check import REGEN_HINT, signature_problems, value_problems
+from rnn_shapes.defects import listed
 from rnn_shapes.golden.sets import stale_and_missing
 from rnn_shapes.oracle import run_oracle
 from rnn_shapes.pytest_session import OUTCOME_KEY
@@ -44,8 +45,18 @@ def test_golden_set(rnn_session):
     )
 
 
+def _unless_a_listed_defect(case, env) -> None:
+    """A case a listed defect applies to in this environment cannot show what these
+    tests check (Keras 3.0-3.1 cannot build a Bidirectional with return_state, say):
+    reported as an expected failure naming the defect; test_case checks it shows."""
+    defect = listed(case.id, env)
+    if defect is not None:
+        pytest.xfail(f"listed defect {defect.name!r} applies in this environment")
+
+
 def test_predict_path(rnn_predict_case, rnn_session):
     """Model.predict returns what a direct call returns, in the same container."""
+    _unless_a_listed_defect(rnn_predict_case, rnn_session.env)
     via_predict = rnn_session.run(rnn_predict_case, "predict")
     via_call = rnn_session.run(rnn_predict_case, "call")
     assert via_predict.outcome == "ok", via_predict.error
@@ -56,7 +67,7 @@ def test_predict_path(rnn_predict_case, rnn_session):
     assert value_problems(rnn_predict_case, via_predict.outputs, expected, backend) == []
 
 
-def test_weights_layout(rnn_weights_case):
+def test_weights_layout(rnn_weights_case, rnn_session):
     """get_weights() holds the case's weights: forward kernel, recurrent, bias, then backward.
 
     For Constant weights Keras' own initializers made them, so this pins their
@@ -66,6 +77,7 @@ def test_weights_layout(rnn_weights_case):
     """
     from rnn_shapes.keras.runner import build_model, packed_weights, rnn_layers
 
+    _unless_a_listed_defect(rnn_weights_case, rnn_session.env)
     model = build_model(rnn_weights_case)
     layer = model.layers[-1]
     expected = []
