@@ -106,6 +106,7 @@ def test_arity_shape_and_dtype_changes(base, tmp_path):
     assert kinds["arity 1 -> 2"] == [rs[0].case_id]
     assert kinds["shapes changed"] == [rs[1].case_id]
     assert kinds["dtypes float32 -> float64"] == [rs[2].case_id]
+    assert "dtypes float32 -> float32" not in kinds  # one more float32 output: arity only
 
 
 def test_value_drift_buckets(base, tmp_path):
