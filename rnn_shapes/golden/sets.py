@@ -298,28 +298,33 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
     if not isinstance(doc["cases"], dict):
         raise _fail(path, "cases must be an object")
     parsed = {cid: _parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
-    if in_store:
+    if in_store:  # each entry names its own values: their keys match by construction
         with store.locked(path.parent.parent, exclusive=False, reading=True):
             values = _values_from_store(path, doc["cases"], parsed)
-        vpath = store.store_dir(path.parent.parent)
     else:
         values = _read_values(path, meta)
-        vpath = path.parent / meta["values"]
-    expected_keys = {
-        f"{cid}/{i}" for cid, (_, _, outs, _) in parsed.items() for i in range(len(outs))
-    }
-    if set(values) != expected_keys:
-        stray = sorted(expected_keys ^ set(values))[:3]
-        raise _fail(vpath, f"does not match {path.name}: keys differ, e.g. {stray}")
+        expected_keys = {
+            f"{cid}/{i}" for cid, (_, _, outs, _) in parsed.items() for i in range(len(outs))
+        }
+        if set(values) != expected_keys:
+            stray = sorted(expected_keys ^ set(values))[:3]
+            raise _fail(
+                path.parent / meta["values"],
+                f"does not match {path.name}: keys differ, e.g. {stray}",
+            )
     results = {}
     for cid, (outcome, container, outs, error) in parsed.items():
         masks = _parse_masks(path, cid, doc["cases"][cid]) if outcome == "ok" else None
         arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
             if list(arr.shape) != out["shape"] or str(arr.dtype) != held_dtype(out["dtype"]):
-                named = doc["cases"][cid].get("values", "")
+                where = (
+                    store.value_path(path.parent.parent, doc["cases"][cid]["values"])
+                    if in_store
+                    else path.parent / meta["values"]
+                )
                 raise _fail(
-                    store.value_path(path.parent.parent, named) if in_store else vpath,
+                    where,
                     f"output {i} is {arr.dtype}{list(arr.shape)}, "
                     f"{path} says {out['dtype']}{out['shape']}",
                     cid,
