@@ -23,7 +23,7 @@ from rnn_shapes.golden.compare import ULP_BUCKETS, Comparison
 from rnn_shapes.spec.case import FAMILIES, Case, families
 
 LAYERS = ("SimpleRNN", "LSTM", "GRU")
-STATES = ("agrees", "refused", "differs", "defect")  # a cell's colour: the last that applies
+STATES = ("agrees", "refused", "differs", "defect")  # a case's state, as the picture's bars
 
 
 @dataclass
@@ -34,30 +34,9 @@ class Cell:
     defects: Counter = field(default_factory=Counter)  # defect name -> cases
     states: Counter = field(default_factory=Counter)  # each case's own state -> cases
 
-    @property
-    def state(self) -> str:
-        if self.defects:
-            return "defect"
-        if self.differs:
-            return "differs"
-        return "refused" if self.refused else "agrees"
-
-    def text(self, defect_label: dict[str, str]) -> str:
-        """'✓', '✓ ⊘12', '≠ container 55, values 3', 'D2 6' and combinations."""
-        parts = []
-        if not self.defects and not self.differs:
-            parts.append("✓")
-        if self.differs:
-            parts.append("≠ " + ", ".join(f"{k} {n}" for k, n in sorted(self.differs.items())))
-        order = list(defect_label)  # the defects file's order: D1, D2, ...
-        named = sorted(self.defects.items(), key=lambda kv: order.index(kv[0]))
-        parts += [f"{defect_label[d]} {n}" for d, n in named]
-        if self.refused:
-            parts.append(f"⊘{self.refused}")
-        return " ".join(parts)
-
     def counts(self, defect_label: dict[str, str]) -> dict[str, int]:
-        """Each part of the cell's text and its count: '≠ container', 'D7', '⊘'."""
+        """Each part of the cell and its count, in the order the text says them:
+        '≠ container', ..., 'D7' (the defects file's order), '⊘'."""
         out = {f"≠ {k}": n for k, n in sorted(self.differs.items())}
         order = list(defect_label)
         for d in sorted(self.defects, key=order.index):
@@ -65,6 +44,20 @@ class Cell:
         if self.refused:
             out["⊘"] = self.refused
         return out
+
+    def text(self, defect_label: dict[str, str]) -> str:
+        """'✓', '✓ ⊘12', '≠ container 55, values 3', 'D2 6' and combinations."""
+        counts = self.counts(defect_label)
+        differs = [f"{k[2:]} {n}" for k, n in counts.items() if k.startswith("≠ ")]
+        parts = []
+        if differs:
+            parts.append("≠ " + ", ".join(differs))
+        elif not self.defects:
+            parts.append("✓")
+        parts += [f"{k} {n}" for k, n in counts.items() if not k.startswith(("≠ ", "⊘"))]
+        if self.refused:
+            parts.append(f"⊘{self.refused}")
+        return " ".join(parts)
 
 
 Row = tuple[str, str]  # (family, layer)
