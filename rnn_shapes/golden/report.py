@@ -155,7 +155,7 @@ def heatmap_svg(drift: dict[str, dict[str, float]]) -> str:
         f'font-family="sans-serif" font-size="12">',
         f'<rect width="{w}" height="{h}" fill="white"/>',
     ]
-    parts += [f'<text x="10" y="{18 + 16 * i}">{line}</text>' for i, line in enumerate(title)]
+    parts += _text_lines(title, 18)
     for j, layer in enumerate(layers):
         parts.append(
             f'<text x="{left + j * cw + cw // 2}" y="{top - 6}" text-anchor="middle">{layer}</text>'
@@ -178,7 +178,7 @@ def heatmap_svg(drift: dict[str, dict[str, float]]) -> str:
                 f'text-anchor="middle">{label}</text>'
             )
     y = top + ch * len(envs) + 18
-    parts += [f'<text x="10" y="{y + 16 * i}">{line}</text>' for i, line in enumerate(caption)]
+    parts += _text_lines(caption, y)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -302,6 +302,11 @@ def _wrap(text: str, width_px: float) -> list[str]:
     return lines
 
 
+def _text_lines(lines: list[str], y: int, style: str = "") -> list[str]:
+    """Wrapped lines (`_wrap`) as SVG text at the left margin, 16 px apart from `y`."""
+    return [f'<text x="10" y="{y + 16 * i}"{style}>{line}</text>' for i, line in enumerate(lines)]
+
+
 def _cell_bar(cell: Cell | None, x: int, y: int, w: int, h: int) -> list[str]:
     """A cell as a bar of its cases' states, left to right in STATES order (grey if none)."""
     if cell is None or not cell.cases:
@@ -345,10 +350,7 @@ def support_svg(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> st
         f'font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
-    parts += [
-        f'<text x="10" y="{20 + 16 * i}" font-weight="bold">{line}</text>'
-        for i, line in enumerate(title)
-    ]
+    parts += _text_lines(title, 20, ' font-weight="bold"')
     for j, col in enumerate(cols):
         x, y = left + j * cw + cw // 2, top - 6
         parts.append(
@@ -363,7 +365,7 @@ def support_svg(sets: list[GoldenSet], rows: list[Row], cells: list[dict]) -> st
         for j, c in enumerate(cells):
             parts += _cell_bar(c.get((fam, layer)), left + j * cw, y, cw - 2, ch - 2)
     y = top + ch * len(rows) + 24
-    parts += [f'<text x="10" y="{y + 16 * i}">{line}</text>' for i, line in enumerate(caption)]
+    parts += _text_lines(caption, y)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
