@@ -22,7 +22,7 @@ from rnn_shapes.check import REGEN_HINT, Verdict, judge
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.locate import golden_root
 from rnn_shapes.golden.sets import GoldenSet, find_set, read_set, stale_and_missing
-from rnn_shapes.keras.environment import environment_name, expectation_problems, installed, major
+from rnn_shapes.keras.environment import broken_promise, environment_name, installed, major
 from rnn_shapes.oracle import run_oracle
 from rnn_shapes.result import Result, from_wire, to_wire
 from rnn_shapes.spec.case import Case, families
@@ -107,11 +107,9 @@ class RnnSession:
 
     def start(self) -> None:
         """A tox environment's promise is kept; --rnn-regen-golden can write its root."""
-        expect = os.environ.get("RNN_SHAPES_EXPECT")
-        if expect:
-            problems = expectation_problems(expect, self.env)
-            if problems:
-                raise pytest.UsageError("environment mismatch: " + "; ".join(problems))
+        broken = broken_promise(self.env)
+        if broken:
+            raise pytest.UsageError(f"environment mismatch: {broken}")
         if self.regen and not hasattr(self.config, "workerinput"):
             from rnn_shapes.golden.atomic import ensure_writable_dir
 

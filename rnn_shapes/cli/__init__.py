@@ -9,7 +9,6 @@ Paths are checked before any case runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,12 +134,11 @@ def _promised(env: dict[str, str]) -> dict[str, str]:
     """`env`, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is
     never recorded, or called current, under the name of an environment that resolved
     another release."""
-    from rnn_shapes.keras.environment import expectation_problems
+    from rnn_shapes.keras.environment import broken_promise
 
-    expect = os.environ.get("RNN_SHAPES_EXPECT")
-    problems = expectation_problems(expect, env) if expect else []
-    if problems:
-        raise RnnShapesError(f"RNN_SHAPES_EXPECT={expect!r}: {'; '.join(problems)}")
+    broken = broken_promise(env)
+    if broken:
+        raise RnnShapesError(broken)
     return env
 
 

@@ -95,6 +95,14 @@ def release_order(env: dict[str, str]) -> tuple:
     return (version_tuple(env["keras"]), rank, tf, backend)
 
 
+def broken_promise(env: dict[str, str]) -> str:
+    """'' where RNN_SHAPES_EXPECT (tox.ini sets it per environment) is unset or kept by
+    `env`; else one line saying where it is broken."""
+    expect = os.environ.get("RNN_SHAPES_EXPECT")
+    problems = expectation_problems(expect, env) if expect else []
+    return f"RNN_SHAPES_EXPECT={expect!r}: {'; '.join(problems)}" if problems else ""
+
+
 def expectation_problems(expect: str, env: dict[str, str]) -> list[str]:
     """Where `env` breaks a promise like 'tensorflow=2.15 keras=2 backend=tensorflow'."""
     problems = []
