@@ -16,8 +16,8 @@ import numpy as np
 from rnn_shapes.defects import listed
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
+from rnn_shapes.tolerance import max_deviation, tolerance
 from rnn_shapes.spec.signature import (
-    SIGNIFICANT_BITS,
     calls,
     expected_facts,
     expected_masks,
@@ -30,34 +30,6 @@ from rnn_shapes.spec.signature import (
 
 if TYPE_CHECKING:
     from rnn_shapes.golden.sets import GoldenSet
-
-# float32 Keras against the float64 oracle. float32 keeps 24 bits (unit
-# roundoff 6e-8); each step rounds dot products of D + U terms, and the error
-# of one step is carried into the next. On the default matrix (D + U <= 8,
-# T <= 30) deviations stay near 1e-7 (the largest seen is 1.5e-7), and 2e-6
-# leaves a margin of over 10x. Larger shapes accumulate more: the tolerance
-# grows with the terms per dot product and with the steps, e.g. 1.1e-4 at
-# T = 100, D = U = 64, where Constant weights (every unit identical, so the
-# rounding errors add up coherently) reach 6e-6. A swapped gate, a swapped
-# state or a missing reversal moves values by 1e-3 or more.
-ATOL = 2e-6
-RTOL = 2e-6
-# Other precisions scale with their unit roundoff u (half the gap between 1 and
-# the next number: 2^-p for p significant bits), the same count of roundings:
-# ATOL is about 34 u of float32. float64 layers: 3.7e-15 (before the size
-# factor); mixed_float16 computes in float16 (u = 2^-11): 0.016; mixed_bfloat16
-# in bfloat16 (u = 2^-8, 8 bits): 0.13, which sees a wrong definition or a
-# swapped direction, not a swapped gate (float32 cases do that).
-
-
-def tolerance(case: Case, backend: str = "tensorflow") -> tuple[float, float]:
-    """(atol, rtol) for `case`: ATOL and RTOL scaled to the compute dtype's unit
-    roundoff (on `backend`), and up for wide or long cases."""
-    factor = max(1.0, (case.features + case.units) / 8) * max(1.0, case.timesteps / 30)
-    # unit roundoff 2^-bits against float32's
-    factor *= 2.0 ** (SIGNIFICANT_BITS["float32"] - SIGNIFICANT_BITS[output_dtype(case, backend)])
-    return ATOL * factor, RTOL * factor
-
 
 # How to (re)record the installed environment's golden set; said wherever a set
 # is missing or stale.
@@ -207,16 +179,6 @@ def mask_problems(case: Case, result: Result) -> list[str]:
         for name, w, g in zip(names, want, result.masks, strict=True)
         if w != g
     ]
-
-
-def max_deviation(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> float:
-    return max(
-        (
-            float(np.max(np.abs(g.astype(np.float64) - w), initial=0.0))
-            for g, w in zip(got, want, strict=True)
-        ),
-        default=0.0,
-    )
 
 
 def value_problems(

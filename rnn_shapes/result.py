@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_shapes.spec.signature import SIGNIFICANT_BITS
 
 CONTAINERS = ("tuple", "list", "tensor")
 OUTCOMES = ("ok", "rejected")
@@ -116,22 +115,3 @@ def symbolic_text(output: SymbolicOutput) -> str:
     """'float32[None, 5, 3]': how a golden set writes one symbolic output."""
     shape, dtype = output
     return f"{dtype}[{', '.join(str(n) for n in shape)}]"
-
-
-def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str = "float32") -> float:
-    """Largest difference in ULPs of `dtype` (the outputs' dtype) at the output's scale.
-
-    The unit is the spacing of `dtype` at the largest magnitude in either
-    array: one step of the last bit of the output's biggest value. Counting
-    raw bit steps instead would make a 1e-8 wobble of a value near zero look
-    like thousands of ULPs.
-    """
-    if a.size == 0:
-        return 0.0
-    a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    scale = max(float(np.max(np.abs(a64))), float(np.max(np.abs(b64))))
-    diff = float(np.max(np.abs(a64 - b64)))
-    if diff == 0.0:
-        return 0.0
-    spacing = float(np.spacing(np.float32(scale)))  # float32's, subnormals included
-    return diff / (spacing * 2.0 ** (24 - SIGNIFICANT_BITS.get(dtype, 24)))

@@ -91,7 +91,7 @@ def test_unknown_matrix():
 
 
 def test_tolerance_is_fixed_on_default_and_grows_with_work():
-    from rnn_shapes.check import ATOL, RTOL, tolerance
+    from rnn_shapes.tolerance import ATOL, RTOL, tolerance
 
     float32 = [c for c in matrix("default") if c.dtype == "float32"]
     wide = [c for c in float32 if c.features + c.units > 8]  # the tutorials' LSTM(20) stack

@@ -17,7 +17,8 @@ import pytest
 from synthetic import synthetic_results
 
 from rnn_shapes.cli import main
-from rnn_shapes.golden.compare import compare, load, render, ulp_distance
+from rnn_shapes.golden.compare import compare, load, render
+from rnn_shapes.tolerance import ulp_distance
 from rnn_shapes.golden.report import generate, heatmap_svg, load_sets, upgrade_path, write
 from rnn_shapes.golden.sets import read_set, write_set
 from rnn_shapes.result import Result

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, Constant, run_oracle
-from rnn_shapes.check import fact_problems, tolerance
+from rnn_shapes.check import fact_problems
+from rnn_shapes.tolerance import tolerance
 from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
 from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered

@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnn_shapes.check import max_deviation
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
 from rnn_shapes.keras.environment import environment_name
-from rnn_shapes.result import Result, ulp_distance
+from rnn_shapes.result import Result
 from rnn_shapes.spec.case import FAMILIES, families
+from rnn_shapes.tolerance import ULP_BUCKETS, max_deviation, ulp_bucket, ulp_distance
 
-ULP_BUCKETS = ((0, "identical"), (1, "<= 1 ULP"), (4, "<= 4 ULP"), (None, "> 4 ULP"))
 EXAMPLES = 3
 
 
@@ -52,10 +51,7 @@ class Comparison:
     def buckets(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {label: [] for _, label in ULP_BUCKETS}
         for cid, (_, ulp) in sorted(self.drift.items()):
-            for limit, label in ULP_BUCKETS:
-                if limit is None or ulp <= limit:
-                    out[label].append(cid)
-                    break
+            out[ulp_bucket(ulp)].append(cid)
         return out
 
     def by_family(self) -> dict[str, Counter]:

@@ -19,8 +19,9 @@ import numpy as np
 from rnn_shapes.check import value_problems
 from rnn_shapes.defects import load as load_defects
 from rnn_shapes.golden.audit import Audit
-from rnn_shapes.golden.compare import ULP_BUCKETS, Comparison
+from rnn_shapes.golden.compare import Comparison
 from rnn_shapes.spec.case import FAMILIES, Case, families
+from rnn_shapes.tolerance import ULP_BUCKETS
 
 LAYERS = ("SimpleRNN", "LSTM", "GRU")
 STATES = ("agrees", "refused", "differs", "defect")  # a case's state, as the picture's bars

@@ -25,14 +25,14 @@ import numpy as np
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.keras.environment import installed, legacy_keras, major
-from rnn_shapes.result import Result, container_name, held_dtype, ulp_distance
+from rnn_shapes.result import Result, container_name, held_dtype
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
 from rnn_shapes.spec.paths import backward_case, direction_case, layer_cases, longer
-from rnn_shapes.spec.signature import PREDICT_ULPS
 from rnn_shapes.spec.states import initial_states
 from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
+from rnn_shapes.tolerance import PREDICT_ULPS, ulp_distance
 
 PATHS = ("call", "predict")
 _threads: int | None = None  # TensorFlow op threads, set by configure_worker

@@ -106,11 +106,6 @@ OUTPUT_DTYPES = {
 }
 
 
-# Significant bits of each output dtype (the implicit leading bit included): its unit
-# roundoff is 2^-bits, and one ULP at scale s is 2^(floor(log2 s) - bits + 1).
-SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
-
-
 def output_dtype(case: Case, backend: str = "tensorflow") -> str:
     """The compute dtype of the case's layer on `backend`.
 
@@ -122,13 +117,6 @@ def output_dtype(case: Case, backend: str = "tensorflow") -> str:
     if backend == "jax" and case.dtype == "float64":
         return "float32"
     return OUTPUT_DTYPES[case.dtype]
-
-
-# predict runs a compiled function (tf.function, jax.jit) where the direct call
-# runs op by op: the same arithmetic, fused or reordered, may round differently
-# in the last bit or two (seen: 1 ULP under mixed_bfloat16 and in stacks on TF
-# 2.21). A wrong container, a dropped state or another computation is far more.
-PREDICT_ULPS = 4
 
 
 def symbolic_dtype(case: Case) -> str:
@@ -151,7 +139,7 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
       is zero at the first step, so on a single step it changes nothing.
     Through Model.predict:
     - container_as_call, values_as_call: predict packs the outputs as the direct
-      call does, and its values are within PREDICT_ULPS of the direct call's
+      call does, and its values are within tolerance.PREDICT_ULPS of the direct call's
       (one model, one input).
     Saved and loaded (or rebuilt from its config with the weights set):
     - identical_to_original: the loaded model's outputs equal the original's

@@ -1,0 +1,96 @@
+"""Every threshold the harness judges numbers by, and the distances it measures.
+
+One home for them, so a verdict, a golden comparison, compare's buckets and the
+runner's predict fact cannot drift apart.
+
+- Values against the float64 oracle (`tolerance`): float32 keeps 24 bits (unit
+  roundoff 6e-8); each step rounds dot products of D + U terms, and the error of
+  one step is carried into the next. On the default matrix (D + U <= 8, T <= 30)
+  deviations stay near 1e-7 (the largest seen is 1.5e-7), and ATOL = RTOL = 2e-6
+  leave a margin of over 10x. Larger shapes accumulate more: the tolerance grows
+  with the terms per dot product and with the steps, e.g. 1.1e-4 at T = 100,
+  D = U = 64, where Constant weights (every unit identical, so the rounding
+  errors add up coherently) reach 6e-6. A swapped gate, a swapped state or a
+  missing reversal moves values by 1e-3 or more.
+- Other precisions scale with their unit roundoff u (half the gap between 1 and
+  the next number: 2^-p for p significant bits), the same count of roundings:
+  ATOL is about 34 u of float32. float64 layers: 3.7e-15 (before the size
+  factor); mixed_float16 computes in float16 (u = 2^-11): 0.016; mixed_bfloat16
+  in bfloat16 (u = 2^-8): 0.13, which sees a wrong definition or a swapped
+  direction, not a swapped gate (float32 cases do that).
+- predict against the direct call (`PREDICT_ULPS`): predict runs a compiled
+  function (tf.function, jax.jit) where the direct call runs op by op; the same
+  arithmetic, fused or reordered, may round differently in the last bit or two
+  (seen: 1 ULP under mixed_bfloat16 and in stacks on TF 2.21). A wrong
+  container, a dropped state or another computation is far more.
+- Two environments' values (`ULP_BUCKETS`, compare): identical, within 1 ULP,
+  within predict's 4 ULPs, or more.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.signature import output_dtype
+
+ATOL = 2e-6
+RTOL = 2e-6
+
+# Significant bits of each output dtype (the implicit leading bit included): its unit
+# roundoff is 2^-bits, and one ULP at scale s is 2^(floor(log2 s) - bits + 1).
+SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
+
+PREDICT_ULPS = 4
+
+# (largest ULP distance, label) for compare's value buckets; None: any larger.
+ULP_BUCKETS = (
+    (0, "identical"),
+    (1, "<= 1 ULP"),
+    (PREDICT_ULPS, f"<= {PREDICT_ULPS} ULP"),
+    (None, f"> {PREDICT_ULPS} ULP"),
+)
+
+
+def tolerance(case: Case, backend: str = "tensorflow") -> tuple[float, float]:
+    """(atol, rtol) for `case`: ATOL and RTOL scaled to the compute dtype's unit
+    roundoff (on `backend`), and up for wide or long cases."""
+    factor = max(1.0, (case.features + case.units) / 8) * max(1.0, case.timesteps / 30)
+    # unit roundoff 2^-bits against float32's
+    factor *= 2.0 ** (SIGNIFICANT_BITS["float32"] - SIGNIFICANT_BITS[output_dtype(case, backend)])
+    return ATOL * factor, RTOL * factor
+
+
+def max_deviation(got: tuple[np.ndarray, ...], want: tuple[np.ndarray, ...]) -> float:
+    """The largest absolute difference over every output, in float64."""
+    return max(
+        (
+            float(np.max(np.abs(g.astype(np.float64) - w), initial=0.0))
+            for g, w in zip(got, want, strict=True)
+        ),
+        default=0.0,
+    )
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray, dtype: str = "float32") -> float:
+    """Largest difference in ULPs of `dtype` (the outputs' dtype) at the output's scale.
+
+    The unit is the spacing of `dtype` at the largest magnitude in either
+    array: one step of the last bit of the output's biggest value. Counting
+    raw bit steps instead would make a 1e-8 wobble of a value near zero look
+    like thousands of ULPs.
+    """
+    if a.size == 0:
+        return 0.0
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    scale = max(float(np.max(np.abs(a64))), float(np.max(np.abs(b64))))
+    diff = float(np.max(np.abs(a64 - b64)))
+    if diff == 0.0:
+        return 0.0
+    spacing = float(np.spacing(np.float32(scale)))  # float32's, subnormals included
+    return diff / (spacing * 2.0 ** (24 - SIGNIFICANT_BITS.get(dtype, 24)))
+
+
+def ulp_bucket(ulps: float) -> str:
+    """The label of compare's bucket that holds a distance of `ulps`."""
+    return next(label for limit, label in ULP_BUCKETS if limit is None or ulps <= limit)
