@@ -18,8 +18,8 @@ from rnn_shapes.spec.signature import Signature, signature
 if TYPE_CHECKING:
     import numpy as np
 
-    from rnn_shapes.check import Verdict
     from rnn_shapes.golden.sets import GoldenSet
+    from rnn_shapes.verdict import Verdict
 
 __all__ = [
     "Case",
@@ -50,10 +50,8 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     rules (arity, order, shapes, dtypes, container), the oracle's values and, if
     `golden` is given, the result recorded there. `verdict.agrees`, and
     `verdict.explain()` for what disagrees."""
-    from rnn_shapes.check import judge
-    from rnn_shapes.keras.runner import environment, keras_major
+    from rnn_shapes.judge import Judge
+    from rnn_shapes.keras.environment import Environment
     from rnn_shapes.keras.runner import run_keras as _run
 
-    result = _run(case, path=path)
-    major = keras_major()
-    return judge(case, result, run_oracle(case, keras_major=major), major, golden, environment())
+    return Judge(Environment.installed(), golden)(case, _run(case, path=path))

@@ -11,19 +11,20 @@ from __future__ import annotations
 import fnmatch
 import operator
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.keras.environment import version_tuple
+from rnn_shapes.keras.environment import Environment, version_tuple
+from rnn_shapes.verdict import KINDS, Problem
 
 PATH = Path(__file__).with_name("defects.toml")
 KEYS = {"name", "cases", "keras", "backends", "reason", "upstream"}
 # except: case-id patterns the entry does not cover, though `cases` match;
-# explains: patterns of the problems it explains (default: every problem of the
-# case), e.g. "rules: symbolic*" for a defect of the symbolic path only
+# explains: aspect/kind patterns of the problems it explains (default: every
+# problem of the case), e.g. "rules/symbolic*" for a defect of the symbolic path only
 OPTIONAL = {"except", "explains"}
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 
@@ -44,14 +45,14 @@ class Defect:
     excluded: tuple[str, ...] = ()  # the entry's `except` patterns
     explains: tuple[str, ...] = ("*",)  # the entry's `explains` patterns
 
-    def explained(self, problem: str) -> bool:
-        """Whether this defect accounts for `problem` (a verdict's problem line)."""
-        return any(fnmatch.fnmatchcase(problem, p) for p in self.explains)
+    def explained(self, problem: Problem) -> bool:
+        """Whether this defect accounts for `problem`, by its aspect and kind."""
+        return any(fnmatch.fnmatchcase(problem.key, p) for p in self.explains)
 
-    def applies(self, case_id: str, env: Mapping[str, str]) -> bool:
+    def applies(self, case_id: str, env: Environment) -> bool:
         return (
-            env.get("backend") in self.backends
-            and _version_matches(env.get("keras", ""), self.clauses)
+            env.backend in self.backends
+            and _version_matches(env.keras, self.clauses)
             and any(fnmatch.fnmatchcase(case_id, p) for p in self.cases)
             and not any(fnmatch.fnmatchcase(case_id, p) for p in self.excluded)
         )
@@ -91,6 +92,13 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         value = entry[key]
         if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
             raise RnnShapesError(f"{where}: {key} must be a non-empty list of strings")
+    known = [f"{aspect}/{kind}" for aspect, kinds in KINDS.items() for kind in kinds]
+    for pattern in entry.get("explains", ()):
+        if not fnmatch.filter(known, pattern):
+            raise RnnShapesError(
+                f"{where}: explains {pattern!r} names no aspect/kind of a problem "
+                "(rnn_shapes/verdict.py KINDS), e.g. 'rules/symbolic*'"
+            )
     try:
         clauses = _clauses(entry["keras"])
     except ValueError:
@@ -126,7 +134,7 @@ def load(path: Path = PATH) -> tuple[Defect, ...]:
     return defects
 
 
-def listed(case_id: str, env: Mapping[str, str] | None) -> Defect | None:
+def listed(case_id: str, env: Environment | None) -> Defect | None:
     """The listed defect that applies to this case in this environment, if any."""
     if env is None:
         return None

@@ -18,15 +18,16 @@ from typing import Any
 
 import pytest
 
-from rnn_shapes.check import REGEN_HINT, Verdict, judge
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.judging import checked_against, judge_for
 from rnn_shapes.golden.locate import golden_root
-from rnn_shapes.golden.sets import GoldenSet, find_set, read_set, stale_and_missing
-from rnn_shapes.keras.environment import broken_promise, environment_name, installed, major
-from rnn_shapes.oracle import run_oracle
+from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
+from rnn_shapes.judge import Judge
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result, from_wire, to_wire
 from rnn_shapes.spec.case import Case, families
 from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.verdict import Verdict
 
 LAYER_MARKS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
 MARKERS = (
@@ -59,26 +60,24 @@ class RnnSession:
         self.require: bool = config.getoption("rnn_require_golden")
         self.active = False  # conformance tests were collected in this process
         self.records: dict[str, Result] = {}
-        self.record_env: dict[str, str] = {}
         self.regen_summary: str | None = None
         self._results: dict[tuple[str, str], Result] = {}
-        self._golden: tuple[GoldenSet | None, str | None] | RnnShapesError | None = None
+        self._golden: tuple[Judge, str] | RnnShapesError | None = None
 
     # ------------------------------------------------------------ environment
 
-    @cached_property
-    def env(self) -> dict[str, str]:
-        """tensorflow, keras and backend, from package metadata; read once (a look
-        costs about 0.5 ms, and every case asks)."""
-        return installed()
+    @property
+    def env(self) -> Environment:
+        """The installed environment, from package metadata (read once per process)."""
+        return Environment.installed()
 
     @property
     def environment(self) -> str:
-        return environment_name(self.env)
+        return self.env.name
 
     @property
     def keras_major(self) -> int:
-        return major(self.env["keras"])
+        return self.env.keras_major
 
     def requested(self) -> bool:
         """Whether this run names the suite (an option of ours, or the package as a path)."""
@@ -91,8 +90,8 @@ class RnnSession:
             return []
         env = self.env
         return [
-            f"rnn-shapes: tensorflow {env['tensorflow']}, keras {env['keras']}, "
-            f"backend {env['backend']}; environment {environment_name(env)}; "
+            f"rnn-shapes: tensorflow {env.tensorflow}, keras {env.keras}, "
+            f"backend {env.backend}; environment {env.name}; "
             f"matrix {self.matrix_name}"
         ]
 
@@ -107,7 +106,7 @@ class RnnSession:
 
     def start(self) -> None:
         """A tox environment's promise is kept; --rnn-regen-golden can write its root."""
-        broken = broken_promise(self.env)
+        broken = self.env.broken_promise()
         if broken:
             raise pytest.UsageError(f"environment mismatch: {broken}")
         if self.regen and not hasattr(self.config, "workerinput"):
@@ -131,40 +130,36 @@ class RnnSession:
 
     def golden(self) -> GoldenSet | None:
         """The set live results are checked against; None with --rnn-regen-golden or none."""
-        return self._golden_state()[0]
+        golden = self._judge_state()[0].golden
+        assert golden is None or isinstance(golden, GoldenSet)
+        return golden
 
-    def why_no_golden(self) -> str | None:
+    def why_no_golden(self) -> str:
         try:
-            return self._golden_state()[1]
+            return self._judge_state()[1]
         except RnnShapesError as exc:
             return f"golden set unreadable: {exc}"
 
-    def _golden_state(self) -> tuple[GoldenSet | None, str | None]:
-        """(set, None) or (None, why); an unreadable set raises (a collection error),
-        read once: the error is kept and raised again, never the file re-read."""
+    def _judge_state(self) -> tuple[Judge, str]:
+        """(the judge, why it has no set or ''); an unreadable set raises (a collection
+        error), read once: the error is kept and raised again, never the file re-read."""
         if self._golden is None:
             try:
-                self._golden = self._load_golden()
+                self._golden = self._load_judge()
             except RnnShapesError as exc:
                 self._golden = exc
         if isinstance(self._golden, RnnShapesError):
             raise self._golden
         return self._golden
 
-    def _load_golden(self) -> tuple[GoldenSet | None, str | None]:
+    def _load_judge(self) -> tuple[Judge, str]:
         if self.regen:
-            return None, "regenerating the set with --rnn-regen-golden"
+            return Judge(self.env), "regenerating the set with --rnn-regen-golden"
         try:
-            root = self.root()
+            root: Path | RnnShapesError = self.root()
         except RnnShapesError as exc:
-            return None, str(exc)
-        path = find_set(root, self.environment, self.matrix_name)
-        if path is None:
-            return None, (
-                f"no golden set for environment {self.environment} in {root}; "
-                f"record it: {REGEN_HINT}"
-            )
-        return read_set(path), None  # GoldenError: the run cannot be trusted
+            root = exc
+        return judge_for(self.env, root, self.matrix_name)  # GoldenError: cannot be trusted
 
     # ------------------------------------------------------------ parametrisation
 
@@ -223,28 +218,25 @@ class RnnSession:
         With --rnn-regen-golden the result is kept for the new set instead of
         being compared with the old one.
         """
-        verdict = self._judged(case, self.golden())
+        verdict = self._judge_state()[0](case, self.run(case))
         if self.regen:
-            self.records[case.id] = verdict.result
+            self.records[case.id] = self.run(case)
         return verdict
+
+    @cached_property
+    def live_judge(self) -> Judge:
+        """The judge without a golden set: for cases outside the recorded matrix."""
+        return Judge(self.env)
 
     def live(self, case: Case) -> Verdict:
         """Run the case and judge it against the rules, the oracle and the listed
         defects, without a golden set: for cases outside the recorded matrix."""
-        return self._judged(case, None)
-
-    def _judged(self, case: Case, golden: GoldenSet | None) -> Verdict:
-        """Keras' result for the case against this major's oracle, the listed
-        defects and, when given, the golden set."""
-        oracle = run_oracle(case, keras_major=self.keras_major)
-        return judge(case, self.run(case), oracle, self.keras_major, golden, self.env)
+        return self.live_judge(case, self.run(case))
 
     @staticmethod
     def outcome(verdict: Verdict) -> str:
-        """check's outcome (cli/summary.py), worded for pytest's summary line."""
-        from rnn_shapes.cli.summary import outcome
-
-        return OUTCOME_WORDS[outcome(verdict)]
+        """The verdict's state, worded for pytest's summary line."""
+        return OUTCOME_WORDS[verdict.state]
 
     # ------------------------------------------------------------ --rnn-regen-golden
 
@@ -253,19 +245,16 @@ class RnnSession:
         for data in workeroutput.get("rnn_records", []):
             result = from_wire(data)
             self.records[result.case_id] = result
-        if workeroutput.get("rnn_env"):
-            self.record_env = workeroutput["rnn_env"]
 
     def finish(self, session: pytest.Session) -> None:
         if not self.regen:
             return
         if hasattr(self.config, "workerinput"):  # an xdist worker: hand over, never write
             self.config.workeroutput["rnn_records"] = [to_wire(r) for r in self.records.values()]
-            self.config.workeroutput["rnn_env"] = self._live_environment()
             return
-        env = self.record_env or self._live_environment()
-        if not env:
+        if not self.records:
             return
+        env = self.env.metadata()
         from rnn_shapes.golden.record import record
 
         try:
@@ -275,13 +264,6 @@ class RnnSession:
         except RnnShapesError as exc:
             self.regen_summary = f"NOT RECORDED, the previous set is untouched: {exc}"
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-    def _live_environment(self) -> dict[str, str]:
-        if not self.records:
-            return {}
-        from rnn_shapes.keras.runner import environment
-
-        return environment()
 
     # ------------------------------------------------------------ summary
 
@@ -295,12 +277,11 @@ class RnnSession:
                 f"matrix {self.matrix_name}: "
                 + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
             )
-            golden = self._golden_or_none()
-            terminalreporter.write_line(
-                f"checked against the rules, the oracle and the golden set {golden.path}"
-                if golden is not None
-                else f"checked against the rules and the oracle only: {self.why_no_golden()}"
-            )
+            try:
+                line = checked_against(*self._judge_state())
+            except RnnShapesError:
+                line = checked_against(self.live_judge, self.why_no_golden())
+            terminalreporter.write_line(line)
         if self.regen_summary:
             terminalreporter.section("rnn-shapes golden set")
             terminalreporter.write_line(self.regen_summary)

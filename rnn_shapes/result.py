@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
 CONTAINERS = ("tuple", "list", "tensor")
 OUTCOMES = ("ok", "rejected")
 # A symbolic output: (shape with None where unknown, dtype)

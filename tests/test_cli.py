@@ -14,14 +14,16 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from rnn_shapes import __version__
-from rnn_shapes.check import Verdict
 from rnn_shapes.cli import main, parser
 from rnn_shapes.cli.progress import Progress
 from rnn_shapes.cli.summary import render_json, render_junit, render_text
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.spec.matrix import matrix, matrix_sizes
+from rnn_shapes.verdict import Problem, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {"tensorflow": "2.99.0", "keras": "3.99.0", "backend": "tensorflow"}
+ENV = Environment(tensorflow="2.99.0", keras="3.99.0", backend="tensorflow")
+AGAINST = "checked against the rules and the oracle only: no set"
 
 
 def cli(*args: str, cwd: Path = ROOT, **kw) -> subprocess.CompletedProcess:
@@ -127,27 +129,29 @@ def test_checkout_finds_its_sets_from_a_subfolder():
 def verdicts() -> list[Verdict]:
     cases = matrix("smoke")[:3]
     bad = Verdict(cases[2], "ok")
-    bad.add("rules", ["output h: shape expected (2, 3), got (2, 4)"])
-    bad.add("oracle", ["output h: 3 of 6 values off"])
+    bad.add("rules", [Problem("shape", "output h: shape expected (2, 3), got (2, 4)", 1)])
+    bad.add("oracle", [Problem("values", "output h: 3 of 6 values off", 1)])
     return [Verdict(cases[0], "ok", max_deviation=1e-7), Verdict(cases[1], "rejected"), bad]
 
 
 def test_text_report_keeps_refusals_apart_from_agreement():
-    text = render_text(verdicts(), ENV, "smoke")
+    text = render_text(verdicts(), ENV, "smoke", AGAINST)
     assert "refused" in text.splitlines()[3]  # the table's header has its own column
     assert "verdict: 1 of 3 cases disagree" in text
     assert "rules, oracle disagree" in text
+    assert AGAINST in text.splitlines()[1]
 
 
 def test_json_report():
-    doc = json.loads(render_json(verdicts(), ENV, "smoke"))
+    doc = json.loads(render_json(verdicts(), ENV, "smoke", AGAINST))
     assert doc["counts"] == {"agree": 1, "refused": 1, "defect": 0, "disagree": 1}
     assert [c["outcome"] for c in doc["cases"]] == ["agree", "refused", "disagree"]
     assert doc["cases"][2]["problems"][0].startswith("rules: ")
+    assert doc["checked_against"] == AGAINST
 
 
 def test_junit_report_is_valid_junit_xml():
-    root = ET.fromstring(render_junit(verdicts(), ENV, "smoke"))
+    root = ET.fromstring(render_junit(verdicts(), ENV, "smoke", AGAINST))
     suite = root.find("testsuite")
     assert suite.get("tests") == "3" and suite.get("failures") == "1"
     cases = suite.findall("testcase")

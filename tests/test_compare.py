@@ -18,13 +18,13 @@ from synthetic import synthetic_results
 
 from rnn_shapes.cli import main
 from rnn_shapes.golden.compare import compare, load, render
-from rnn_shapes.tolerance import ulp_distance
 from rnn_shapes.golden.report import generate, heatmap_svg, load_sets, upgrade_path, write
 from rnn_shapes.golden.sets import read_set, write_set
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.signature import signature
+from rnn_shapes.tolerance import ulp_distance
 
 CASES = [c for c in matrix("smoke") if c.sample is None][:4]
 SIGS = {c.id: signature(c) for c in CASES}

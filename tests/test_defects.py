@@ -3,18 +3,21 @@ strictness in the verdict (a listed defect that no longer shows fails)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
-from rnn_shapes.check import verify
 from rnn_shapes.defects import PATH, listed, load
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.judge import Judge
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
 from rnn_shapes.spec.signature import expected_masks
 
-K315 = {"tensorflow": "2.21.0", "keras": "3.15.1", "backend": "tensorflow"}
-K215 = {"tensorflow": "2.15.1", "keras": "2.15.0", "backend": "tensorflow"}
+K315 = Environment(tensorflow="2.21.0", keras="3.15.1", backend="tensorflow")
+K215 = Environment(tensorflow="2.15.1", keras="2.15.0", backend="tensorflow")
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 LISTED = Case(layer="GRU", mask="left", initial_state="input", **SHAPE)
 
@@ -27,7 +30,7 @@ def test_committed_file_reads_and_every_entry_is_complete():
 def test_matching_by_case_keras_version_and_backend():
     assert listed(LISTED.id, K315).name == "initial-state-drops-implicit-mask"
     assert listed(LISTED.id, K215) is None  # Keras 2 fills the mask
-    assert listed(LISTED.id, {**K315, "backend": "openvino"}) is None
+    assert listed(LISTED.id, replace(K315, backend="openvino")) is None
     assert listed(LISTED.id, None) is None
     by_call = Case(layer="GRU", mask="left", mask_via="call", initial_state="input", **SHAPE)
     assert listed(by_call.id, K315) is None  # an explicit mask= is kept
@@ -44,13 +47,14 @@ def result_of(case: Case, outputs) -> Result:
 def test_a_listed_disagreement_is_expected_and_an_agreement_fails():
     oracle = run_oracle(LISTED)
     differs = result_of(LISTED, [o + 0.5 for o in oracle])
-    verdict = verify(LISTED, differs, oracle, 3, env=K315)
+    verdict = Judge(K315).against(LISTED, differs, oracle)
     assert verdict.agrees and verdict.defect == "initial-state-drops-implicit-mask"
-    assert any(p.startswith("oracle: ") for p in verdict.defect_problems)
-    fixed = verify(LISTED, result_of(LISTED, oracle), oracle, 3, env=K315)
-    assert not fixed.agrees and "no longer shows" in fixed.problems[0]
+    assert any(p.aspect == "oracle" for p in verdict.defect_problems)
+    fixed = Judge(K315).against(LISTED, result_of(LISTED, oracle), oracle)
+    assert not fixed.agrees and "no longer shows" in fixed.problems[0].text
+    assert fixed.problems[0].kind == "no-longer-shows"
     assert fixed.failed_aspects() == ["defect"]
-    plain = verify(LISTED, differs, oracle, 3, env=K215)  # not listed there: a disagreement
+    plain = Judge(K215).against(LISTED, differs, oracle)  # not listed there: a disagreement
     assert not plain.agrees and plain.defect is None
 
 
@@ -101,7 +105,7 @@ def test_a_case_refused_as_its_rule_predicts_shows_no_defect():
     assert listed(case.id, K215).name == "unroll-backwards-zero-output-mirrored"
     error = "ValueError: Unexpectedly found an instance ... Expected a symbolic tensor instance."
     refused = Result(case.id, "rejected", None, error=error)  # Keras 2 takes no NumPy states
-    verdict = verify(case, refused, run_oracle(case), 2, env=K215)
+    verdict = Judge(K215).against(case, refused, run_oracle(case))
     assert verdict.agrees and verdict.defect is None
 
 

@@ -122,9 +122,10 @@ def test_a_reversed_or_missing_mask_is_a_problem():
         return mask_problems(case, Result(case.id, "ok", "tensor", masks=masks))
 
     assert problems((given,)) == []
-    assert "mask expected" in problems((reversed_rows,))[0]
-    assert "expected" in problems(None)[0]
-    assert "Keras raised TypeError" in problems("TypeError: x")[0]
+    assert "mask expected" in problems((reversed_rows,))[0].text
+    assert "expected" in problems(None)[0].text
+    assert "Keras raised TypeError" in problems("TypeError: x")[0].text
+    assert [p.kind for p in problems((reversed_rows,))] == ["mask"]
 
 
 def test_ids_name_the_mask_only_when_there_is_one():

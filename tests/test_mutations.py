@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_shapes import Case, Constant, run_oracle
+from rnn_shapes import Case, Constant
 from rnn_shapes import oracle as oracle_module
-from rnn_shapes.check import verify
+from rnn_shapes.judge import Judge
 from rnn_shapes.spec.matrix import TUTORIAL_CONSTANT
 
 pytestmark = pytest.mark.keras
@@ -143,11 +143,10 @@ MUTATIONS = {
 @pytest.mark.parametrize("name", MUTATIONS)
 def test_mutated_oracle_is_caught(name, monkeypatch, rnn_session):
     attr, replacement, case = MUTATIONS[name]
-    result, keras_major = rnn_session.run(case), rnn_session.keras_major
-    expected = run_oracle(case, keras_major=keras_major)
-    assert verify(case, result, expected, keras_major).agrees  # sound as it is
+    result = rnn_session.run(case)
+    assert Judge(rnn_session.env)(case, result).agrees  # sound as it is
     monkeypatch.setattr(oracle_module, attr, replacement)
-    verdict = verify(case, result, run_oracle(case, keras_major=keras_major), keras_major)
+    verdict = Judge(rnn_session.env)(case, result)  # a fresh judge: nothing memoised
     assert not verdict.agrees, f"mutation {name!r} went unnoticed"
 
 
@@ -155,6 +154,6 @@ def test_constant_weights_cannot_see_a_gate_swap(monkeypatch, rnn_session):
     """Why the 'distinct' scheme exists: equal gates hide a c<->o mix-up."""
     case = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
     assert isinstance(case.weights, Constant)
-    result, keras_major = rnn_session.run(case), rnn_session.keras_major
+    result = rnn_session.run(case)
     monkeypatch.setattr(oracle_module, "direction_weights", swapped("c", "o"))
-    assert verify(case, result, run_oracle(case), keras_major).agrees
+    assert Judge(rnn_session.env)(case, result).agrees

@@ -12,8 +12,9 @@ import pytest
 
 from rnn_shapes import Case, run_oracle
 from rnn_shapes import oracle as oracle_module
-from rnn_shapes.check import signature_problems, symbolic_problems, verify
+from rnn_shapes.check import signature_problems, symbolic_problems
 from rnn_shapes.defects import load as load_defects
+from rnn_shapes.judge import Judge
 from rnn_shapes.result import Result
 from rnn_shapes.spec import signature as signature_module
 from rnn_shapes.spec.case import Lower, families
@@ -28,6 +29,7 @@ from rnn_shapes.spec.signature import (
     symbolic_signature,
 )
 from rnn_shapes.spec.states import initial_states
+from rnn_shapes.verdict import Problem
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 ASYMMETRIC = Case(
@@ -168,8 +170,8 @@ def test_symbolic_mismatch_is_a_problem():
     assert signature_problems(case, result_of(case, outs)) == []
     wrong = (((None, 5, 6), "float32"), ((None, 3), "float32"))
     problems = symbolic_problems(case, result_of(case, outs, symbolic=wrong))
-    assert any(p.startswith("symbolic output:") for p in problems)
-    assert any(p.startswith("symbolic against eager, output output:") for p in problems)
+    assert any(p.text.startswith("symbolic output:") for p in problems)
+    assert any(p.text.startswith("symbolic against eager, output output:") for p in problems)
     dtype = (((None, 5, 3), "float16"), ((None, 3), "float32"))
     assert symbolic_problems(case, result_of(case, outs, symbolic=dtype))
 
@@ -179,7 +181,9 @@ def test_saved_case_must_equal_its_original():
     outs = tuple(o.astype(np.float32) for o in run_oracle(case))
     assert signature_problems(case, result_of(case, outs)) == []
     differs = dataclasses.replace(result_of(case, outs), facts={"identical_to_original": False})
-    assert signature_problems(case, differs) == ["identical_to_original: expected True, got False"]
+    assert [p.text for p in signature_problems(case, differs)] == [
+        "identical_to_original: expected True, got False"
+    ]
 
 
 # ---------------------------------------------------------------- the oracle
@@ -218,8 +222,11 @@ def test_backward_layer_has_its_own_type_units_and_states():
 
 def test_defect_explains_only_its_problems():
     entry = next(d for d in load_defects() if d.name.endswith("symbolic-shapes-follow-forward"))
-    assert entry.explained("rules: symbolic output: expected ...")
-    assert not entry.explained("rules: output output: shape expected (3, 5, 8), got (3, 5, 6)")
+    symbolic = Problem("symbolic", "symbolic output: expected ...", 0, aspect="rules")
+    shape = Problem("shape", "output output: shape expected (3, 5, 8), got (3, 5, 6)", 0)
+    assert entry.explained(symbolic)
+    assert not entry.explained(dataclasses.replace(shape, aspect="rules"))
+    assert not entry.explained(dataclasses.replace(symbolic, aspect="golden"))  # the rules' only
 
 
 # ---------------------------------------------------------------- live Keras
@@ -242,8 +249,8 @@ def test_mutation_stack_fed_last_step_only_is_caught(monkeypatch, rnn_session):
     """The stacked oracle broken on purpose: the top layer gets only the last
     step of the layer below, repeated (the seq2seq RepeatVector mistake)."""
     case = Case(layer="LSTM", stack=(Lower("GRU", 4),), **SHAPE)
-    result, major = rnn_session.run(case), rnn_session.keras_major
-    assert verify(case, result, run_oracle(case, keras_major=major), major).agrees
+    result = rnn_session.run(case)
+    assert Judge(rnn_session.env)(case, result).agrees
     real = oracle_module._call
 
     def last_step_only(layer_case, x, start, keras_major=3, depth=0):
@@ -254,7 +261,7 @@ def test_mutation_stack_fed_last_step_only_is_caught(monkeypatch, rnn_session):
         return (seq, *outs[1:]), states
 
     monkeypatch.setattr(oracle_module, "_call", last_step_only)
-    verdict = verify(case, result, run_oracle(case, keras_major=major), major)
+    verdict = Judge(rnn_session.env)(case, result)  # a fresh judge: nothing memoised
     assert not verdict.agrees and verdict.failed_aspects() == ["oracle"]
 
 
@@ -263,17 +270,18 @@ def test_mutation_asymmetric_signature_with_forward_units_is_caught(monkeypatch,
     """The asymmetric signature broken on purpose: the forward units for both
     directions. The eager shapes go red, whatever the symbolic defect says."""
     case = dataclasses.replace(ASYMMETRIC, backward_layer="LSTM")
-    env = rnn_session.env
-    result, major = rnn_session.run(case), rnn_session.keras_major
-    oracle = run_oracle(case, keras_major=major)
-    assert verify(case, result, oracle, major, env=env).agrees
+    judge = Judge(rnn_session.env)
+    result = rnn_session.run(case)
+    oracle = judge.expected(case)
+    assert judge.against(case, result, oracle).agrees
     real = signature_module.backward_case
     monkeypatch.setattr(
         signature_module, "backward_case", lambda c: dataclasses.replace(real(c), units=c.units)
     )
-    verdict = verify(case, result, oracle, major, env=env)
+    verdict = judge.against(case, result, oracle)
     assert not verdict.agrees
-    assert any("shape expected (3, 5, 6), got (3, 5, 8)" in p for p in verdict.problems)
+    assert any("shape expected (3, 5, 6), got (3, 5, 8)" in p.text for p in verdict.problems)
+    assert {p.kind for p in verdict.problems} >= {"shape"}
 
 
 def test_a_recorded_result_of_another_arity_than_the_rules_is_compared():
@@ -286,4 +294,4 @@ def test_a_recorded_result_of_another_arity_than_the_rules_is_compared():
     short = result_of(case, outs)
     assert golden_problems(case, short, short) == []
     moved = dataclasses.replace(short, outputs=(outs[0] + 1, *outs[1:]))
-    assert "output 0 of 3" in golden_problems(case, short, moved)[0]
+    assert "output 0 of 3" in golden_problems(case, short, moved)[0].text

@@ -10,7 +10,6 @@ from dataclasses import replace
 import pytest
 from test_compare import CASES, SIGS, base_results, env, make_set
 
-from rnn_shapes.check import Verdict
 from rnn_shapes.golden.audit import Audit
 from rnn_shapes.golden.compare import compare
 from rnn_shapes.golden.report import (
@@ -30,6 +29,7 @@ from rnn_shapes.golden.sets import write_set
 from rnn_shapes.golden.support import Cell, support_cells
 from rnn_shapes.keras.environment import environment_name, release_order
 from rnn_shapes.result import Result
+from rnn_shapes.verdict import Verdict
 
 
 @pytest.mark.parametrize(

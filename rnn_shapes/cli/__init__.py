@@ -12,10 +12,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnn_shapes import __version__
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.spec.matrix import MATRICES, matrix, matrix_sizes
+
+if TYPE_CHECKING:
+    from rnn_shapes.keras.environment import Environment
 
 EXIT_STATUS = (
     "exit status: 0 agree / identical, 1 disagree / different, 2 error (bad input, or a "
@@ -57,47 +61,44 @@ def _cases(args: argparse.Namespace) -> list:
     return select(everything, args.keyword, args.case)
 
 
-def _run(cases: list, jobs: int, label: str, matrix_name: str):
-    """(environment, results in the order of `cases`), with progress on stderr."""
+def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
+    """The results in the order of `cases`, with progress on stderr."""
     from rnn_shapes.cli.progress import Progress
     from rnn_shapes.keras.pool import keras_results
 
     progress = Progress(len(cases), label)
-    env: dict[str, str] = {}
     results = []
-    for chunk_env, chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
-        env = chunk_env
+    for _, chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
         results += chunk
         progress.advance(len(chunk))
     progress.close()
     order = {c.id: i for i, c in enumerate(cases)}
-    return env, sorted(results, key=lambda r: order[r.case_id])
+    return sorted(results, key=lambda r: order[r.case_id])
+
+
+def _golden_root_or_error(explicit: str | None) -> Path | RnnShapesError:
+    """The golden root, or why none is configured (check then judges without a set)."""
+    try:
+        return _root(explicit)
+    except RnnShapesError as exc:
+        return exc
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rnn_shapes.check import verify
     from rnn_shapes.cli.summary import RENDERERS
     from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
-    from rnn_shapes.keras.environment import major
-    from rnn_shapes.oracle import run_oracle
+    from rnn_shapes.golden.judging import checked_against, judge_for
+    from rnn_shapes.keras.environment import Environment
 
     if args.output:
         ensure_writable_file(Path(args.output))
     cases = _cases(args)
-    by_id = {c.id: c for c in cases}
-    env, results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
-    keras_major = major(env["keras"])
-    verdicts = [
-        verify(
-            by_id[r.case_id],
-            r,
-            run_oracle(by_id[r.case_id], keras_major=keras_major),
-            keras_major,
-            env=env,
-        )
-        for r in results
-    ]
-    text = RENDERERS[args.format](verdicts, env, args.matrix)
+    env = Environment.installed()
+    root = None if args.no_golden else _golden_root_or_error(args.root)
+    judge, why = judge_for(env, root, args.matrix)  # an unreadable set: exit 2, nothing run
+    results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
+    verdicts = [judge(case, result) for case, result in zip(cases, results, strict=True)]
+    text = RENDERERS[args.format](verdicts, env, args.matrix, checked_against(judge, why))
     if args.output:
         atomic_write_text(Path(args.output), text)
         if args.format != "text":
@@ -113,30 +114,28 @@ def cmd_record(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.atomic import ensure_writable_dir
     from rnn_shapes.golden.record import record, set_to_update
     from rnn_shapes.golden.sets import json_path
-    from rnn_shapes.keras.environment import environment_name, installed
 
     root = _root(args.out)
-    _promised(installed())
+    env = _promised()
     cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
-        set_to_update(
-            json_path(root, environment_name(installed()), args.matrix), args.matrix, len(cases)
-        )
+        set_to_update(json_path(root, env.name, args.matrix), args.matrix, len(cases))
     ensure_writable_dir(root)
-    env, results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
-    _, summary = record(results, env, args.matrix, root, partial=partial)
+    results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
+    _, summary = record(results, env.metadata(), args.matrix, root, partial=partial)
     print(summary)
     return 0
 
 
-def _promised(env: dict[str, str]) -> dict[str, str]:
-    """`env`, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is
-    never recorded, or called current, under the name of an environment that resolved
-    another release."""
-    from rnn_shapes.keras.environment import broken_promise
+def _promised() -> Environment:
+    """The installed environment, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini)
+    promises: a set is never recorded, or called current, under the name of an
+    environment that resolved another release."""
+    from rnn_shapes.keras.environment import Environment
 
-    broken = broken_promise(env)
+    env = Environment.installed()
+    broken = env.broken_promise()
     if broken:
         raise RnnShapesError(broken)
     return env
@@ -144,9 +143,8 @@ def _promised(env: dict[str, str]) -> dict[str, str]:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.status import set_status
-    from rnn_shapes.keras.environment import installed
 
-    current, line = set_status(_root(args.root), _promised(installed()), args.matrix)
+    current, line = set_status(_root(args.root), _promised().versions(), args.matrix)
     print(line)
     return 0 if current else 1
 
@@ -293,6 +291,12 @@ def parser() -> argparse.ArgumentParser:
         help="report as a table, JSON, or JUnit XML (one testcase per case) for CI",
     )
     c.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    c.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    c.add_argument(
+        "--no-golden",
+        action="store_true",
+        help="judge against the rules and the oracle only, not the environment's golden set",
+    )
     c.set_defaults(func=cmd_check)
 
     r = command("record", "record the installed environment's golden set (a filter updates it)")

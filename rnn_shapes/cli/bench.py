@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rnn_shapes.check import verify
-from rnn_shapes.oracle import run_oracle
+from rnn_shapes.judge import Judge
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.spec.case import Case, families
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.matrix import matrix
@@ -76,17 +76,17 @@ def bare_call(case: Case) -> None:
 
 def per_case(cases: list[Case]) -> dict[str, float]:
     """Harness, bare call and oracle, alternating case by case in this process."""
-    from rnn_shapes.keras.runner import environment, keras_major, run_keras
+    from rnn_shapes.keras.runner import run_keras
 
-    major, env = keras_major(), environment()
+    judge = Judge(Environment.installed())
     rss_start = rss_mb()
     harness = bare = oracle = 0.0
     family_s: dict[str, float] = defaultdict(float)
     family_n: Counter = Counter()
     for case in cases:
         dt, result = _timed(lambda c=case: run_keras(c))
-        do, expected = _timed(lambda c=case: run_oracle(c, keras_major=major))
-        dv, verdict = _timed(lambda c=case, r=result, e=expected: verify(c, r, e, major, env=env))
+        do, expected = _timed(lambda c=case: judge.expected(c))
+        dv, verdict = _timed(lambda c=case, r=result, e=expected: judge.against(c, r, e))
         if not verdict.agrees:
             raise RuntimeError(f"{case.id} disagrees: {verdict.problems}")
         harness += dt + do + dv
@@ -164,12 +164,12 @@ def against_baseline(ref: str, matrix_name: str, workers: int, rounds: int = 2) 
 
 
 def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
-    from rnn_shapes.keras.runner import configure_worker, environment
+    from rnn_shapes.keras.runner import configure_worker
 
     configure_worker(1)  # as a test worker runs: one op thread
     figures: dict[str, Any] = {"matrix": matrix_name, "workers": workers, "cpus": os.cpu_count()}
     figures["tf_import_s"] = import_seconds()
-    figures["environment"] = environment()
+    figures["environment"] = Environment.installed().metadata()
     figures["per_case"] = per_case(matrix(matrix_name))
     if suites:
         py = [

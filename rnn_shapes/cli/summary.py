@@ -12,24 +12,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from rnn_shapes.check import Verdict
+from rnn_shapes.keras.environment import Environment
+from rnn_shapes.verdict import Verdict
 
 FORMATS = ("text", "json", "junit")
 SHOWN_PROBLEMS = 20
 
 
-def outcome(v: Verdict) -> str:
-    if not v.agrees:
-        return "disagree"
-    if v.defect:
-        return "defect"
-    return "refused" if v.outcome == "rejected" else "agree"
-
-
 def _counts(vs: Sequence[Verdict]) -> dict[str, int]:
     counts = {"agree": 0, "refused": 0, "defect": 0, "disagree": 0}
     for v in vs:
-        counts[outcome(v)] += 1
+        counts[v.state] += 1
     return counts
 
 
@@ -75,10 +68,12 @@ def verdict_line(verdicts: Sequence[Verdict]) -> str:
     )
 
 
-def render_text(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: str) -> str:
+def render_text(
+    verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
+) -> str:
     lines = [
-        f"environment: {', '.join(f'{k} {v}' for k, v in env.items())}",
-        f"matrix {matrix_name}: {len(verdicts)} cases",
+        f"environment: {', '.join(f'{k} {v}' for k, v in env.metadata().items())}",
+        f"matrix {matrix_name}: {len(verdicts)} cases; {against}",
         "",
         summary_table(verdicts),
     ]
@@ -91,17 +86,20 @@ def render_text(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: s
     return "\n".join(lines) + "\n"
 
 
-def render_json(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: str) -> str:
+def render_json(
+    verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
+) -> str:
     doc = {
-        "environment": env,
+        "environment": env.metadata(),
         "matrix": matrix_name,
+        "checked_against": against,
         "counts": _counts(verdicts),
         "cases": [
             {
                 "id": v.case.id,
-                "outcome": outcome(v),
+                "outcome": v.state,
                 "max_deviation": v.max_deviation,
-                "problems": v.problems,
+                "problems": v.lines(),
                 "defect": v.defect,
             }
             for v in verdicts
@@ -110,7 +108,9 @@ def render_json(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: s
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
-def render_junit(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: str) -> str:
+def render_junit(
+    verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
+) -> str:
     """One <testcase> per case, classname layer.direction; refusals are passing cases."""
     c = _counts(verdicts)
     suite = ET.Element(
@@ -122,8 +122,9 @@ def render_junit(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: 
         skipped="0",
     )
     props = ET.SubElement(suite, "properties")
-    for key, value in env.items():
+    for key, value in env.metadata().items():
         ET.SubElement(props, "property", name=key, value=str(value))
+    ET.SubElement(props, "property", name="checked_against", value=against)
     for v in verdicts:
         case = ET.SubElement(
             suite,
@@ -135,9 +136,10 @@ def render_junit(verdicts: Sequence[Verdict], env: dict[str, str], matrix_name: 
             failure = ET.SubElement(
                 case, "failure", message=f"{', '.join(v.failed_aspects())} disagree"
             )
-            failure.text = "\n".join(v.problems)
+            failure.text = "\n".join(v.lines())
         elif v.defect:
-            note = f"differs as listed defect {v.defect} says:\n" + "\n".join(v.defect_problems)
+            said = "\n".join(str(p) for p in v.defect_problems)
+            note = f"differs as listed defect {v.defect} says:\n{said}"
             ET.SubElement(case, "system-out").text = note
         elif v.outcome == "rejected":
             ET.SubElement(case, "system-out").text = "refused as the rule predicts"

@@ -60,7 +60,7 @@ def test_predict_path(rnn_predict_case, rnn_session):
     via_predict = rnn_session.run(rnn_predict_case, "predict")
     via_call = rnn_session.run(rnn_predict_case, "call")
     assert via_predict.outcome == "ok", via_predict.error
-    backend = rnn_session.env["backend"]
+    backend = rnn_session.env.backend
     assert signature_problems(rnn_predict_case, via_predict, backend) == []
     assert via_predict.container == via_call.container
     expected = run_oracle(rnn_predict_case, keras_major=rnn_session.keras_major)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnn_shapes.check import Verdict, verify
 from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
-from rnn_shapes.oracle import run_oracle
+from rnn_shapes.judge import Expected, Judge
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.verdict import Verdict
 
 
 @dataclass
@@ -25,18 +26,13 @@ class Audit:
         return out
 
 
-def audit(golden: GoldenSet, oracle_memo: dict | None = None) -> Audit:
-    """Judge every case of `golden` as if Keras had just returned it."""
-    memo = {} if oracle_memo is None else oracle_memo
+def audit(golden: GoldenSet, oracle_memo: dict[tuple[str, int], Expected] | None = None) -> Audit:
+    """Judge every case of `golden` as if Keras had just returned it, in the
+    environment that recorded it."""
+    judge = Judge(Environment.of(golden.metadata), oracle_memo=oracle_memo)
     cases = {c.id: c for c in matrix(golden.matrix)}
     stale, missing = stale_and_missing(golden, golden.matrix)
     result = Audit(stale=stale, missing=missing)
     for cid in sorted(golden.results.keys() & cases.keys()):
-        case = cases[cid]
-        key = (cid, golden.keras_major)  # activations are defined per Keras major
-        if key not in memo:
-            memo[key] = run_oracle(case, keras_major=golden.keras_major)
-        result.verdicts.append(
-            verify(case, golden.results[cid], memo[key], golden.keras_major, env=golden.metadata)
-        )
+        result.verdicts.append(judge(cases[cid], golden.results[cid]))
     return result

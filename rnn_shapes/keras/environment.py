@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -38,16 +43,21 @@ def configured_backend() -> str:
         return "tensorflow"
 
 
+# The distributions that install each package: the first one found gives the version.
+KERAS_DISTS = ("keras", "keras-nightly")
+TF_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos")
+
+
 def installed() -> dict[str, str]:
     """tensorflow, keras and backend as the package metadata says."""
-    keras = _version("tf_keras", "tf-keras") if legacy_keras() else _version("keras")
+    keras = _version("tf_keras", "tf-keras") if legacy_keras() else _version(*KERAS_DISTS)
     if keras.startswith("2.") and not legacy_keras():
         # TF <= 2.15 ships Keras 2 as `keras`; it runs on TensorFlow only
         backend = "tensorflow"
     else:
         backend = "tensorflow" if legacy_keras() else configured_backend()
     return {
-        "tensorflow": _version("tensorflow", "tensorflow-cpu", "tensorflow-macos"),
+        "tensorflow": _version(*TF_DISTS),
         "keras": keras,
         "backend": backend,
     }
@@ -115,3 +125,66 @@ def expectation_problems(expect: str, env: dict[str, str]) -> list[str]:
         if not (got == want or got.startswith(want + ".")):
             problems.append(f"{key} is {got}, the environment promises {want}")
     return problems
+
+
+# The environment's fields, in the order a golden set's metadata lists them.
+FIELDS = ("tensorflow", "keras", "backend", "numpy", "python", "platform")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One TF / Keras / backend environment: what a golden set belongs to.
+
+    Read once from package metadata (`Environment.installed()`), never by
+    importing Keras, so the CLI, pytest, recording, status and record-all all
+    see the same value; a golden set's metadata gives the environment it was
+    recorded in (`Environment.of`).
+    """
+
+    tensorflow: str
+    keras: str
+    backend: str
+    numpy: str = "none"
+    python: str = "none"
+    platform: str = "none"
+
+    @staticmethod
+    @cache
+    def installed() -> Environment:
+        """This process's environment (KERAS_BACKEND and TF_USE_LEGACY_KERAS as set now;
+        read once per process)."""
+        return Environment(
+            **installed(),
+            numpy=_version("numpy"),
+            python=platform.python_version(),
+            platform=f"{sys.platform}-{platform.machine()}",
+        )
+
+    @staticmethod
+    def of(meta: Mapping[str, str]) -> Environment:
+        """The environment a golden set's metadata names (other keys ignored)."""
+        return Environment(**{k: str(meta[k]) for k in FIELDS if k in meta})
+
+    @property
+    def name(self) -> str:
+        """The golden-set folder, e.g. 'tf2.21-keras3.15-tensorflow'."""
+        return environment_name(self.versions())
+
+    @property
+    def keras_major(self) -> int:
+        return major(self.keras)
+
+    def versions(self) -> dict[str, str]:
+        """tensorflow, keras and backend: what names the environment and what a
+        defect's range and RNN_SHAPES_EXPECT are read against."""
+        return {"tensorflow": self.tensorflow, "keras": self.keras, "backend": self.backend}
+
+    def metadata(self) -> dict[str, str]:
+        """Every field, in the order a golden set writes them."""
+        return {k: getattr(self, k) for k in FIELDS}
+
+    def release_order(self) -> tuple:
+        return release_order(self.versions())
+
+    def broken_promise(self) -> str:
+        return broken_promise(self.versions())

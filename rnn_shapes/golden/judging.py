@@ -1,0 +1,50 @@
+"""The judge of an environment with its golden set, where one is recorded.
+
+`rnn-shapes check` and the pytest session both judge live results through
+`judge_for`, so a check and a pytest run mean the same thing and say the same
+line about what they were checked against.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnn_shapes.check import REGEN_HINT
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.sets import GoldenSet, find_set, read_set
+from rnn_shapes.judge import Judge
+from rnn_shapes.keras.environment import Environment
+
+
+def recorded_set(
+    root: Path | RnnShapesError, env: Environment, matrix_name: str
+) -> tuple[GoldenSet | None, str]:
+    """(the set covering `matrix_name` for `env`, '') or (None, why there is none).
+
+    `root` may be the error finding it (no golden root is configured): then
+    there is no set, and that is why. An unreadable set raises GoldenError:
+    a run against it cannot be trusted.
+    """
+    if isinstance(root, RnnShapesError):
+        return None, str(root)
+    path = find_set(root, env.name, matrix_name)
+    if path is None:
+        return None, f"no golden set for environment {env.name} in {root}; record it: {REGEN_HINT}"
+    return read_set(path), ""
+
+
+def judge_for(
+    env: Environment, root: Path | RnnShapesError | None, matrix_name: str
+) -> tuple[Judge, str]:
+    """(the judge of `env`, why it has no golden set or ''); root None: none wanted."""
+    if root is None:
+        return Judge(env), "the golden set not consulted (--no-golden)"
+    golden, why = recorded_set(root, env, matrix_name)
+    return Judge(env, golden), why
+
+
+def checked_against(judge: Judge, why: str) -> str:
+    """The line a summary says about what the results were judged against."""
+    if judge.golden is not None:
+        return f"checked against the rules, the oracle and the golden set {judge.golden.path}"
+    return f"checked against the rules and the oracle only: {why}"

@@ -1,0 +1,133 @@
+"""The one judge of a case's result: Judge(environment, golden set)(case, result).
+
+It owns what a verdict depends on: the environment (its Keras major picks the
+refusal rules and the oracle's activations, its backend the dtypes and the
+tolerance), the oracle (memoised), the listed defects and, where one is
+recorded, the environment's golden set. `rnn-shapes check`, the pytest
+session, `audit`, `check_case` and `bench` all judge through it, so they mean
+the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rnn_shapes.check import (
+    REGEN_HINT,
+    golden_problems,
+    rejection_problems,
+    signature_problems,
+    value_problems,
+)
+from rnn_shapes.defects import listed
+from rnn_shapes.keras.environment import Environment
+from rnn_shapes.oracle import run_oracle
+from rnn_shapes.result import Result
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.signature import expected_rejection
+from rnn_shapes.tolerance import max_deviation
+from rnn_shapes.verdict import Problem, Verdict
+
+Expected = tuple[np.ndarray, ...] | None  # the oracle's outputs; None: random values
+
+
+class Recorded(Protocol):
+    """What the judge needs of a golden set (golden.sets.GoldenSet has it)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def results(self) -> Mapping[str, Result]: ...
+
+
+class Judge:
+    """Judges results of one environment; `golden`, when given, is its recorded set
+    (a case the set lacks is then a problem, never a skipped check).
+
+    `oracle_memo` may be shared between judges (audits of many sets): the
+    oracle's outputs depend on the case and the Keras major only.
+    """
+
+    def __init__(
+        self,
+        env: Environment,
+        golden: Recorded | None = None,
+        oracle_memo: dict[tuple[str, int], Expected] | None = None,
+    ) -> None:
+        self.env = env
+        self.golden = golden
+        self._memo: dict[tuple[str, int], Expected] = {} if oracle_memo is None else oracle_memo
+
+    @property
+    def keras_major(self) -> int:
+        return self.env.keras_major
+
+    @property
+    def backend(self) -> str:
+        return self.env.backend
+
+    def expected(self, case: Case) -> Expected:
+        """The oracle's outputs for the case under this environment's Keras major."""
+        key = (case.id, self.keras_major)  # activations are defined per Keras major
+        if key not in self._memo:
+            self._memo[key] = run_oracle(case, keras_major=self.keras_major)
+        return self._memo[key]
+
+    def __call__(self, case: Case, result: Result) -> Verdict:
+        """The whole judgement of one result: refusal rule, rules (signature), oracle
+        values, the listed defects and the golden set."""
+        return self.against(case, result, self.expected(case))
+
+    def against(self, case: Case, result: Result, oracle: Expected) -> Verdict:
+        """The judgement with `oracle` as the expected values (a test's own, say).
+
+        A defect listed for the case turns a disagreement with the rules and the
+        oracle into an expected difference, and an agreement into a problem: a
+        listed defect that no longer shows must be noticed. The golden set stays
+        exact.
+        """
+        verdict = Verdict(case, result.outcome, result=result)
+        refusal = expected_rejection(case, self.keras_major)
+        verdict.add("refusal", rejection_problems(case, result, self.keras_major))
+        if result.outcome == "ok" and refusal is None:
+            verdict.add("rules", signature_problems(case, result, self.backend))
+            if oracle is not None:  # None: random values, the rules judge their effects
+                verdict.add("oracle", value_problems(case, result.outputs, oracle, self.backend))
+                if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
+                    verdict.max_deviation = max_deviation(result.outputs, oracle)
+        if not (refusal is not None and verdict.agrees):  # refused by rule: nothing to show
+            self._apply_defect(verdict)
+        if self.golden is not None:
+            self._against_golden(verdict, self.golden)
+        return verdict
+
+    def _apply_defect(self, verdict: Verdict) -> None:
+        defect = listed(verdict.case.id, self.env)
+        if defect is None:
+            return
+        verdict.defect = defect.name
+        verdict.defect_problems = [p for p in verdict.problems if defect.explained(p)]
+        verdict.problems = [p for p in verdict.problems if not defect.explained(p)]
+        if not verdict.defect_problems:
+            text = (
+                f"listed defect {defect.name!r} no longer shows in Keras "
+                f"{self.env.keras} ({self.env.backend}): narrow or remove its entry in "
+                "rnn_shapes/defects.toml"
+            )
+            verdict.add("defect", [Problem("no-longer-shows", text, expected=defect.name)])
+
+    def _against_golden(self, verdict: Verdict, golden: Recorded) -> None:
+        case, result = verdict.case, verdict.result
+        assert result is not None
+        recorded = golden.results.get(case.id)
+        if recorded is None:
+            text = f"not recorded in {golden.path}; {REGEN_HINT}"
+            verdict.add("golden", [Problem("missing", text)])
+            return
+        verdict.add("golden", golden_problems(case, recorded, result, self.backend))
+        verdict.golden_checked = True
