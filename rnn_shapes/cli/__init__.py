@@ -343,7 +343,9 @@ def parser() -> argparse.ArgumentParser:
     t = command("table", "print a matrix's arity and shape table as Markdown")
     _matrix_option(t, default="smoke")
     t.add_argument(
-        "--write-readme", metavar="PATH", help="replace the table's region in this README"
+        "--write-readme",
+        metavar="PATH",
+        help="replace the table's region in this Markdown file (the smoke one: docs/families.md)",
     )
     t.set_defaults(func=cmd_table)
 

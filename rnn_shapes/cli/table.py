@@ -47,15 +47,16 @@ def shape_table(cases: Sequence[Case]) -> str:
 
 
 def readme_region(name: str) -> tuple[str, str]:
-    """The markers around the generated table of matrix `name` in README.md."""
+    """The markers around the generated table of matrix `name` in a Markdown file
+    (the smoke table's is docs/families.md)."""
     return f"<!-- table:{name} -->\n", f"<!-- /table:{name} -->\n"
 
 
 def with_table(readme: str, name: str, table: str) -> str:
-    """`readme` with the region of matrix `name` replaced by `table`."""
+    """`readme` (a Markdown text) with the region of matrix `name` replaced by `table`."""
     start, end = readme_region(name)
     if start not in readme or end not in readme:
-        raise ValueError(f"README has no region {start.strip()} ... {end.strip()}")
+        raise ValueError(f"has no region {start.strip()} ... {end.strip()}")
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
     return head + start + "\n" + table + "\n" + end + tail
