@@ -3,6 +3,7 @@ strictness in the verdict (a listed defect that no longer shows fails)."""
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import replace
 
 import numpy as np
@@ -129,3 +130,19 @@ def test_listed_defect_still_shows_live(layer, via, rnn_session):
     assert verdict.agrees, verdict.explain()
     listed_here = listed(case.id, rnn_session.env) is not None
     assert (verdict.defect is not None) == listed_here
+
+
+def test_every_pattern_matches_a_case_of_some_matrix():
+    """A `cases` or `except` pattern that matches no case applies nowhere, silently:
+    a typo, or a case the matrices no longer build."""
+    from rnn_shapes.spec.matrix import MATRICES, matrix
+
+    ids = sorted({c.id for name in MATRICES for c in matrix(name)})
+    dead = [
+        f"{d.name}: {key} {pattern!r}"
+        for d in load(PATH)
+        for key, patterns in (("cases", d.cases), ("except", d.excluded))
+        for pattern in patterns
+        if not fnmatch.filter(ids, pattern)
+    ]
+    assert not dead, "patterns that match no case:\n" + "\n".join(dead)
