@@ -238,3 +238,29 @@ def test_ctrl_c_ends_cleanly_with_130():
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert err.strip().splitlines()[-1] == "rnn-shapes check: interrupted"
+
+
+@pytest.mark.keras
+def test_check_judges_against_the_golden_set_unless_told_not_to(tmp_path, capsys):
+    """`check` means what pytest means: the recorded set is judged too, when there is one."""
+    from dataclasses import replace
+
+    from rnn_shapes import run_keras
+    from rnn_shapes.golden.sets import write_set
+    from rnn_shapes.spec.signature import signature
+
+    case = matrix("smoke")[0]
+    env = Environment.installed()
+    live = run_keras(case)
+    moved = replace(live, outputs=tuple(o + 1e-3 for o in live.outputs))  # recorded otherwise
+    write_set(tmp_path, env.name, "smoke", [moved], {case.id: signature(case)}, env.metadata())
+    args = ["check", "--matrix", "smoke", "--case", case.id, "--root", str(tmp_path)]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert f"checked against the rules, the oracle and the golden set {tmp_path}" in out
+    assert "golden disagree" in out and "oracle" not in out.split("DISAGREE")[1].split("\n")[0]
+    assert main([*args, "--no-golden"]) == 0
+    assert "checked against the rules and the oracle only" in capsys.readouterr().out
+    empty = tmp_path / "empty"
+    assert main([*args[:-1], str(empty)]) == 0  # no set recorded there: said, not failed
+    assert f"no golden set for environment {env.name}" in capsys.readouterr().out
