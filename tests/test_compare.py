@@ -18,7 +18,9 @@ from synthetic import synthetic_results
 
 from rnn_shapes.cli import main
 from rnn_shapes.golden.compare import compare, load, render
-from rnn_shapes.golden.report import generate, heatmap_svg, load_sets, upgrade_path, write
+from rnn_shapes.golden.report import generate, write
+from rnn_shapes.golden.report.model import load_sets, upgrade_path
+from rnn_shapes.golden.report.svg import heatmap_svg
 from rnn_shapes.golden.sets import read_set, write_set
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
@@ -271,7 +273,7 @@ GRID = [
 # prints that order, then the heat map.
 HEATMAP_CHILD = textwrap.dedent("""
     import json, sys
-    from rnn_shapes.golden.report import heatmap_svg
+    from rnn_shapes.golden.report.svg import heatmap_svg
     drift = json.loads(sys.argv[1])
     layers = {layer for row in drift.values() for layer in row}
     rows = {env: {layer: row[layer] for layer in layers if layer in row}

@@ -18,8 +18,9 @@ from synthetic import synthetic_results
 
 from rnn_shapes.cli import main
 from rnn_shapes.golden import store
+from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.record import record
-from rnn_shapes.golden.sets import GoldenError, changes, encode, read_set, write_set
+from rnn_shapes.golden.sets import GoldenError, encode, read_set, write_set
 from rnn_shapes.result import Result
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.signature import signature

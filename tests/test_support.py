@@ -12,19 +12,10 @@ from test_compare import CASES, SIGS, base_results, env, make_set
 
 from rnn_shapes.golden.audit import Audit
 from rnn_shapes.golden.compare import compare
-from rnn_shapes.golden.report import (
-    CHAR_WIDTH,
-    _Compared,
-    _config_rows,
-    generate,
-    heatmap_svg,
-    labels,
-    load_sets,
-    minor_changes,
-    support,
-    support_svg,
-    upgrade_path,
-)
+from rnn_shapes.golden.report import generate
+from rnn_shapes.golden.report.markdown import configuration_table, minor_change_lines
+from rnn_shapes.golden.report.model import build_report, labels, load_sets, upgrade_path
+from rnn_shapes.golden.report.svg import CHAR_WIDTH, heatmap_svg, support_svg
 from rnn_shapes.golden.sets import write_set
 from rnn_shapes.golden.support import Cell, support_cells
 from rnn_shapes.keras.environment import environment_name, release_order
@@ -150,12 +141,8 @@ def test_the_upgrade_path_walks_the_keras_3_minors(tmp_path):
 
 
 def test_changes_between_consecutive_minors_name_each_cell(tmp_path):
-    from rnn_shapes.golden.audit import audit
-
     sets = minors(tmp_path)
-    audits = {environment_name(s.metadata): audit(s) for s in sets}
-    rows, cells = support(sets, audits, _Compared())
-    lines = minor_changes(sets, rows, cells)
+    lines = minor_change_lines(build_report(sets))
     assert lines[0] == "- Keras 3.0.5 -> 3.1.1: 1 cell"
     assert re.fullmatch(r"  - core \w+: ≠ container 0 -> 1", lines[1])
     assert lines[2] == "- Keras 3.1.1 -> 3.15.0: 1 cell"
@@ -163,14 +150,14 @@ def test_changes_between_consecutive_minors_name_each_cell(tmp_path):
     assert lines[4:] == []
     # with one Keras 3 minor there is nothing to walk, and the report says so
     one = [s for s in sets if s.metadata["keras"] in ("2.15.0", "3.0.5")]
-    assert minor_changes(one, rows, [cells[sets.index(s)] for s in one]) == [
+    assert minor_change_lines(build_report(one)) == [
         "Fewer than two Keras 3 minors are recorded on TensorFlow: nothing to walk."
     ]
 
 
 def test_the_arity_table_keeps_only_configurations_that_differ(tmp_path):
     sets = minors(tmp_path)
-    line, _, head, _, *rows = _config_rows(sets)
+    line, _, head, _, *rows = configuration_table(build_report(sets))
     (same, total) = re.fullmatch(
         r"(\d+) of the (\d+) configurations .* differ somewhere:", line
     ).groups()
@@ -203,8 +190,7 @@ def test_the_pictures_titles_and_captions_fit_inside(tmp_path):
     # a narrow picture wraps its title rather than letting it run out
     narrow = heatmap_svg({"e": {"LSTM": 1.0}})
     assert text_fits(narrow) == [] and narrow.count("<text") > 5
-    rows, cells = support(sets, {environment_name(s.metadata): Audit() for s in sets}, _Compared())
-    assert text_fits(support_svg(sets[:1], rows, cells[:1])) == []
+    assert text_fits(support_svg(build_report(sets[:1]))) == []  # one column
 
 
 def test_labels_fall_back_to_the_full_name_where_two_are_alike(tmp_path):

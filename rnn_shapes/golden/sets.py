@@ -341,7 +341,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
 def _values_from_store(path: Path, cases: dict, parsed: dict) -> dict[str, np.ndarray]:
     """Each computed entry's arrays from the shared store, keyed '<case id>/<index>'."""
     root = path.parent.parent
-    values = {}
+    values: dict[str, np.ndarray] = {}
     for cid, (_, _, outs, _) in parsed.items():
         if not outs:
             continue
@@ -371,7 +371,7 @@ def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
         raise _fail(vpath, f"not a readable .npz: {exc}") from None
 
 
-# ---------------------------------------------------------------- comparing sets
+# ---------------------------------------------------------------- against the matrix
 
 
 def stale_and_missing(golden: GoldenSet, matrix_name: str) -> tuple[list[str], list[str]]:
@@ -385,19 +385,3 @@ def stale_and_missing(golden: GoldenSet, matrix_name: str) -> tuple[list[str], l
     ids = {c.id for c in matrix(matrix_name)}
     stale = sorted(golden.results.keys() - ids) if golden.matrix == matrix_name else []
     return stale, sorted(ids - golden.results.keys())
-
-
-def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[str]]:
-    """Case ids new, changed (any field or any bit) and removed from `old` to `new`."""
-
-    def same(a: Result, b: Result) -> bool:
-        fields = ("outcome", "container", "dtypes", "error", "shapes", "masks", "facts", "symbolic")
-        return all(getattr(a, f) == getattr(b, f) for f in fields) and all(
-            x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True)
-        )
-
-    return {
-        "new": sorted(new.keys() - old.keys()),
-        "changed": sorted(k for k in new.keys() & old.keys() if not same(old[k], new[k])),
-        "removed": sorted(old.keys() - new.keys()),
-    }
