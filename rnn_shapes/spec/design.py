@@ -35,7 +35,7 @@ from pathlib import Path
 
 from covertable import make
 
-from rnn_shapes.golden.atomic import atomic_write_text
+from rnn_shapes.files import atomic_write_text
 from rnn_shapes.spec.case import ACTIVATIONS, DTYPES, RECURRENT_ACTIVATIONS, Case, Constant
 
 SALT = "rnn-shapes"
