@@ -6,8 +6,8 @@ axes, such as a mask or a save, "none"), how it shows in the case id when it is
 not at that default, the Keras constructor keyword it sets, and the family of
 semantics it belongs to (compare and the report group differences by family).
 The rules between axes ("only a masked case says how its mask is given") are
-data too, in CHECKS, so the Case's validation and the covering designs'
-constraints (spec/design.py) read the same rules.
+data too (spec/rules.py), so the Case's validation and the covering designs'
+constraints (spec/constraints.py) read the same rules.
 """
 
 from __future__ import annotations
@@ -173,6 +173,7 @@ class Axis:
 
     @property
     def openings(self) -> tuple[str, ...]:
+        """What an id holds where the axis is set (the id's parts start so)."""
         if self.marks or self.tag is None:
             return self.marks
         return (self.tag.split("{")[0],) if isinstance(self.tag, str) else ()
@@ -286,15 +287,15 @@ DIRECTIONS: tuple[tuple[bool, str | None], ...] = (
 COUNTS = tuple(a.field for a in AXES.values() if a.kind == "count" and a.default is REQUIRED)
 BOOLS = tuple(a.field for a in AXES.values() if a.kind == "bool")
 
-# Keyword families: the core's keywords are always given (they are the layer's
-# shape), the others only when not at Keras' default, so a layer states what a
-# case changes; the options are the ones that change the numbers.
+# The families of the constructor options that change the numbers.
 OPTION_FAMILIES = ("options", "precision")
 
 
 def keras_keywords(case: Case) -> dict[str, Any]:
-    """The recurrent layer's constructor keywords the case sets, in the table's
-    order (the Keras side adds initializers for Constant weights and a dropout seed)."""
+    """The recurrent layer's constructor keywords from the case, in the table's
+    order: the core's always (units, the outputs, the walk, GRU's reset_after),
+    the others only off Keras' default, so a layer states what its case changes.
+    The Keras side adds initializers for Constant weights and Keras 3's dropout seed."""
     out = {}
     for axis in AXES.values():
         value = getattr(case, axis.field)
@@ -305,7 +306,8 @@ def keras_keywords(case: Case) -> dict[str, Any]:
 
 
 def keras_options(case: Case) -> dict[str, Any]:
-    """The constructor options that differ from Keras' defaults, as keywords."""
+    """The constructor options that differ from Keras' defaults, as keywords
+    (without the dropout seed Keras 3 takes, which stays on the Keras side)."""
     keywords = keras_keywords(case)
     return {
         axis.keyword: keywords[axis.keyword]
@@ -325,17 +327,17 @@ def id_parts(case: Case) -> list[str]:
 
 def families_of(case: Case) -> tuple[str, ...]:
     """The families of the axes the case sets: 'core' alone when it sets none beyond it."""
-    found = {axis.family for axis in AXES.values() if getattr(case, axis.field) != axis.default}
-    return tuple(f for f in FAMILIES[1:] if f in found) or ("core",)
+    return _in_order({a.family for a in AXES.values() if getattr(case, a.field) != a.default})
 
 
 def families_in_id(case_id: str) -> tuple[str, ...]:
     """The families a case id shows, read from its parts' openings: for an id no
     matrix has (an old golden set's, a test's). For every case of every matrix
     it equals the case's own families (tests/test_axes.py)."""
-    found = {
-        axis.family
-        for axis in AXES.values()
-        if any(f"-{opening}" in case_id for opening in axis.openings)
-    }
+    return _in_order(
+        {a.family for a in AXES.values() if any(f"-{o}" in case_id for o in a.openings)}
+    )
+
+
+def _in_order(found: set[str]) -> tuple[str, ...]:
     return tuple(f for f in FAMILIES[1:] if f in found) or ("core",)

@@ -122,7 +122,8 @@ def families(case_id: str) -> tuple[str, ...]:
     """The families of the case with this id, for a consumer that holds only ids
     (a golden set's keys). The case of a matrix says them itself; an id that is in
     no matrix (a stale case of an old golden set, a test's own case) is read from
-    its parts, as families always were before the Case said them."""
+    its parts, as families always were before the Case said them, so a golden set
+    of any version is grouped the same way (the two agree on every matrix case)."""
     from rnn_shapes.spec.matrix import any_case  # the matrices are built from cases
 
     case = any_case(case_id)
