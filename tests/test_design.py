@@ -102,3 +102,19 @@ def test_a_damaged_or_unwritable_design_cache_is_built_again(tmp_path, monkeypat
     monkeypatch.setenv("RNN_SHAPES_CACHE", str(tmp_path / "file" / "below"))
     (tmp_path / "file").write_text("a file where the folder should be")
     assert design.OPTIONS_SLICE.rows() == built
+
+
+def test_spec_imports_neither_keras_nor_golden_nor_cli():
+    """spec is what a case is: the design cache writes through rnn_shapes.files."""
+    script = (
+        "import importlib, pkgutil, sys, rnn_shapes.spec as s\n"
+        "for m in pkgutil.iter_modules(s.__path__):\n"
+        "    importlib.import_module('rnn_shapes.spec.' + m.name)\n"
+        "print('\\n'.join(sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    wrong = ("rnn_shapes.golden", "rnn_shapes.keras", "rnn_shapes.cli", "keras", "tensorflow")
+    assert "rnn_shapes.spec.design" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in wrong or m.startswith(wrong)]

@@ -1,4 +1,5 @@
-"""Atomic file writes: a temporary file beside the target, then a rename.
+"""Atomic file writes (rnn_shapes/files.py: a temporary file beside the target,
+then a rename), and the checks that an output folder or file takes writes.
 
 An interrupted or failed write leaves the previous file as it was.
 """
@@ -10,25 +11,9 @@ import tempfile
 from pathlib import Path
 
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.files import atomic_write_bytes, atomic_write_text
 
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a fixture is for everyone to read
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+__all__ = ["atomic_write_bytes", "atomic_write_text", "ensure_writable_dir", "ensure_writable_file"]
 
 
 def ensure_writable_dir(path: Path) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_shapes.spec.case import SAMPLES, Case
+from rnn_shapes.spec.axes import SAMPLES
+from rnn_shapes.spec.case import Case
 
 # The worked examples of the tutorials (shared/seeds 002 and 004), verbatim.
 _SAMPLE_VALUES: dict[str, list[list[list[float]]]] = {

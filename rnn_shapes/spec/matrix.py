@@ -3,38 +3,32 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
+from types import MappingProxyType
+from typing import Any, Literal
 
-from rnn_shapes.spec.case import (
+from rnn_shapes.spec.axes import (
     ACTIVATIONS,
+    DIRECTIONS,
     DTYPES,
     INITIAL_STATES,
+    LAYER_VARIANTS,
     MASK_PATTERNS,
     MASK_VIA,
-    MERGE_MODES,
     RECURRENT_ACTIVATIONS,
     SAVES,
     STATE_FORMS,
-    Case,
+    TUTORIAL_CONSTANT,
     Constant,
     Lower,
 )
+from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.design import CROSS, OPTIONS_CROSS, OPTIONS_SLICE, RATE, SLICE
 
-# (layer, reset_after): GRU is covered with both bias layouts.
-LAYER_VARIANTS: tuple[tuple[str, bool | None], ...] = (
-    ("SimpleRNN", None),
-    ("LSTM", None),
-    ("GRU", True),
-    ("GRU", False),
-)
-# (bidirectional, merge_mode)
-DIRECTIONS: tuple[tuple[bool, str | None], ...] = (
-    (False, "concat"),
-    *tuple((True, m) for m in MERGE_MODES),
-)
+# LAYER_VARIANTS, (layer, reset_after): GRU is covered with both bias layouts;
+# DIRECTIONS, (bidirectional, merge_mode): both from spec/axes.py.
 # (B, T, D, U). The first three are the tutorials' shapes; the last is the
 # degenerate single-sample, single-step case.
 DEFAULT_SHAPES: tuple[tuple[int, int, int, int], ...] = (
@@ -50,8 +44,7 @@ FULL_EXTRA_SHAPES: tuple[tuple[int, int, int, int], ...] = (
     (5, 12, 64, 8),
 )
 SMOKE_SHAPE = (2, 5, 1, 3)
-TUTORIAL_CONSTANT = Constant(kernel=0.1, recurrent=0.1, bias=0.0)
-WEIGHT_SCHEMES = ("distinct", TUTORIAL_CONSTANT)
+WEIGHT_SCHEMES: tuple[Constant | Literal["distinct"], ...] = ("distinct", TUTORIAL_CONSTANT)
 FLAGS = tuple(itertools.product((False, True), repeat=2))  # (return_sequences, return_state)
 
 MATRICES = ("smoke", "default", "full")
@@ -89,6 +82,23 @@ def matrix_sizes() -> dict[str, int]:
     return {name: len(matrix(name)) for name in MATRICES}
 
 
+@cache
+def cases_by_id(name: str) -> Mapping[str, Case]:
+    """The cases of matrix `name` by id, in its order: built once per process and
+    shared (read-only), so consumers need not each build the matrix and its map."""
+    return MappingProxyType({case.id: case for case in matrix(name)})
+
+
+def any_case(case_id: str) -> Case | None:
+    """The case with this id in the first matrix that has it (smoke, default, full:
+    the larger ones are built only for an id the smaller lack); None if none has it."""
+    for name in MATRICES:
+        case = cases_by_id(name).get(case_id)
+        if case is not None:
+            return case
+    return None
+
+
 def _smoke() -> list[Case]:
     """The tutorials' table: 3 layers x {uni, bi concat} x return_sequences x return_state."""
     b, t, d, u = SMOKE_SHAPE
@@ -102,7 +112,6 @@ def _smoke() -> list[Case]:
             bidirectional=bi,
             return_sequences=rs,
             return_state=st,
-            reset_after=True if layer == "GRU" else None,
         )
         for layer in ("SimpleRNN", "LSTM", "GRU")
         for bi in (False, True)
@@ -140,7 +149,7 @@ def named_cases() -> list[Case]:
     Seed 004: SimpleRNN, LSTM and GRU on its integer input.
     """
 
-    def case(layer: str, sample: str, rs: bool, st: bool, **kw: object) -> Case:
+    def case(layer: str, sample: str, rs: bool, st: bool, **kw: Any) -> Case:
         return Case(
             layer=layer,
             units=3,
@@ -150,7 +159,6 @@ def named_cases() -> list[Case]:
             return_sequences=rs,
             return_state=st,
             sample=sample,
-            reset_after=True if layer == "GRU" else None,
             **kw,
         )
 

@@ -11,7 +11,9 @@ Both the oracle and the Keras runner read these, as they read the case.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
+from rnn_shapes.spec.axes import AXES
 from rnn_shapes.spec.case import Case, Lower
 
 
@@ -19,20 +21,27 @@ def backward_case(case: Case) -> Case:
     """The layer of Bidirectional's backward direction: the case itself, or its
     explicit backward layer with its own type and units and the case's other
     settings (Keras requires stateful, return_sequences and return_state to
-    match; the options a type lacks stay at their defaults)."""
+    match; the options a type lacks stay at their defaults, and GRU's reset_after
+    at Keras' default)."""
     if case.backward_layer is None:
         return case
-    layer = case.backward_layer
+    layer, units = case.backward_layer, case.backward_units
+    assert units is not None  # a Case with a backward layer has its units
     return replace(
         case,
         layer=layer,
-        units=case.backward_units,
-        reset_after=True if layer == "GRU" else None,
-        recurrent_activation="sigmoid" if layer == "SimpleRNN" else case.recurrent_activation,
-        unit_forget_bias=case.unit_forget_bias if layer == "LSTM" else True,
+        units=units,
+        reset_after=None,
+        recurrent_activation=_unless(layer == "SimpleRNN", case, "recurrent_activation"),
+        unit_forget_bias=_unless(layer != "LSTM", case, "unit_forget_bias"),
         backward_layer=None,
         backward_units=None,
     )
+
+
+def _unless(lacks: bool, case: Case, field: str) -> Any:
+    """The case's value of `field`, or its default for a layer that lacks the option."""
+    return AXES[field].default if lacks else getattr(case, field)
 
 
 def direction_case(case: Case, direction: int) -> Case:
@@ -68,7 +77,6 @@ def _lower(case: Case, lower: Lower, features: int) -> Case:
         features=features,
         bidirectional=lower.bidirectional,
         return_sequences=True,
-        reset_after=True if lower.layer == "GRU" else None,
         weights=case.weights,
         mask=case.mask,
         mask_via=case.mask_via,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_shapes.spec.case import LAYERS, Case
+from rnn_shapes.spec.axes import LAYERS
+from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.paths import backward_case
 from rnn_shapes.spec.signature import state_names
 
