@@ -246,7 +246,7 @@ def test_check_judges_against_the_golden_set_unless_told_not_to(tmp_path, capsys
     from dataclasses import replace
 
     from rnn_shapes import run_keras
-    from rnn_shapes.golden.sets import write_set
+    from rnn_shapes.golden.writing import write_set
     from rnn_shapes.spec.signature import signature
 
     case = matrix("smoke")[0]

@@ -21,7 +21,8 @@ from rnn_shapes.golden.compare import compare, load, render
 from rnn_shapes.golden.report import generate, write
 from rnn_shapes.golden.report.model import load_sets, upgrade_path
 from rnn_shapes.golden.report.svg import heatmap_svg
-from rnn_shapes.golden.sets import read_set, write_set
+from rnn_shapes.golden.sets import read_set
+from rnn_shapes.golden.writing import write_set
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix

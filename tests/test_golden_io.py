@@ -20,7 +20,8 @@ from rnn_shapes.cli import main
 from rnn_shapes.golden import store
 from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.record import record
-from rnn_shapes.golden.sets import GoldenError, encode, read_set, write_set
+from rnn_shapes.golden.sets import GoldenError, read_set
+from rnn_shapes.golden.writing import encode, write_set
 from rnn_shapes.result import Result
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.signature import signature
@@ -370,7 +371,7 @@ def test_bad_set_is_one_clear_error_and_nothing_is_overwritten(kind, tmp_path, c
 KILL = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
-    from rnn_shapes.golden.sets import write_set
+    from rnn_shapes.golden.writing import write_set
     from test_golden_io import ENV, SIGS, fake_results
     suffix, root = sys.argv[1], sys.argv[2]
     real_replace = os.replace

@@ -15,7 +15,7 @@ from synthetic import synthetic_results
 from rnn_shapes import Case, check_case
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.locate import ENV_VAR, golden_root
-from rnn_shapes.golden.sets import write_set
+from rnn_shapes.golden.writing import write_set
 from rnn_shapes.keras.environment import environment_name, installed
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.signature import signature

@@ -16,8 +16,8 @@ from rnn_shapes.golden.report import generate
 from rnn_shapes.golden.report.markdown import configuration_table, minor_change_lines
 from rnn_shapes.golden.report.model import build_report, labels, load_sets, upgrade_path
 from rnn_shapes.golden.report.svg import CHAR_WIDTH, heatmap_svg, support_svg
-from rnn_shapes.golden.sets import write_set
 from rnn_shapes.golden.support import Cell, support_cells
+from rnn_shapes.golden.writing import write_set
 from rnn_shapes.keras.environment import environment_name, release_order
 from rnn_shapes.result import Result
 from rnn_shapes.verdict import Verdict

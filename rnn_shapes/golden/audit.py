@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
 from rnn_shapes.judge import Expected, Judge
-from rnn_shapes.keras.environment import Environment
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.verdict import Verdict
 
@@ -29,7 +28,7 @@ class Audit:
 def audit(golden: GoldenSet, oracle_memo: dict[tuple[str, int], Expected] | None = None) -> Audit:
     """Judge every case of `golden` as if Keras had just returned it, in the
     environment that recorded it."""
-    judge = Judge(Environment.of(golden.metadata), oracle_memo=oracle_memo)
+    judge = Judge(golden.environment, oracle_memo=oracle_memo)
     cases = {c.id: c for c in matrix(golden.matrix)}
     stale, missing = stale_and_missing(golden, golden.matrix)
     result = Audit(stale=stale, missing=missing)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rnn_shapes.golden import store
 from rnn_shapes.golden.compare import changes
-from rnn_shapes.golden.sets import GoldenError, json_path, read_set, write_set
+from rnn_shapes.golden.sets import GoldenError, json_path, read_set
+from rnn_shapes.golden.writing import write_set
 from rnn_shapes.keras.environment import environment_name
 from rnn_shapes.result import Result
 from rnn_shapes.spec.matrix import matrix
