@@ -203,16 +203,17 @@ def golden_problems(
             f"outcome: recorded {expected.outcome} ({expected.error}), "
             f"got {got.outcome} ({got.error}){hint}"
         )
-        was, now = (expected.outcome, expected.error), (got.outcome, got.error)
-        return [*said, Problem("outcome", text, None, was, now)]
+        recorded, returned = (expected.outcome, expected.error), (got.outcome, got.error)
+        return [*said, Problem("outcome", text, None, recorded, returned)]
     if got.outcome == "rejected":  # refused as recorded, for the same reason
         return said
     problems = []
-    for kind, label, was, now in (
+    packing: tuple[tuple[str, str, object, object], ...] = (
         ("container", "container", expected.container, got.container),
         ("masks", "output masks", expected.masks, got.masks),
         ("facts", "facts", expected.facts, got.facts),
-    ):
+    )
+    for kind, label, was, now in packing:
         if was != now:
             problems.append(Problem(kind, f"{label}: recorded {was}, got {now}", None, was, now))
     if expected.arity != got.arity:

@@ -250,7 +250,8 @@ class RnnSession:
         if not self.regen:
             return
         if hasattr(self.config, "workerinput"):  # an xdist worker: hand over, never write
-            self.config.workeroutput["rnn_records"] = [to_wire(r) for r in self.records.values()]
+            records = [to_wire(r) for r in self.records.values()]
+            self.config.workeroutput["rnn_records"] = records  # type: ignore[attr-defined]
             return
         if not self.records:
             return

@@ -145,6 +145,6 @@ def record_all(args: argparse.Namespace) -> int:
         list(pool.map(run, envs))
     order = {e: i for i, e in enumerate(envs)}
     for kind in KINDS:
-        names = sorted((o.env for o in outcomes if o.kind == kind), key=order.get)
+        names = sorted((o.env for o in outcomes if o.kind == kind), key=lambda e: order[e])
         print(f"{kind} {len(names)}: {' '.join(names) or '-'}")
     return 1 if any(o.kind == "failed" for o in outcomes) else 0

@@ -23,6 +23,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -161,6 +162,19 @@ def _parse_symbolic(path: Path, case_id: str, entry: dict) -> tuple[SymbolicOutp
     )
 
 
+def _parse_outputs(path: Path, case_id: str, outputs: object) -> list:
+    if not isinstance(outputs, list) or not outputs:
+        raise _fail(path, "outputs must be a non-empty list", case_id)
+    for i, out in enumerate(outputs):
+        _expect_keys(path, out, {"name", "shape", "dtype"}, f"output {i}", case_id)
+        shape = out["shape"]
+        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+            raise _fail(path, f"output {i}: shape must be a list of non-negative ints", case_id)
+        if not isinstance(out["dtype"], str) or not isinstance(out["name"], str):
+            raise _fail(path, f"output {i}: name and dtype must be strings", case_id)
+    return outputs
+
+
 def _parse_entry(
     path: Path, case_id: str, entry: object, in_store: bool = False
 ) -> tuple[str, str | None, list, str | None]:
@@ -179,16 +193,7 @@ def _parse_entry(
         raise _fail(path, "values must name a value file: 20 hex digits", case_id)
     if entry["container"] not in CONTAINERS:
         raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
-    outputs = entry["outputs"]
-    if not isinstance(outputs, list) or not outputs:
-        raise _fail(path, "outputs must be a non-empty list", case_id)
-    for i, out in enumerate(outputs):
-        _expect_keys(path, out, {"name", "shape", "dtype"}, f"output {i}", case_id)
-        shape = out["shape"]
-        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
-            raise _fail(path, f"output {i}: shape must be a list of non-negative ints", case_id)
-        if not isinstance(out["dtype"], str) or not isinstance(out["name"], str):
-            raise _fail(path, f"output {i}: name and dtype must be strings", case_id)
+    outputs = _parse_outputs(path, case_id, entry["outputs"])
     facts = entry.get("facts")
     if facts is not None and not (
         isinstance(facts, dict) and all(isinstance(v, bool) for v in facts.values())
@@ -197,15 +202,17 @@ def _parse_entry(
     return "ok", entry["container"], outputs, None
 
 
-def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
-    """Load and validate a set; any inconsistency raises GoldenError naming the file."""
-    path = Path(path)
+def _load(path: Path) -> Any:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise _fail(path, f"not valid JSON: {exc}") from None
+
+
+def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
+    """The set's metadata, once its schema, top level and metadata are as they must be."""
     if (
         isinstance(doc, dict)
         and "schema" in doc
@@ -228,6 +235,15 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         raise _fail(path, f"file name does not match its matrix {meta['matrix']!r}")
     if not isinstance(doc["cases"], dict):
         raise _fail(path, "cases must be an object")
+    return meta
+
+
+def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
+    """Load and validate a set; any inconsistency raises GoldenError naming the file."""
+    path = Path(path)
+    doc = _load(path)
+    meta = _header(path, doc, expect_matrix)
+    in_store = doc["schema"] >= 5
     parsed = {cid: _parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
     if in_store:  # each entry names its own values: their keys match by construction
         with store.locked(path.parent.parent, exclusive=False, reading=True):

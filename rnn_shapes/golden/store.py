@@ -108,7 +108,7 @@ def _read(path: Path, name: str) -> tuple[np.ndarray, ...]:
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: one writer at a time (record-all says so)
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 CAN_LOCK = fcntl is not None
 
 

@@ -130,27 +130,46 @@ def families(case_id: str) -> tuple[str, ...]:
     return case.families if case is not None else families_in_id(case_id)
 
 
+def _as_int(value: object) -> object:
+    """A NumPy integer (anything with __index__ that is not a number already) as int."""
+    if not isinstance(value, (int, bool, float)) and hasattr(value, "__index__"):
+        return operator.index(value)  # type: ignore[arg-type]
+    return value
+
+
+def _as_bool(value: object) -> object:
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # no NumPy import
+        return bool(value)
+    return value
+
+
+def _as_rate(value: object) -> object:
+    """0 and 0.0 are one case."""
+    if (isinstance(value, int) and not isinstance(value, bool)) or type(
+        value
+    ).__module__ == "numpy":
+        return float(value)  # type: ignore[arg-type]
+    return value
+
+
+# Which fields each conversion applies to.
+PLAIN = (
+    (COUNTS, _as_int),
+    ((*BOOLS, "reset_after"), _as_bool),
+    (("dropout", "recurrent_dropout"), _as_rate),
+)
+
+
 def _normalise(case: Case) -> None:
     """Plain Python values, so ids and hashes do not depend on how a value was made.
 
     NumPy integers and booleans (from np.arange, a DataFrame row) become int and
     bool; GRU's reset_after left as None takes Keras' default (spec/axes.py).
     """
-    for name in COUNTS:
-        value = getattr(case, name)
-        if not isinstance(value, (int, bool, float)) and hasattr(value, "__index__"):
-            object.__setattr__(case, name, operator.index(value))
-    for name in (*BOOLS, "reset_after"):
-        value = getattr(case, name)
-        kind = type(value)
-        if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):  # no NumPy import
-            object.__setattr__(case, name, bool(value))
-    for name in ("dropout", "recurrent_dropout"):  # 0 and 0.0 are one case
-        value = getattr(case, name)
-        if (isinstance(value, int) and not isinstance(value, bool)) or type(
-            value
-        ).__module__ == "numpy":
-            object.__setattr__(case, name, float(value))
+    for names, plain in PLAIN:
+        for name in names:
+            object.__setattr__(case, name, plain(getattr(case, name)))
     for axis in AXES.values():  # an option of some layers only, left out: Keras' default
         if axis.layers is not None and axis.of(case.layer) and getattr(case, axis.field) is None:
             object.__setattr__(case, axis.field, axis.default)

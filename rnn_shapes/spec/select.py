@@ -28,62 +28,71 @@ def _tokens(expr: str) -> list[str]:
     return out
 
 
-def parse(expr: str) -> Predicate:
-    """A predicate on case ids; RnnShapesError naming the expression if it is malformed."""
-    tokens = _tokens(expr)
-    pos = 0
+class _Parser:
+    """Recursive descent over the tokens, one method per rule of the grammar:
+    disjunction := conjunction ('or' conjunction)*; conjunction := negation
+    ('and' negation)*; negation := 'not' negation | atom; atom := '(' disjunction
+    ')' | word."""
 
-    def fail(why: str) -> RnnShapesError:
-        return RnnShapesError(f"-k {expr!r}: {why}")
+    def __init__(self, expr: str) -> None:
+        self.expr = expr
+        self.tokens = _tokens(expr)
+        self.pos = 0
 
-    def peek() -> str | None:
-        return tokens[pos] if pos < len(tokens) else None
+    def fail(self, why: str) -> RnnShapesError:
+        return RnnShapesError(f"-k {self.expr!r}: {why}")
 
-    def take() -> str:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise fail("unexpected end of the expression")
-        pos += 1
-        return tokens[pos - 1]
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
-    def disjunction() -> Predicate:
-        terms = [conjunction()]
-        while peek() == "or":
-            take()
-            terms.append(conjunction())
+    def take(self) -> str:
+        if self.pos >= len(self.tokens):
+            raise self.fail("unexpected end of the expression")
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def disjunction(self) -> Predicate:
+        terms = [self.conjunction()]
+        while self.peek() == "or":
+            self.take()
+            terms.append(self.conjunction())
         return terms[0] if len(terms) == 1 else lambda s: any(t(s) for t in terms)
 
-    def conjunction() -> Predicate:
-        terms = [negation()]
-        while peek() == "and":
-            take()
-            terms.append(negation())
+    def conjunction(self) -> Predicate:
+        terms = [self.negation()]
+        while self.peek() == "and":
+            self.take()
+            terms.append(self.negation())
         return terms[0] if len(terms) == 1 else lambda s: all(t(s) for t in terms)
 
-    def negation() -> Predicate:
-        if peek() == "not":
-            take()
-            inner = negation()
+    def negation(self) -> Predicate:
+        if self.peek() == "not":
+            self.take()
+            inner = self.negation()
             return lambda s: not inner(s)
-        return atom()
+        return self.atom()
 
-    def atom() -> Predicate:
-        token = take()
+    def atom(self) -> Predicate:
+        token = self.take()
         if token == "(":
-            inner = disjunction()
-            if take() != ")":
-                raise fail("missing ')'")
+            inner = self.disjunction()
+            if self.take() != ")":
+                raise self.fail("missing ')'")
             return inner
         if token in (")", "and", "or", "not"):
-            raise fail(f"unexpected {token!r}")
+            raise self.fail(f"unexpected {token!r}")
         word = token.lower()
         return lambda s: word in s.lower()
 
-    if not tokens:
-        raise fail("empty expression")
-    predicate = disjunction()
-    if pos != len(tokens):
-        raise fail(f"unexpected {tokens[pos]!r}")
+
+def parse(expr: str) -> Predicate:
+    """A predicate on case ids; RnnShapesError naming the expression if it is malformed."""
+    parser = _Parser(expr)
+    if not parser.tokens:
+        raise parser.fail("empty expression")
+    predicate = parser.disjunction()
+    if parser.pos != len(parser.tokens):
+        raise parser.fail(f"unexpected {parser.tokens[parser.pos]!r}")
     return predicate
 
 

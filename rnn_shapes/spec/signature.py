@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.masks import mask_of, mask_text
 from rnn_shapes.spec.paths import backward_case, longer
@@ -68,6 +70,7 @@ def _one_call(case: Case, b: int | None, t: int | None) -> Signature:
     back = backward_case(case)
     bu = back.units
     bstates = state_names(back.layer) if case.return_state else ()
+    outputs: tuple[tuple[str, tuple[int | None, ...]], ...]
     if case.merge_mode is None:
         outputs = (("forward_output", (*lead, u)), ("backward_output", (*lead, bu)))
     else:
@@ -172,9 +175,9 @@ def expected_masks(case: Case) -> tuple[str | None, ...] | None:
     """
     if case.mask is None:
         return None
-    texts = [mask_text(mask_of(case))]
+    texts = [mask_text(_mask(case))]
     if case.dynamic_time:
-        texts.append(mask_text(mask_of(longer(case))))
+        texts.append(mask_text(_mask(longer(case))))
     names = signature(case).names
     per_call = len(names) // calls(case)
     return tuple(
@@ -183,6 +186,13 @@ def expected_masks(case: Case) -> tuple[str | None, ...] | None:
         else None
         for i, name in enumerate(names)
     )
+
+
+def _mask(case: Case) -> np.ndarray:
+    """The mask of a masked case (mask_of says None only of an unmasked one)."""
+    mask = mask_of(case)
+    assert mask is not None, case.id
+    return mask
 
 
 def expected_rejection(case: Case, keras_major: int) -> str | None:
