@@ -10,14 +10,11 @@ from rnn_shapes import Case, Constant, run_oracle
 from rnn_shapes.check import fact_problems
 from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
+from rnn_shapes.spec.axes import TUTORIAL_CONSTANT
+from rnn_shapes.spec.blocks import option_cases, predict_cases
 from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
-from rnn_shapes.spec.matrix import (
-    TUTORIAL_CONSTANT,
-    matrix,
-    option_cases,
-    path_cases,
-    predict_cases,
-)
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.path_blocks import path_cases
 from rnn_shapes.spec.signature import expected_facts, output_dtype
 from rnn_shapes.tolerance import tolerance
 

@@ -19,7 +19,8 @@ from rnn_shapes.result import Result
 from rnn_shapes.spec import signature as signature_module
 from rnn_shapes.spec.case import Lower, families
 from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.matrix import TUTORIAL_STACK, matrix, path_cases
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.path_blocks import TUTORIAL_STACK, path_cases
 from rnn_shapes.spec.paths import backward_case, longer, lower_cases, top_case
 from rnn_shapes.spec.signature import (
     expected_facts,

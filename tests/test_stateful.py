@@ -8,8 +8,8 @@ import pytest
 
 from rnn_shapes import Case, run_oracle
 from rnn_shapes.oracle import run_direction
+from rnn_shapes.spec.blocks import stateful_cases
 from rnn_shapes.spec.inputs import inputs, second_inputs
-from rnn_shapes.spec.matrix import stateful_cases
 from rnn_shapes.spec.signature import expected_rejection, signature
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)

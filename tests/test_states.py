@@ -12,8 +12,8 @@ import pytest
 
 from rnn_shapes import Case, run_oracle
 from rnn_shapes.oracle import run_direction
+from rnn_shapes.spec.blocks import state_cases
 from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.matrix import state_cases
 from rnn_shapes.spec.states import initial_states, state_count
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)

@@ -7,7 +7,7 @@ import pytest
 
 from rnn_shapes import Case
 from rnn_shapes.defects import listed
-from rnn_shapes.spec.matrix import unroll_cases
+from rnn_shapes.spec.blocks import unroll_cases
 
 LIVE = unroll_cases()[::7]  # 7 is prime: no aliasing with the axes (asserted below)
 K315 = {"keras": "3.15.1", "backend": "tensorflow"}
