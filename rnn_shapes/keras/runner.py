@@ -10,7 +10,6 @@ import gc
 import logging
 import os
 import platform
-import re
 import sys
 import tempfile
 from collections import OrderedDict
@@ -25,7 +24,7 @@ import numpy as np
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.keras.environment import installed, legacy_keras, major
-from rnn_shapes.result import Result, container_name, held_dtype
+from rnn_shapes.result import Result, container_name, error_text, held_dtype
 from rnn_shapes.spec.case import Case, Constant
 from rnn_shapes.spec.inputs import inputs, second_inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
@@ -701,31 +700,6 @@ def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Re
     mask = None if case.mask is None else mask_of(case)[rows]
     masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
     return _ok(case, container, outs, masks, symbolic=symbolic)
-
-
-def error_text(exc: BaseException, context: str = "") -> str:
-    """An error as a stable line for a golden set: its type and the message without
-    terminal styling, Keras' call-site preamble and argument dump (backend
-    tensors print differently), or the
-    counters Keras appends to layer names ('lstm_3' -> 'lstm'). `context` (what
-    was being done, e.g. 'h5 save/load: ') is said first."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", context + str(exc))
-    text = re.split(r"(?:Call a|A)rguments received", text, maxsplit=1)[0]
-    text = re.sub(r"Exception encountered when calling .*?\)\.", "", text)
-    text = re.sub(r"\b([A-Za-z]\w*?)_\d+\b", r"\1", text)
-    return f"{type(exc).__name__}: {stable_text(text)[:300].rstrip()}"
-
-
-def stable_text(text: str) -> str:
-    """What differs from run to run taken out of an error's text: an object's id()
-    (Keras 3.2-3.13 raise a KeyError keyed by one, styled: '\\x1b[1m<id>\\x1b[0m', of
-    any length), terminal styling and newlines as a repr shows them, and any other
-    12-digit number; whitespace collapsed."""
-    text = re.sub(r"\\x1b\[1m\d+\\x1b\[0m", "<id>", text)
-    text = re.sub(r"\\x1b\[[0-9;]*m", "", text)
-    text = re.sub(r"(?:\\n)+", " ", text)
-    text = re.sub(r"\b\d{12,}\b", "<id>", text)
-    return " ".join(text.split())
 
 
 def _called(
