@@ -123,7 +123,7 @@ class RnnSession:
         if not any(_conformance(item) for item in items):
             return
         self.active = True
-        from rnn_shapes.keras.runner import configure_worker
+        from rnn_shapes.keras.backend import configure_worker
 
         configure_worker(1 if os.environ.get("PYTEST_XDIST_WORKER") else None)
 
@@ -200,8 +200,8 @@ class RnnSession:
 
     @cached_property
     def row_groups(self) -> dict[str, tuple[Case, ...]]:
-        """The matrix's row groups (keras.runner.row_groups), found once."""
-        from rnn_shapes.keras.runner import row_groups
+        """The matrix's row groups (keras.rows.row_groups), found once."""
+        from rnn_shapes.keras.rows import row_groups
 
         return row_groups(matrix(self.matrix_name))
 
@@ -210,7 +210,7 @@ class RnnSession:
         its row group where it has one (the others' results kept for their tests)."""
         key = (case.id, path)
         if key not in self._results:
-            from rnn_shapes.keras.runner import run_many
+            from rnn_shapes.keras.rows import run_many
 
             group = self.row_groups.get(case.id, (case,)) if path == "call" else (case,)
             for result in run_many(group, self.row_groups, path):
@@ -279,7 +279,7 @@ class RnnSession:
     def _live_environment(self) -> dict[str, str]:
         if not self.records:
             return {}
-        from rnn_shapes.keras.runner import environment
+        from rnn_shapes.keras.backend import environment
 
         return environment()
 

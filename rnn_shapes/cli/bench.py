@@ -58,7 +58,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def import_seconds() -> float:
     code = (
-        "import time; t = time.perf_counter(); from rnn_shapes.keras.runner import "
+        "import time; t = time.perf_counter(); from rnn_shapes.keras.backend import "
         "keras_module; keras_module(); print(time.perf_counter() - t)"
     )
     out = subprocess.run(
@@ -69,14 +69,15 @@ def import_seconds() -> float:
 
 def bare_call(case: Case) -> None:
     """The floor: construct the layer (in Bidirectional if asked) and call it on the input."""
-    from rnn_shapes.keras.runner import make_layer
+    from rnn_shapes.keras.build import make_layer
 
     make_layer(case)(inputs(case))
 
 
 def per_case(cases: list[Case]) -> dict[str, float]:
     """Harness, bare call and oracle, alternating case by case in this process."""
-    from rnn_shapes.keras.runner import environment, keras_major, run_keras
+    from rnn_shapes.keras.backend import environment, keras_major
+    from rnn_shapes.keras.run import run_keras
 
     major, env = keras_major(), environment()
     rss_start = rss_mb()
@@ -164,7 +165,7 @@ def against_baseline(ref: str, matrix_name: str, workers: int, rounds: int = 2) 
 
 
 def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
-    from rnn_shapes.keras.runner import configure_worker, environment
+    from rnn_shapes.keras.backend import configure_worker, environment
 
     configure_worker(1)  # as a test worker runs: one op thread
     figures: dict[str, Any] = {"matrix": matrix_name, "workers": workers, "cpus": os.cpu_count()}

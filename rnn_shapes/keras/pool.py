@@ -20,7 +20,7 @@ CHUNK = 8
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from rnn_shapes.keras.runner import configure_worker
+    from rnn_shapes.keras.backend import configure_worker
 
     configure_worker(1)
 
@@ -28,7 +28,8 @@ def _init_worker() -> None:
 def _run_chunk(
     cases: Sequence[Case], path: str, groups: Mapping[str, tuple[Case, ...]]
 ) -> tuple[dict[str, str], list[Result]]:
-    from rnn_shapes.keras.runner import environment, run_many
+    from rnn_shapes.keras.backend import environment
+    from rnn_shapes.keras.rows import run_many
 
     return environment(), run_many(cases, groups, path)
 
@@ -60,11 +61,11 @@ def keras_results(
     cases: Sequence[Case], jobs: int = 1, path: str = "call", universe: Sequence[Case] = ()
 ) -> Iterator[tuple[dict[str, str], list[Result]]]:
     """Yield (environment, results) chunk by chunk, a row group's cases (in
-    `universe`, their matrix: keras.runner.row_groups) side by side. One process
+    `universe`, their matrix: keras.rows.row_groups) side by side. One process
     runs the chunks in the order of `cases`; a pool starts the costliest first
     (so no worker is left alone with them at the end) and yields each chunk as
     it completes: callers order the results themselves."""
-    from rnn_shapes.keras.runner import row_groups
+    from rnn_shapes.keras.rows import row_groups
 
     groups = row_groups(universe)
     chunks = _chunks(cases, groups)
