@@ -69,9 +69,9 @@ def keras_module() -> ModuleType:
             # Every op call is wrapped to trim tracebacks on error; that costs ~30%
             # of an eager RNN call and changes no result, only how errors print.
             tf.debugging.disable_traceback_filtering()
-        config = getattr(keras, "config", None)
-        if hasattr(config, "disable_traceback_filtering"):
-            config.disable_traceback_filtering()
+        disable = getattr(getattr(keras, "config", None), "disable_traceback_filtering", None)
+        if disable is not None:
+            disable()
     return keras
 
 

@@ -160,10 +160,10 @@ def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
     if case.mask_via == "layer":
         x = masked_inputs(case, x)  # x itself when the case has no mask
     feed = [x]
-    if case.mask is not None and case.mask_via == "call":
-        feed.append(mask_of(case))
-    if case.initial_state == "input":
-        feed += initial_states(case)
+    if case.mask_via == "call" and (mask := mask_of(case)) is not None:
+        feed.append(mask)
+    if case.initial_state == "input" and (states := initial_states(case)) is not None:
+        feed += states
     return feed if len(feed) > 1 else feed[0]
 
 

@@ -204,10 +204,11 @@ def output_masks(
     its `calls` (default 3). `mask` overrides the case's own mask. An error is
     returned as its text: it is a recorded outcome, not a crash.
     """
-    if case.mask is None:
+    own = mask_of(case)  # None for an unmasked case
+    if own is None:
         return None
     try:
-        raw = layer.compute_mask(None, to_tensor(mask_of(case) if mask is None else mask))
+        raw = layer.compute_mask(None, to_tensor(own if mask is None else mask))
     except Exception as exc:  # whatever Keras raises is the finding
         return f"{type(exc).__name__}: {exc}"
     flat = list(_flatten(raw))
@@ -248,7 +249,8 @@ def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Re
         container, outs = called(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
         return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)
-    mask = None if case.mask is None else mask_of(case)[rows]
+    own = mask_of(case)
+    mask = None if own is None else own[rows]
     masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
     return ok_result(case, container, outs, masks, symbolic=symbolic)
 
