@@ -39,8 +39,8 @@ __version__ = "0.2.0"
 def run_keras(
     case: Case, x: np.ndarray | None = None, path: str = "call", reuse: bool = True
 ) -> Result:
-    """Run the case's real functional Keras model; see `keras.runner.run_keras`."""
-    from rnn_shapes.keras.runner import run_keras as _run
+    """Run the case's real functional Keras model; see `keras.run.run_keras`."""
+    from rnn_shapes.keras.run import run_keras as _run
 
     return _run(case, x, path, reuse)
 
@@ -52,6 +52,6 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     `verdict.explain()` for what disagrees."""
     from rnn_shapes.judge import Judge
     from rnn_shapes.keras.environment import Environment
-    from rnn_shapes.keras.runner import run_keras as _run
+    from rnn_shapes.keras.run import run_keras as _run
 
     return Judge(Environment.installed(), golden)(case, _run(case, path=path))

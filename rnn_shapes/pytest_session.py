@@ -25,7 +25,7 @@ from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
 from rnn_shapes.judge import Judge
 from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result, from_wire, to_wire
-from rnn_shapes.spec.case import Case, families
+from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.verdict import Verdict
 
@@ -122,7 +122,7 @@ class RnnSession:
         if not any(_conformance(item) for item in items):
             return
         self.active = True
-        from rnn_shapes.keras.runner import configure_worker
+        from rnn_shapes.keras.backend import configure_worker
 
         configure_worker(1 if os.environ.get("PYTEST_XDIST_WORKER") else None)
 
@@ -195,8 +195,8 @@ class RnnSession:
 
     @cached_property
     def row_groups(self) -> dict[str, tuple[Case, ...]]:
-        """The matrix's row groups (keras.runner.row_groups), found once."""
-        from rnn_shapes.keras.runner import row_groups
+        """The matrix's row groups (keras.rows.row_groups), found once."""
+        from rnn_shapes.keras.rows import row_groups
 
         return row_groups(matrix(self.matrix_name))
 
@@ -205,7 +205,7 @@ class RnnSession:
         its row group where it has one (the others' results kept for their tests)."""
         key = (case.id, path)
         if key not in self._results:
-            from rnn_shapes.keras.runner import run_many
+            from rnn_shapes.keras.rows import run_many
 
             group = self.row_groups.get(case.id, (case,)) if path == "call" else (case,)
             for result in run_many(group, self.row_groups, path):
@@ -255,7 +255,7 @@ class RnnSession:
             return
         if not self.records:
             return
-        env = self.env.metadata()
+        env = self.env
         from rnn_shapes.golden.record import record
 
         try:
@@ -327,7 +327,7 @@ def _conformance(item: pytest.Item) -> bool:
 def _plain(case: Case) -> bool:
     """No mask, initial state, unroll, statefulness or non-default option: the layer as
     the tutorials build it."""
-    return families(case.id) == ("core",)
+    return case.families == ("core",)
 
 
 def _param(case: Case) -> Any:

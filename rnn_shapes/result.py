@@ -1,7 +1,9 @@
-"""What one environment returned for one case; plain data, no TensorFlow."""
+"""What one environment returned for one case, and an error as a stable line for it;
+plain data, no TensorFlow."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,6 +73,31 @@ def container_name(value: object) -> str:
     if isinstance(value, dict):
         raise TypeError("a model returned a dict; rnn-shapes expects tensors")
     return "tensor"
+
+
+def error_text(exc: BaseException, context: str = "") -> str:
+    """An error as a stable line for a golden set: its type and the message without
+    terminal styling, Keras' call-site preamble and argument dump (backend
+    tensors print differently), or the
+    counters Keras appends to layer names ('lstm_3' -> 'lstm'). `context` (what
+    was being done, e.g. 'h5 save/load: ') is said first."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", context + str(exc))
+    text = re.split(r"(?:Call a|A)rguments received", text, maxsplit=1)[0]
+    text = re.sub(r"Exception encountered when calling .*?\)\.", "", text)
+    text = re.sub(r"\b([A-Za-z]\w*?)_\d+\b", r"\1", text)
+    return f"{type(exc).__name__}: {stable_text(text)[:300].rstrip()}"
+
+
+def stable_text(text: str) -> str:
+    """What differs from run to run taken out of an error's text: an object's id()
+    (Keras 3.2-3.13 raise a KeyError keyed by one, styled: '\\x1b[1m<id>\\x1b[0m', of
+    any length), terminal styling and newlines as a repr shows them, and any other
+    12-digit number; whitespace collapsed."""
+    text = re.sub(r"\\x1b\[1m\d+\\x1b\[0m", "<id>", text)
+    text = re.sub(r"\\x1b\[[0-9;]*m", "", text)
+    text = re.sub(r"(?:\\n)+", " ", text)
+    text = re.sub(r"\b\d{12,}\b", "<id>", text)
+    return " ".join(text.split())
 
 
 def to_wire(result: Result) -> dict[str, object]:

@@ -22,6 +22,7 @@ from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.sets import GoldenError, read_set
 from rnn_shapes.golden.writing import encode, write_set
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.signature import signature
@@ -34,6 +35,7 @@ ENV = {
     "python": "3.11.0",
     "platform": "test",
 }
+ENVIRONMENT = Environment.of(ENV)
 CASES = matrix("smoke")[:3]
 SIGS = {c.id: signature(c) for c in CASES}
 
@@ -120,16 +122,16 @@ def test_values_are_stored_once_for_every_set_that_has_them(tmp_path):
 
 def test_a_rerecord_removes_the_values_no_set_names_any_more(tmp_path):
     every = synthetic_results(matrix("smoke"))
-    path, _ = record(every, ENV, "smoke", tmp_path)
+    path, _ = record(every, ENVIRONMENT, "smoke", tmp_path)
     other = write_set(
         tmp_path, "other", "smoke", every, {c.id: signature(c) for c in matrix("smoke")}, ENV
     )
     before = set(store.stored(tmp_path))
-    path, summary = record(synthetic_results(matrix("smoke"), 0.5), ENV, "smoke", tmp_path)
+    path, summary = record(synthetic_results(matrix("smoke"), 0.5), ENVIRONMENT, "smoke", tmp_path)
     # the other set still names the old values: nothing removed
     assert "store:" not in summary and before <= set(store.stored(tmp_path))
     other.unlink()
-    _, summary = record(synthetic_results(matrix("smoke"), 0.5), ENV, "smoke", tmp_path)
+    _, summary = record(synthetic_results(matrix("smoke"), 0.5), ENVIRONMENT, "smoke", tmp_path)
     assert f"store: {len(before)} value files no set names removed" in summary
     assert set(store.stored(tmp_path)).isdisjoint(before)
     got = read_set(path).results[every[0].case_id].outputs[0]
@@ -214,16 +216,16 @@ def test_record_refuses_a_partial_set(tmp_path):
     path = write(tmp_path)
     before = path.read_bytes()
     with pytest.raises(GoldenError, match="refusing to record"):
-        record(fake_results(), ENV, "smoke", tmp_path)
+        record(fake_results(), ENVIRONMENT, "smoke", tmp_path)
     assert path.read_bytes() == before
 
 
 def test_filtered_record_updates_only_its_cases(tmp_path):
     """`rnn-shapes record -k ...`: the chosen cases are replaced, the rest kept bit for bit."""
     every = synthetic_results(matrix("smoke"))
-    path, _ = record(every, ENV, "smoke", tmp_path)
+    path, _ = record(every, ENVIRONMENT, "smoke", tmp_path)
     moved = synthetic_results(matrix("smoke")[:1], shift=0.25)
-    _, summary = record(moved, ENV, "smoke", tmp_path, partial=True)
+    _, summary = record(moved, ENVIRONMENT, "smoke", tmp_path, partial=True)
     assert "changed 1" in summary and moved[0].case_id in summary
     after = read_set(path).results
     assert after[moved[0].case_id].outputs[0].tobytes() == moved[0].outputs[0].tobytes()
@@ -233,19 +235,21 @@ def test_filtered_record_updates_only_its_cases(tmp_path):
 
 def test_filtered_record_drops_cases_gone_from_the_matrix(tmp_path):
     every = synthetic_results(matrix("smoke"))
-    path, _ = record(every, ENV, "smoke", tmp_path)
+    path, _ = record(every, ENVIRONMENT, "smoke", tmp_path)
     doc = json.loads(path.read_text())
     gone = "LSTM-uni-seq0-state0-fwd-B9T9D9U9-distinct"  # a case the matrix no longer has
     doc["cases"][gone] = doc["cases"][every[0].case_id]  # its values: already in the store
     path.write_text(json.dumps(doc))
-    _, summary = record(synthetic_results(matrix("smoke")[:1], 0.5), ENV, "smoke", tmp_path, True)
+    _, summary = record(
+        synthetic_results(matrix("smoke")[:1], 0.5), ENVIRONMENT, "smoke", tmp_path, True
+    )
     assert "removed 1" in summary and gone in summary
     assert gone not in read_set(path).results
 
 
 def test_filtered_record_without_a_set_is_refused(tmp_path):
     with pytest.raises(GoldenError, match="no set to update"):
-        record(fake_results(), ENV, "smoke", tmp_path, partial=True)
+        record(fake_results(), ENVIRONMENT, "smoke", tmp_path, partial=True)
     assert not list(tmp_path.rglob("*"))
 
 

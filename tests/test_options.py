@@ -187,7 +187,7 @@ def test_tolerance_follows_the_compute_dtype():
 @pytest.mark.parametrize("rate", ["dropout", "recurrent_dropout"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_training_dropout_is_seeded_and_has_an_effect(rate, bidirectional, rnn_session):
-    from rnn_shapes.keras.runner import run_keras
+    from rnn_shapes.keras.run import run_keras
 
     case = Case(layer="LSTM", bidirectional=bidirectional, training=True, **{rate: 0.5}, **SHAPE)
     result = run_keras(case)
@@ -212,7 +212,8 @@ def test_precision_outputs_have_the_compute_dtype(dtype, rnn_session):
 def test_constant_cases_run_on_models_built_with_keras_initializers(rnn_session):
     """A Constant case's model holds what Keras' Constant initializers made, also
     after a distinct case of the same configuration had its weights assigned."""
-    from rnn_shapes.keras.runner import _prepared_model, rnn_layers
+    from rnn_shapes.keras.build import rnn_layers
+    from rnn_shapes.keras.run import _prepared_model
 
     constant = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
     distinct = Case(layer="LSTM", **SHAPE)

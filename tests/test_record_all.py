@@ -6,15 +6,17 @@ import argparse
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from synthetic import synthetic_results
-from test_golden_io import ENV  # TensorFlow 2.99 and Keras 3.99: releases not out yet
+from test_golden_io import ENVIRONMENT as ENV  # TensorFlow 2.99 and Keras 3.99: not out yet
 
 from rnn_shapes.cli import main, record_all
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.status import set_status
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.spec.matrix import matrix
 
 NAME = "tf2.99-keras3.99-tensorflow"
@@ -33,7 +35,7 @@ def test_status_of_an_environment_no_set_exists_for(tmp_path):
 def test_status_is_current_only_for_a_whole_set_of_these_versions(tmp_path):
     path, _ = record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
     assert set_status(tmp_path, ENV, "smoke") == (True, f"{path}: current (48 cases)")
-    patched = dict(ENV, keras="3.99.1")
+    patched = replace(ENV, keras="3.99.1")
     current, line = set_status(tmp_path, patched, "smoke")
     assert not current and "recorded with keras 3.99.0 (installed 3.99.1)" in line
     doc = json.loads(path.read_text())
@@ -48,7 +50,7 @@ def test_status_is_current_only_for_a_whole_set_of_these_versions(tmp_path):
 
 def test_status_command_exit_codes(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("RNN_SHAPES_EXPECT", raising=False)  # set by tox for its own env
-    monkeypatch.setattr("rnn_shapes.keras.environment.installed", lambda: dict(ENV))
+    monkeypatch.setattr(Environment, "installed", staticmethod(lambda: ENV))
     assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 1
     assert "no smoke golden set" in capsys.readouterr().out
     record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
@@ -179,7 +181,7 @@ def test_error_line_prefers_the_installers_error():
 def test_status_and_record_keep_the_environments_promise(tmp_path, monkeypatch, capsys):
     """A tox environment that resolved another Keras than its name promises records
     nothing, and is not called current, under the name of the one it resolved."""
-    monkeypatch.setattr("rnn_shapes.keras.environment.installed", lambda: dict(ENV))
+    monkeypatch.setattr(Environment, "installed", staticmethod(lambda: ENV))
     monkeypatch.setenv("RNN_SHAPES_EXPECT", "tensorflow=2.99 keras=3.98 backend=tensorflow")
     for argv in (["status"], ["record", "--out", str(tmp_path / "out")]):
         assert main([*argv, "--matrix", "smoke"]) == 2

@@ -14,7 +14,7 @@ SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, r
 
 
 def test_groups_join_only_cases_whose_rows_are_independent():
-    from rnn_shapes.keras.runner import row_groups, row_key
+    from rnn_shapes.keras.rows import row_groups, row_key
 
     groups = row_groups(matrix("full"))
     assert len(groups) > 4000  # mask patterns, samples, input states
@@ -25,7 +25,7 @@ def test_groups_join_only_cases_whose_rows_are_independent():
 
 
 def test_groups_come_from_the_universe_not_the_selection():
-    from rnn_shapes.keras.runner import row_groups
+    from rnn_shapes.keras.rows import row_groups
 
     everything = matrix("full")
     assert row_groups(everything[:10]) != row_groups(everything)  # hence: pass the matrix
@@ -39,7 +39,7 @@ def test_groups_come_from_the_universe_not_the_selection():
 
 
 def test_a_case_of_another_model_cannot_join_a_batch():
-    from rnn_shapes.keras.runner import run_rows
+    from rnn_shapes.keras.rows import run_rows
 
     with pytest.raises(ValueError, match="cannot share a batch"):
         run_rows([Case(layer="LSTM", **SHAPE), Case(layer="GRU", **SHAPE)])
@@ -48,7 +48,8 @@ def test_a_case_of_another_model_cannot_join_a_batch():
 @pytest.mark.keras
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_rows_of_one_batch_equal_each_case_alone(bidirectional, rnn_session):
-    from rnn_shapes.keras.runner import run_keras, run_rows
+    from rnn_shapes.keras.rows import run_rows
+    from rnn_shapes.keras.run import run_keras
 
     patterns = ("right", "left", "hole", "row", "none")
     cases = [

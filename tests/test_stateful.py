@@ -66,7 +66,7 @@ def test_another_batch_size_is_a_refusal_by_rule_with_no_values():
 
 
 def test_error_text_is_stable_across_layer_counters():
-    from rnn_shapes.keras.runner import error_text
+    from rnn_shapes.result import error_text
 
     def raised(n: int) -> ValueError:
         return ValueError(
@@ -86,7 +86,7 @@ def test_error_text_is_stable_across_runs():
     """Keras 3.2-3.13 raise a KeyError keyed by a styled object id for a backward layer
     with other states: the recorded line must not change from one run to the next, on
     Linux (15 digits) or elsewhere (fewer)."""
-    from rnn_shapes.keras.runner import error_text, stable_text
+    from rnn_shapes.result import error_text, stable_text
 
     def raised(obj_id: int) -> KeyError:
         return KeyError(

@@ -68,7 +68,7 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
 
     progress = Progress(len(cases), label)
     results = []
-    for _, chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
+    for chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
         results += chunk
         progress.advance(len(chunk))
     progress.close()
@@ -123,7 +123,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         set_to_update(json_path(root, env.name, args.matrix), args.matrix, len(cases))
     ensure_writable_dir(root)
     results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
-    _, summary = record(results, env.metadata(), args.matrix, root, partial=partial)
+    _, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)
     return 0
 
@@ -144,7 +144,7 @@ def _promised() -> Environment:
 def cmd_status(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.status import set_status
 
-    current, line = set_status(_root(args.root), _promised().versions(), args.matrix)
+    current, line = set_status(_root(args.root), _promised(), args.matrix)
     print(line)
     return 0 if current else 1
 
@@ -183,8 +183,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.bench import main as bench_main
+    from rnn_shapes.cli.bench import needs_checkout
     from rnn_shapes.golden.atomic import ensure_writable_file
 
+    if args.baseline:
+        needs_checkout("--baseline")
     out = Path(args.out) if args.out else None
     if out is not None:
         ensure_writable_file(out)

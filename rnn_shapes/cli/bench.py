@@ -24,16 +24,28 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.judge import Judge
 from rnn_shapes.keras.environment import Environment
-from rnn_shapes.spec.case import Case, families
+from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.matrix import matrix
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: bench is a developer tool
-CONFORMANCE = ["rnn_shapes/conformance"]
+# Where this module lies: a checkout of rnn-shapes (tests/ and .git beside the package),
+# or an installed package, where the conformance suite is collected by package name and
+# the harness's own tests and a baseline commit are not there to measure.
+_HERE = Path(__file__).resolve().parents[2]
+ROOT = _HERE if (_HERE / "tests").is_dir() and (_HERE / ".git").exists() else None
+CONFORMANCE = ["rnn_shapes/conformance"] if ROOT is not None else ["--pyargs", "rnn_shapes"]
+
+
+def needs_checkout(what: str) -> Path:
+    """The checkout, or RnnShapesError saying `what` needs one (before anything runs)."""
+    if ROOT is None:
+        raise RnnShapesError(f"{what} needs a git checkout of rnn-shapes; this one is installed")
+    return ROOT
 
 
 def rss_mb() -> float:
@@ -50,15 +62,18 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+T = TypeVar("T")
+
+
+def _timed(fn: Callable[..., T], *args: Any) -> tuple[float, T]:
     t = time.perf_counter()
-    value = fn()
+    value = fn(*args)
     return time.perf_counter() - t, value
 
 
 def import_seconds() -> float:
     code = (
-        "import time; t = time.perf_counter(); from rnn_shapes.keras.runner import "
+        "import time; t = time.perf_counter(); from rnn_shapes.keras.backend import "
         "keras_module; keras_module(); print(time.perf_counter() - t)"
     )
     out = subprocess.run(
@@ -69,14 +84,14 @@ def import_seconds() -> float:
 
 def bare_call(case: Case) -> None:
     """The floor: construct the layer (in Bidirectional if asked) and call it on the input."""
-    from rnn_shapes.keras.runner import make_layer
+    from rnn_shapes.keras.build import make_layer
 
     make_layer(case)(inputs(case))
 
 
-def per_case(cases: list[Case]) -> dict[str, float]:
+def per_case(cases: list[Case]) -> dict[str, Any]:
     """Harness, bare call and oracle, alternating case by case in this process."""
-    from rnn_shapes.keras.runner import run_keras
+    from rnn_shapes.keras.run import run_keras
 
     judge = Judge(Environment.installed())
     rss_start = rss_mb()
@@ -84,18 +99,18 @@ def per_case(cases: list[Case]) -> dict[str, float]:
     family_s: dict[str, float] = defaultdict(float)
     family_n: Counter = Counter()
     for case in cases:
-        dt, result = _timed(lambda c=case: run_keras(c))
-        do, expected = _timed(lambda c=case: judge.expected(c))
-        dv, verdict = _timed(lambda c=case, r=result, e=expected: judge.against(c, r, e))
+        dt, result = _timed(run_keras, case)
+        do, expected = _timed(judge.expected, case)
+        dv, verdict = _timed(judge.against, case, result, expected)
         if not verdict.agrees:
-            raise RuntimeError(f"{case.id} disagrees: {verdict.problems}")
+            raise RuntimeError(verdict.explain())
         harness += dt + do + dv
         oracle += do
-        for family in families(case.id):  # a case of several families counts in each
+        for family in case.families:  # a case of several families counts in each
             family_s[family] += dt + do + dv
             family_n[family] += 1
         if result.outcome == "ok":
-            bare += _timed(lambda c=case: bare_call(c))[0]
+            bare += _timed(bare_call, case)[0]
         else:
             bare += dt  # refused at construction either way
     n = len(cases)
@@ -137,17 +152,18 @@ def against_baseline(ref: str, matrix_name: str, workers: int, rounds: int = 2) 
     """`rnn-shapes check -j N` of this checkout and of the commit `ref` (a git
     worktree), alternating `rounds` times in this run so both meet the same
     machine; the budget is the ratio of the medians. The same venv runs both."""
+    root = needs_checkout("--baseline")
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "baseline"
         subprocess.run(
-            ["git", "worktree", "add", "--detach", "-q", str(tree), ref], cwd=ROOT, check=True
+            ["git", "worktree", "add", "--detach", "-q", str(tree), ref], cwd=root, check=True
         )
         try:
             check = [sys.executable, "-m", "rnn_shapes", "check", "--matrix", matrix_name]
             check += ["-j", str(workers)]
             times: dict[str, list[float]] = {"baseline": [], "now": []}
             for _ in range(rounds):
-                for name, where in (("baseline", tree), ("now", ROOT)):
+                for name, where in (("baseline", tree), ("now", root)):
                     env = {**os.environ, "PYTHONPATH": str(where)}
                     t = time.perf_counter()
                     out = subprocess.run(check, cwd=where, env=env, capture_output=True, text=True)
@@ -158,13 +174,13 @@ def against_baseline(ref: str, matrix_name: str, workers: int, rounds: int = 2) 
                             f"check of {name} ({where}) exit {out.returncode}: {tail}"
                         )
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=root)
     base, now = statistics.median(times["baseline"]), statistics.median(times["now"])
     return {"ref": ref, "baseline_s": times["baseline"], "now_s": times["now"], "ratio": now / base}
 
 
 def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
-    from rnn_shapes.keras.runner import configure_worker
+    from rnn_shapes.keras.backend import configure_worker
 
     configure_worker(1)  # as a test worker runs: one op thread
     figures: dict[str, Any] = {"matrix": matrix_name, "workers": workers, "cpus": os.cpu_count()}
@@ -190,7 +206,8 @@ def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
         figures["pytest_over_check"] = (
             figures["pytest_conformance"]["wall_s"] / figures["check"]["wall_s"]
         )
-        figures["pytest_suite"] = wall(py)
+        if ROOT is not None:  # the harness's own tests live in a checkout only
+            figures["pytest_suite"] = wall(py)
         with tempfile.TemporaryDirectory() as tmp:
             figures["record"] = wall(
                 [

@@ -75,7 +75,7 @@ def test_weights_layout(rnn_weights_case, rnn_session):
     it pins the order and shapes. That the gates sit in the right blocks is
     proven by the values against the oracle, which knows gates only by meaning.
     """
-    from rnn_shapes.keras.runner import build_model, packed_weights, rnn_layers
+    from rnn_shapes.keras.build import build_model, packed_weights, rnn_layers
 
     _unless_a_listed_defect(rnn_weights_case, rnn_session.env)
     model = build_model(rnn_weights_case)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
 from rnn_shapes.judge import Expected, Judge
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.matrix import cases_by_id
 from rnn_shapes.verdict import Verdict
 
 
@@ -29,7 +29,7 @@ def audit(golden: GoldenSet, oracle_memo: dict[tuple[str, int], Expected] | None
     """Judge every case of `golden` as if Keras had just returned it, in the
     environment that recorded it."""
     judge = Judge(golden.environment, oracle_memo=oracle_memo)
-    cases = {c.id: c for c in matrix(golden.matrix)}
+    cases = cases_by_id(golden.matrix)
     stale, missing = stale_and_missing(golden, golden.matrix)
     result = Audit(stale=stale, missing=missing)
     for cid in sorted(golden.results.keys() & cases.keys()):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
-from rnn_shapes.keras.environment import environment_name
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import FAMILIES, families
 from rnn_shapes.tolerance import ULP_BUCKETS, max_deviation, ulp_bucket, ulp_distance
@@ -170,7 +169,7 @@ def _labels(c: Comparison) -> tuple[str, str]:
     Two matrices of one environment would otherwise both read 'envX'; two files
     of one environment and matrix (two fixture folders) are told apart by path.
     """
-    a, b = environment_name(c.a.metadata), environment_name(c.b.metadata)
+    a, b = c.a.environment.name, c.b.environment.name
     if c.a.matrix != c.b.matrix:
         a, b = f"{a} ({c.a.matrix})", f"{b} ({c.b.matrix})"
     if a == b:

@@ -14,15 +14,15 @@ from rnn_shapes.golden import store
 from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.sets import GoldenError, json_path, read_set
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.keras.environment import environment_name
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.matrix import cases_by_id
 from rnn_shapes.spec.signature import signature
 
 
 def record(
     results: Sequence[Result],
-    env: dict[str, str],
+    env: Environment,
     matrix_name: str,
     root: Path,
     partial: bool = False,
@@ -32,12 +32,12 @@ def record(
     partial=False: `results` must be the whole matrix. partial=True: they
     replace their cases in the existing, readable set of this environment.
     """
-    cases = {c.id: c for c in matrix(matrix_name)}
+    cases = cases_by_id(matrix_name)
     got = {r.case_id: r for r in results}
     extra = sorted(got.keys() - cases.keys())
     if extra:
         raise GoldenError(f"results for cases outside matrix {matrix_name!r}, e.g. {extra[0]}")
-    name = environment_name(env)
+    name = env.name
     path = json_path(root, name, matrix_name)
     previous, note = {}, ""
     if partial:
@@ -57,7 +57,7 @@ def record(
             note = f"\nprevious set unreadable, replaced: {exc}"
     sigs = {cid: signature(c) for cid, c in cases.items()}
     try:
-        write_set(root, name, matrix_name, list(got.values()), sigs, env)
+        write_set(root, name, matrix_name, list(got.values()), sigs, env.metadata())
     except OSError as exc:
         raise GoldenError(
             f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); "

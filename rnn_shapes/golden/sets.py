@@ -327,8 +327,8 @@ def stale_and_missing(golden: GoldenSet, matrix_name: str) -> tuple[list[str], l
     Stale ids are only counted for a set of that very matrix: a smoke run
     checked against the default set does not call the rest of it stale.
     """
-    from rnn_shapes.spec.matrix import matrix
+    from rnn_shapes.spec.matrix import cases_by_id
 
-    ids = {c.id for c in matrix(matrix_name)}
+    ids = cases_by_id(matrix_name).keys()
     stale = sorted(golden.results.keys() - ids) if golden.matrix == matrix_name else []
     return stale, sorted(ids - golden.results.keys())

@@ -10,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_set
-from rnn_shapes.keras.environment import environment_name
+from rnn_shapes.keras.environment import Environment
 
 RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
 
 
-def set_status(root: Path, env: dict[str, str], matrix_name: str) -> tuple[bool, str]:
+def set_status(root: Path, env: Environment, matrix_name: str) -> tuple[bool, str]:
     """(current, one line saying why) for the set of `env` (installed versions)."""
-    from rnn_shapes.spec.matrix import matrix
+    from rnn_shapes.spec.matrix import cases_by_id
 
-    name = environment_name(env)
+    name = env.name
     path = json_path(root, name, matrix_name)
     how = f"{RECORD_IT} --matrix {matrix_name}` in this environment"
     if not path.is_file():
@@ -28,11 +28,11 @@ def set_status(root: Path, env: dict[str, str], matrix_name: str) -> tuple[bool,
         golden = read_set(path, expect_matrix=matrix_name)
     except GoldenError as exc:
         return False, f"{name}: {exc}; {how}"
-    ids = {c.id for c in matrix(matrix_name)}
+    ids = cases_by_id(matrix_name).keys()
     differs = [
-        f"{key} {golden.metadata[key]} (installed {env[key]})"
-        for key in ("tensorflow", "keras", "backend")
-        if golden.metadata[key] != env[key]
+        f"{key} {golden.metadata[key]} (installed {installed})"
+        for key, installed in env.versions().items()
+        if golden.metadata[key] != installed
     ]
     if golden.schema != SCHEMA:
         return False, f"{path}: schema {golden.schema}, this rnn-shapes writes {SCHEMA}; {how}"

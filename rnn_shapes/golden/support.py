@@ -20,7 +20,7 @@ from rnn_shapes.check import value_problems
 from rnn_shapes.defects import load as load_defects
 from rnn_shapes.golden.audit import Audit
 from rnn_shapes.golden.compare import Comparison
-from rnn_shapes.spec.case import FAMILIES, Case, families
+from rnn_shapes.spec.case import FAMILIES, Case
 from rnn_shapes.tolerance import ULP_BUCKETS
 
 LAYERS = ("SimpleRNN", "LSTM", "GRU")
@@ -83,7 +83,7 @@ def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Ce
             kinds.setdefault(cid, set()).add("values")
     cells: dict[Row, Cell] = {}
     for v in verdicts_audit.verdicts:
-        for fam in families(v.case.id):
+        for fam in v.case.families:
             cell = cells.setdefault((fam, v.case.layer), Cell())
             cell.cases += 1
             if v.defect is not None:

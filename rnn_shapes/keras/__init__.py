@@ -1,3 +1,4 @@
 """The Keras side, kept thin: which TensorFlow / Keras / backend is installed (read
-from package metadata), the runner that builds and runs a case's real model (the
-only place Keras is imported), and the worker pool that runs many cases."""
+from package metadata), Keras' start-up (`backend`, the only place Keras is
+imported), the case's real model (`build`, kept in `cache`), running it (`run`,
+`rows`), and the worker pool that runs many cases."""

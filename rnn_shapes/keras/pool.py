@@ -13,24 +13,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case, families
+from rnn_shapes.spec.case import Case
 
 CHUNK = 8
 
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from rnn_shapes.keras.runner import configure_worker
+    from rnn_shapes.keras.backend import configure_worker
 
     configure_worker(1)
 
 
 def _run_chunk(
     cases: Sequence[Case], path: str, groups: Mapping[str, tuple[Case, ...]]
-) -> tuple[dict[str, str], list[Result]]:
-    from rnn_shapes.keras.runner import environment, run_many
+) -> list[Result]:
+    from rnn_shapes.keras.rows import run_many
 
-    return environment(), run_many(cases, groups, path)
+    return run_many(cases, groups, path)
 
 
 def _chunks(cases: Sequence[Case], groups: Mapping[str, tuple[Case, ...]]) -> list[list[Case]]:
@@ -53,18 +53,18 @@ EXPENSIVE_FAMILIES = frozenset({"options", "precision", "predict"})
 
 
 def _cost(chunk: Sequence[Case]) -> int:
-    return sum(4 if EXPENSIVE_FAMILIES & set(families(c.id)) else 1 for c in chunk)
+    return sum(4 if EXPENSIVE_FAMILIES & set(c.families) else 1 for c in chunk)
 
 
 def keras_results(
     cases: Sequence[Case], jobs: int = 1, path: str = "call", universe: Sequence[Case] = ()
-) -> Iterator[tuple[dict[str, str], list[Result]]]:
-    """Yield (environment, results) chunk by chunk, a row group's cases (in
-    `universe`, their matrix: keras.runner.row_groups) side by side. One process
+) -> Iterator[list[Result]]:
+    """Yield results chunk by chunk, a row group's cases (in
+    `universe`, their matrix: keras.rows.row_groups) side by side. One process
     runs the chunks in the order of `cases`; a pool starts the costliest first
     (so no worker is left alone with them at the end) and yields each chunk as
     it completes: callers order the results themselves."""
-    from rnn_shapes.keras.runner import row_groups
+    from rnn_shapes.keras.rows import row_groups
 
     groups = row_groups(universe)
     chunks = _chunks(cases, groups)

@@ -133,7 +133,7 @@ def families(case_id: str) -> tuple[str, ...]:
 def _as_int(value: object) -> object:
     """A NumPy integer (anything with __index__ that is not a number already) as int."""
     if not isinstance(value, (int, bool, float)) and hasattr(value, "__index__"):
-        return operator.index(value)  # type: ignore[arg-type]
+        return operator.index(value)
     return value
 
 

@@ -21,7 +21,7 @@ class Signature:
     """Names and shapes of the outputs, in the order Keras returns them."""
 
     names: tuple[str, ...]
-    shapes: tuple[tuple[int, ...], ...]
+    shapes: tuple[tuple[int | None, ...], ...]  # None: unknown (symbolic outputs)
 
     @property
     def arity(self) -> int:

@@ -20,7 +20,7 @@ from rnn_shapes.golden.compare import Comparison, compare, summary_counts
 from rnn_shapes.golden.report.releases import labels, load_sets, reference, upgrade_path
 from rnn_shapes.golden.sets import GoldenSet
 from rnn_shapes.golden.support import Cell, Row, defect_labels, rows_of, support_cells
-from rnn_shapes.keras.environment import environment_name
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
@@ -62,7 +62,7 @@ class EnvironmentRow:
 
     @property
     def name(self) -> str:
-        return environment_name(self.metadata)
+        return Environment.of(self.metadata).name
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def build_report(sets: list[GoldenSet]) -> ConformanceReport:
     return ConformanceReport(
         matrix=sets[0].matrix,
         labels=columns,
-        reference=environment_name(ref.metadata),
+        reference=ref.environment.name,
         rows=rows,
         cells=cells,
         defect_labels=names,
@@ -192,8 +192,8 @@ def _environment(label: str, s: GoldenSet, a: Audit) -> EnvironmentRow:
 
 def _pair_change(comparison: Comparison) -> PairChange:
     return PairChange(
-        environment_name(comparison.a.metadata),
-        environment_name(comparison.b.metadata),
+        comparison.a.environment.name,
+        comparison.b.environment.name,
         comparison.shared,
         summary_counts(comparison),
         comparison.by_family(),
@@ -243,7 +243,7 @@ def _drift_by_layer(
         for cid, (_, ulp) in against_ref[id(s)].drift.items():
             tag = by_id[cid].layer_tag if cid in by_id else "?"
             per_layer[tag] = max(per_layer[tag], ulp)
-        out[environment_name(s.metadata)] = dict(per_layer)
+        out[s.environment.name] = dict(per_layer)
     return out
 
 

@@ -7,13 +7,13 @@ from collections import Counter
 from pathlib import Path
 
 from rnn_shapes.golden.sets import GoldenSet, read_set
-from rnn_shapes.keras.environment import environment_name, minor, release_order, version_tuple
+from rnn_shapes.keras.environment import minor, version_tuple
 
 
 def load_sets(root: Path, matrix_name: str = "default") -> list[GoldenSet]:
     """Every committed set of `matrix_name`, in release order (keras/environment.py)."""
     sets = [read_set(p) for p in sorted(Path(root).glob(f"*/{matrix_name}.json"))]
-    return sorted(sets, key=lambda s: release_order(s.metadata))
+    return sorted(sets, key=lambda s: s.environment.release_order())
 
 
 def labels(sets: list[GoldenSet]) -> list[str]:
@@ -31,7 +31,7 @@ def labels(sets: list[GoldenSet]) -> list[str]:
         out.append(label)
     clashes = Counter(out)
     return [
-        environment_name(s.metadata) if clashes[label] > 1 else label
+        s.environment.name if clashes[label] > 1 else label
         for s, label in zip(sets, out, strict=True)
     ]
 

@@ -1,0 +1,275 @@
+"""The run paths: a case's model called directly, through predict, in training,
+after a save and load, statefully, or at another batch; its results and masks.
+
+A call Keras fails is a recorded outcome (a rejected Result), never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from rnn_shapes.keras.backend import keras_module, to_numpy, to_tensor
+from rnn_shapes.keras.build import build_model, model_inputs, symbolic_outputs
+from rnn_shapes.keras.cache import ModelCache, default_cache
+from rnn_shapes.result import Result, container_name, error_text, held_dtype
+from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.inputs import second_inputs
+from rnn_shapes.spec.masks import mask_of, mask_text
+from rnn_shapes.spec.paths import longer
+from rnn_shapes.tolerance import PREDICT_ULPS, ulp_distance
+
+PATHS = ("call", "predict")
+
+
+def _prepared_model(case: Case, reuse: bool, cache: ModelCache | None = None) -> Any:
+    """A training case's model is always fresh: its dropout seed must not have
+    been drawn from by an earlier case."""
+    if not reuse or case.training:
+        return build_model(case)
+    return (default_cache() if cache is None else cache).model(case)
+
+
+def model_or_refusal(
+    case: Case, reuse: bool, cache: ModelCache | None = None
+) -> tuple[Any, Result | None]:
+    """(the case's model with its weights, None), or (None, the refusal) when Keras
+    refuses the configuration (asked once per configuration)."""
+    cache = default_cache() if cache is None else cache
+    known = cache.refusal(case) if reuse else None
+    if known is not None:
+        return None, Result(case.id, "rejected", None, error=known)
+    try:
+        return _prepared_model(case, reuse, cache), None
+    except Exception as exc:  # Keras refuses the configuration, or fails building it:
+        error = error_text(exc)  # a recorded outcome, never a crash
+        cache.remember_refusal(case, error)
+    return None, Result(case.id, "rejected", None, error=error)
+
+
+def run_keras(
+    case: Case,
+    x: np.ndarray | None = None,
+    path: str = "call",
+    reuse: bool = True,
+    cache: ModelCache | None = None,
+) -> Result:
+    """Run the case's functional model on `x` (default: the case's input).
+
+    reuse=True takes the model of the case's configuration from a small cache
+    (`cache`, default: the process's) and assigns the case's weights;
+    reuse=False builds a fresh model with the weights as Keras initializers
+    (Constant) or assigned (distinct).
+    """
+    if path not in PATHS:
+        raise ValueError(f"unknown path {path!r}; expected one of {PATHS}")
+    if case.predict:
+        path = "predict"
+    x = model_inputs(case, x)
+    model, refused = model_or_refusal(case, reuse, cache)
+    if refused is not None:
+        return refused
+    symbolic = symbolic_outputs(model)
+    if case.call_batch is not None:
+        return _other_batch(case, model, x, path, symbolic)
+    facts: dict[str, bool] = {}
+    stage = ""  # what failed, said first in the error: a save or load
+    try:
+        if case.training:
+            return _training(case, model, x, symbolic)
+        if case.save is not None:  # the original's outputs, then the loaded model's
+            _, original = _calls(case, model, x, path)
+            stage = f"{case.save} save/load: "
+            model, stage = reloaded(model, case.save), ""
+        container, outs = _calls(case, model, x, path)
+        if case.save is not None:
+            facts["identical_to_original"] = _same(original, outs)
+        if case.predict:
+            facts |= _as_call(case, model, x, container, outs)
+    except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
+        return Result(case.id, "rejected", None, error=error_text(exc, stage), symbolic=symbolic)
+    masks = _call_masks(case, model.layers[-1], len(outs))
+    return ok_result(case, container, outs, masks, facts=facts or None, symbolic=symbolic)
+
+
+def reloaded(model: Any, how: str) -> Any:
+    """A copy of `model` through a `.keras` or `.h5` file, or rebuilt from its
+    config with its weights set ("config")."""
+    keras = keras_module()
+    if how == "config":
+        copy = model.__class__.from_config(model.get_config())
+        copy.set_weights(model.get_weights())
+        return copy
+    # the formats are chosen on purpose: Keras' "legacy format" and "not compiled"
+    # warnings (absl's logger in Keras 3, TensorFlow's in Keras 2) would print for
+    # every such case
+    loggers = [logging.getLogger(name) for name in ("absl", "tensorflow")]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.ERROR)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rnn-shapes-") as folder:
+            file = os.path.join(folder, f"model.{how}")
+            model.save(file)
+            return keras.models.load_model(file)
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
+
+
+def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    """Bit for bit: the same arity, shapes, dtypes and values (NaN equal to NaN)."""
+    return len(a) == len(b) and all(
+        x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+        for x, y in zip(a, b, strict=False)
+    )
+
+
+def _as_call(
+    case: Case, model: Any, x: Any, container: str, outs: tuple[np.ndarray, ...]
+) -> dict[str, bool]:
+    """A predict case against the same model's direct call on the same input:
+    the same container, and values within PREDICT_ULPS of each output's dtype."""
+    direct_container, direct = _calls(case, model, x, "call")
+    close = len(outs) == len(direct) and all(
+        a.shape == b.shape and ulp_distance(a, b, str(a.dtype)) <= PREDICT_ULPS
+        for a, b in zip(outs, direct, strict=False)
+    )
+    return {"container_as_call": container == direct_container, "values_as_call": close}
+
+
+def ok_result(
+    case: Case, container: str, outs: tuple[np.ndarray, ...], masks: Any, **kw: Any
+) -> Result:
+    """A Result of these outputs: their dtypes as Keras gave them, their values
+    as NumPy holds them (bfloat16 as float32, exactly)."""
+    dtypes = tuple(str(o.dtype) for o in outs)
+    held = tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True))
+    return Result(case.id, "ok", container, held, dtypes, masks=masks, **kw)
+
+
+def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
+    """A training call (dropout active) on a fresh seeded model; a second fresh
+    model with the same seed, and the first at inference, say what it showed."""
+    container, outs = called(model, x, "call", case.batch, training=True)
+    _, again = called(build_model(case), x, "call", case.batch, training=True)
+    _, inference = called(model, x, "call", case.batch)
+    facts = {
+        "differs_from_inference": any(
+            not np.array_equal(a, b) for a, b in zip(outs, inference, strict=True)
+        ),
+        "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
+    }
+    masks = output_masks(case, model.layers[-1], len(outs))
+    return ok_result(case, container, outs, masks, facts=facts, symbolic=symbolic)
+
+
+def _calls(case: Case, model: Any, x: Any, path: str) -> tuple[str, tuple[np.ndarray, ...]]:
+    """(container, outputs) of the case's call, of a dynamic-time case's two (x,
+    then the longer input), or of a stateful case's three: x, x reversed in
+    time, and x again after a reset."""
+    if case.dynamic_time:
+        container, first = called(model, x, path, case.batch)
+        _, second = called(model, model_inputs(longer(case)), path, case.batch)
+        return container, first + second
+    if not case.stateful:
+        return called(model, x, path, case.batch)
+    layer = model.layers[-1]
+    x2 = model_inputs(case, second_inputs(case))
+    reset_states(layer)
+    container, first = called(model, x, path, case.batch)
+    _, second = called(model, x2, path, case.batch)
+    reset_states(layer)
+    _, third = called(model, x, path, case.batch)
+    return container, first + second + third
+
+
+def output_masks(
+    case: Case,
+    layer: Any,
+    arity: int,
+    mask: np.ndarray | None = None,
+    calls: int | None = None,
+) -> tuple[str | None, ...] | str | None:
+    """The mask the layer hands on with each of its `arity` outputs, for a masked case.
+
+    Asked of `layer.compute_mask` with the case's mask, and paired with the
+    outputs in order, as Keras' own `Layer.__call__` attaches them (a list too
+    short leaves the rest unmasked). A stateful case repeats them for each of
+    its `calls` (default 3). `mask` overrides the case's own mask. An error is
+    returned as its text: it is a recorded outcome, not a crash.
+    """
+    own = mask_of(case)  # None for an unmasked case
+    if own is None:
+        return None
+    try:
+        raw = layer.compute_mask(None, to_tensor(own if mask is None else mask))
+    except Exception as exc:  # whatever Keras raises is the finding
+        return f"{type(exc).__name__}: {exc}"
+    flat = list(_flatten(raw))
+    per_call = arity // (calls or (3 if case.stateful else 1))
+    masks = [None if m is None else mask_text(to_numpy(m)) for m in flat[:per_call]]
+    masks += [None] * (per_call - len(masks))
+    return tuple(masks * (arity // per_call))
+
+
+def _call_masks(case: Case, layer: Any, arity: int) -> tuple[str | None, ...] | str | None:
+    """output_masks of every call: a dynamic-time case's second call carries the
+    mask of its own length."""
+    if not case.dynamic_time or case.mask is None:
+        return output_masks(case, layer, arity)
+    parts = [output_masks(c, layer, arity // 2, calls=1) for c in (case, longer(case))]
+    if any(isinstance(p, str) for p in parts):
+        return next(p for p in parts if isinstance(p, str))
+    return parts[0] + parts[1]  # type: ignore[operator]
+
+
+def _flatten(value: Any) -> Iterator[Any]:
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flatten(item)
+    else:
+        yield value
+
+
+def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Result:
+    """A stateful model called with its own batch, then with `call_batch` rows (the
+    case's rows again, cycled): the second call's outputs, or its error as a
+    refusal (whatever Keras raises)."""
+    rows = [i % case.batch for i in range(case.call_batch or 0)]
+    x2 = [part[rows] for part in x] if isinstance(x, list) else x[rows]
+    try:
+        reset_states(model.layers[-1])
+        called(model, x, path, case.batch)
+        container, outs = called(model, x2, path, len(rows))
+    except Exception as exc:  # what each version raises is the finding
+        return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)
+    own = mask_of(case)
+    mask = None if own is None else own[rows]
+    masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
+    return ok_result(case, container, outs, masks, symbolic=symbolic)
+
+
+def called(
+    model: Any, x: Any, path: str, batch: int, training: bool = False
+) -> tuple[str, tuple[np.ndarray, ...]]:
+    """(container, outputs as NumPy) of one call of the model, direct or through predict."""
+    if path == "predict":
+        raw = model.predict(x, batch_size=batch, verbose=0)
+    elif training:
+        raw = model(x, training=True)
+    else:
+        raw = model(x)
+    container = container_name(raw)
+    return container, tuple(to_numpy(t) for t in (raw if container != "tensor" else (raw,)))
+
+
+def reset_states(layer: Any) -> None:
+    """Zero a stateful layer's states: `reset_state()` in Keras 3, `reset_states()` in 2."""
+    reset = getattr(layer, "reset_state", None) or layer.reset_states
+    reset()
