@@ -7,10 +7,11 @@ import pytest
 
 from rnn_shapes import Case
 from rnn_shapes.defects import listed
+from rnn_shapes.keras.environment import Environment
 from rnn_shapes.spec.blocks import unroll_cases
 
 LIVE = unroll_cases()[::7]  # 7 is prime: no aliasing with the axes (asserted below)
-K315 = {"keras": "3.15.1", "backend": "tensorflow"}
+K315 = Environment(tensorflow="2.21.0", keras="3.15.1", backend="tensorflow")
 
 
 def test_slice_covers_the_axes_and_the_listed_defect():

@@ -1,0 +1,214 @@
+"""What each `rnn-shapes` command does (the parser, in cli/__init__.py, names them).
+
+Paths are checked and bad input refused before any case runs; each command
+returns its exit status (cli/__init__.py's EXIT_STATUS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.spec.matrix import matrix
+
+if TYPE_CHECKING:
+    from rnn_shapes.keras.environment import Environment
+
+
+def _root(explicit: str | None) -> Path:
+    from rnn_shapes.golden.locate import golden_root
+
+    return golden_root(explicit)
+
+
+def _cases(args: argparse.Namespace) -> list:
+    from rnn_shapes.spec.select import select
+
+    everything = matrix(args.matrix)
+    if args.keyword is None and not args.case:
+        return everything
+    return select(everything, args.keyword, args.case)
+
+
+def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
+    """The results in the order of `cases`, with progress on stderr."""
+    from rnn_shapes.cli.progress import Progress
+    from rnn_shapes.keras.pool import keras_results
+
+    progress = Progress(len(cases), label)
+    results = []
+    for chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
+        results += chunk
+        progress.advance(len(chunk))
+    progress.close()
+    order = {c.id: i for i, c in enumerate(cases)}
+    return sorted(results, key=lambda r: order[r.case_id])
+
+
+def _golden_root_or_error(explicit: str | None) -> Path | RnnShapesError:
+    """The golden root, or why none is configured (check then judges without a set)."""
+    try:
+        return _root(explicit)
+    except RnnShapesError as exc:
+        return exc
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.summary import RENDERERS
+    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
+    from rnn_shapes.golden.judging import checked_against, judge_for
+    from rnn_shapes.keras.environment import Environment
+
+    if args.output:
+        ensure_writable_file(Path(args.output))
+    cases = _cases(args)
+    env = Environment.installed()
+    root = None if args.no_golden else _golden_root_or_error(args.root)
+    judge, why = judge_for(env, root, args.matrix)  # an unreadable set: exit 2, nothing run
+    results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
+    verdicts = [judge(case, result) for case, result in zip(cases, results, strict=True)]
+    text = RENDERERS[args.format](verdicts, env, args.matrix, checked_against(judge, why))
+    if args.output:
+        atomic_write_text(Path(args.output), text)
+        if args.format != "text":
+            from rnn_shapes.cli.summary import verdict_line
+
+            print(verdict_line(verdicts))
+    else:
+        sys.stdout.write(text)
+    return 0 if all(v.agrees for v in verdicts) else 1
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.atomic import ensure_writable_dir
+    from rnn_shapes.golden.record import record, set_to_update
+    from rnn_shapes.golden.sets import json_path
+
+    root = _root(args.out)
+    env = _promised()
+    cases = _cases(args)  # a bad filter is refused before anything is written
+    partial = len(cases) < len(matrix(args.matrix))
+    if partial:
+        set_to_update(json_path(root, env.name, args.matrix), args.matrix, len(cases))
+    ensure_writable_dir(root)
+    results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
+    _, summary = record(results, env, args.matrix, root, partial=partial)
+    print(summary)
+    return 0
+
+
+def _promised() -> Environment:
+    """The installed environment, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini)
+    promises: a set is never recorded, or called current, under the name of an
+    environment that resolved another release."""
+    from rnn_shapes.keras.environment import Environment
+
+    env = Environment.installed()
+    broken = env.broken_promise()
+    if broken:
+        raise RnnShapesError(broken)
+    return env
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.status import set_status
+
+    current, line = set_status(_root(args.root), _promised(), args.matrix)
+    print(line)
+    return 0 if current else 1
+
+
+def cmd_record_all(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.record_all import record_all
+
+    return record_all(args)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.audit import audit
+    from rnn_shapes.golden.sets import read_set
+
+    if args.sets:
+        paths = [Path(p) for p in args.sets]
+    else:
+        root = _root(args.root)
+        paths = sorted(root.glob("*/*.json"))
+        if not paths:
+            raise RnnShapesError(f"{root}: no golden sets there")
+    memo: dict = {}
+    failed = False
+    for path in paths:
+        report = audit(read_set(path), memo)
+        agree = sum(v.agrees for v in report.verdicts)
+        print(
+            f"{path}: {len(report.verdicts)} cases, {agree} agree with the oracle and rules, "
+            f"{len(report.stale)} stale, {len(report.missing)} missing"
+        )
+        for problem in report.problems[:20]:
+            print(f"  {problem}")
+        failed |= bool(report.problems)
+    return 1 if failed else 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.bench import main as bench_main
+    from rnn_shapes.cli.bench import needs_checkout
+    from rnn_shapes.golden.atomic import ensure_writable_file
+
+    if args.baseline:
+        needs_checkout("--baseline")
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        ensure_writable_file(out)
+    return bench_main(args.matrix, args.jobs, not args.no_suites, out, args.baseline)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.compare import compare, load, render
+
+    def one(spec: str):
+        path = Path(spec)
+        local = path.suffix == ".json" or path.is_dir()
+        return load(spec, path.parent if local else _root(args.root), args.matrix)
+
+    comparison = compare(one(args.a), one(args.b))
+    sys.stdout.write(render(comparison, args.format))
+    return 0 if comparison.identical else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.report import write
+
+    root = _root(args.root)
+    out = Path(args.out) if args.out else root.resolve().parent
+    try:
+        written = write(root, out, args.matrix)  # reads every set before writing
+    except ValueError as exc:  # no sets of that matrix under the root
+        raise RnnShapesError(str(exc)) from None
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.table import shape_table, with_table
+    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
+
+    table = shape_table(matrix(args.matrix))
+    if args.write_readme is None:
+        sys.stdout.write(table)
+        return 0
+    path = Path(args.write_readme)
+    ensure_writable_file(path)
+    try:
+        text = with_table(path.read_text(encoding="utf-8"), args.matrix, table)
+    except OSError as exc:
+        raise RnnShapesError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise RnnShapesError(f"{path}: {exc}") from None
+    atomic_write_text(path, text)
+    print(f"wrote the {args.matrix} table into {path}")
+    return 0
