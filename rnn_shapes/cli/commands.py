@@ -212,3 +212,12 @@ def cmd_table(args: argparse.Namespace) -> int:
     atomic_write_text(path, text)
     print(f"wrote the {args.matrix} table into {path}")
     return 0
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from rnn_shapes.keras.run import run_keras
+    from rnn_shapes.selftest.run import selftest, table
+
+    base, outcomes = selftest(_promised(), run_keras, args.only)
+    sys.stdout.write(table(base, outcomes))
+    return 0 if all(o.passed for o in outcomes) else 1

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -321,14 +322,18 @@ def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------- against the matrix
 
 
-def stale_and_missing(golden: GoldenSet, matrix_name: str) -> tuple[list[str], list[str]]:
-    """(ids recorded but no longer in the matrix, ids of the matrix not recorded).
+def stale_and_missing(
+    golden: GoldenSet, matrix_name: str, ids: Collection[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(ids recorded but no longer in the matrix, ids of the matrix not recorded);
+    `ids` in place of the matrix's for a set of other cases (the self-test's slice).
 
     Stale ids are only counted for a set of that very matrix: a smoke run
     checked against the default set does not call the rest of it stale.
     """
     from rnn_shapes.spec.matrix import cases_by_id
 
-    ids = cases_by_id(matrix_name).keys()
-    stale = sorted(golden.results.keys() - ids) if golden.matrix == matrix_name else []
-    return stale, sorted(ids - golden.results.keys())
+    want = set(cases_by_id(matrix_name).keys() if ids is None else ids)
+    whole = ids is not None or golden.matrix == matrix_name
+    stale = sorted(golden.results.keys() - want) if whole else []
+    return stale, sorted(want - golden.results.keys())

@@ -1,0 +1,203 @@
+"""Running the catalogue: a baseline of the slice, then each fault on its cases.
+
+The baseline must agree (with the rules, the oracle and itself, no listed
+defect involved): a fault is only tried on cases where that holds, so what it
+breaks is the fault's doing. A fault is caught when the judge reports a
+problem on at least one of its cases (or a corrupt set cannot be read); the
+control must not be reported on any.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from rnn_shapes import oracle as oracle_module
+from rnn_shapes.golden.sets import GoldenError, stale_and_missing
+from rnn_shapes.judge import Judge
+from rnn_shapes.keras.environment import Environment
+from rnn_shapes.result import Result
+from rnn_shapes.selftest.golden_faults import GOLDEN_FAULTS, MATRIX, broken
+from rnn_shapes.selftest.keras_faults import KERAS3_ONLY, KERAS_FAULTS, RNNS, returned, scaled
+from rnn_shapes.selftest.oracle_faults import ORACLE_FAULTS, SHAPE
+from rnn_shapes.spec.case import Case
+from rnn_shapes.tolerance import RTOL
+from rnn_shapes.verdict import Verdict
+
+SLICE: dict[str, Case] = {
+    "lstm": Case(layer="LSTM", **SHAPE),
+    "gru": Case(layer="GRU", reset_after=True, **SHAPE),
+    "gru_before": Case(layer="GRU", reset_after=False, **SHAPE),
+    "simple": Case(layer="SimpleRNN", **SHAPE),
+    "bi_lstm": Case(layer="LSTM", bidirectional=True, **SHAPE),
+    "bi_ave": Case(layer="GRU", reset_after=True, bidirectional=True, merge_mode="ave", **SHAPE),
+    "bi_none": Case(layer="SimpleRNN", bidirectional=True, merge_mode=None, **SHAPE),
+    "backwards": Case(layer="LSTM", go_backwards=True, **SHAPE),
+    "masked": Case(layer="GRU", reset_after=True, mask="right", **SHAPE),
+    "masked_call": Case(layer="LSTM", mask="left", mask_via="call", **SHAPE),
+    "h0": Case(layer="LSTM", initial_state="input", **SHAPE),
+    "stateful": Case(layer="GRU", reset_after=True, stateful=True, **SHAPE),
+}
+# Inside the documented tolerance (a quarter of RTOL, relative): must not be reported.
+CONTROL = "control: outputs moved by RTOL/4 relative"
+
+
+@dataclass
+class Outcome:
+    """One fault tried: on how many cases, how many reported it, by which aspects."""
+
+    name: str
+    where: str  # keras, oracle, golden or control
+    tried: int = 0
+    reported: int = 0
+    aspects: set[str] = field(default_factory=set)
+    note: str = ""  # why it was not tried here
+
+    @property
+    def caught(self) -> bool:
+        return self.reported > 0
+
+    @property
+    def passed(self) -> bool:
+        """A fault must be caught; the control must not be."""
+        if not self.tried:
+            return True
+        return not self.caught if self.where == "control" else self.caught
+
+
+@dataclass
+class Baseline:
+    """The slice as this environment returns it, and the set that records it."""
+
+    env: Environment
+    results: dict[str, Result]  # by case id: what the judge reads as a recorded set
+    usable: set[str]  # slice names whose baseline agrees, no listed defect involved
+    path: Path = Path("<the self-test's baseline>")
+
+    def of(self, name: str) -> Result:
+        return self.results[SLICE[name].id]
+
+
+def baseline(env: Environment, run: Callable[[Case], Result]) -> Baseline:
+    results = {case.id: run(case) for case in SLICE.values()}
+    judge = Judge(env)
+    usable = {
+        name
+        for name, case in SLICE.items()
+        if (v := judge(case, results[case.id])).agrees
+        and v.defect is None
+        and results[case.id].outcome == "ok"
+    }
+    return Baseline(env, results, usable)
+
+
+def _note(outcome: Outcome, verdicts: Iterable[Verdict]) -> Outcome:
+    for v in verdicts:
+        outcome.tried += 1
+        if not v.agrees:
+            outcome.reported += 1
+            outcome.aspects |= set(v.failed_aspects())
+    return outcome
+
+
+def keras_fault(
+    name: str, base: Baseline, run: Callable[[Case], Result], where: str = "keras"
+) -> Outcome:
+    """Run the fault's cases under it; judge against the rules, the oracle and the baseline."""
+    factory, names = KERAS_FAULTS[name] if where == "keras" else _control()
+    outcome = Outcome(name, where)
+    if name in KERAS3_ONLY and base.env.keras_major < 3:
+        outcome.note = "Keras 3's cell only"
+        return outcome
+    names = tuple(n for n in names if n in base.usable)
+    if not names:
+        outcome.note = "no case of it agrees here at baseline"
+        return outcome
+    with factory():
+        results = {n: run(SLICE[n]) for n in names}
+    judge = Judge(base.env, golden=base)
+    return _note(outcome, (judge(SLICE[n], results[n]) for n in names))
+
+
+def _control() -> tuple[Callable[[], Any], tuple[str, ...]]:
+    return returned(RNNS, scaled(1 + RTOL / 4)), ("lstm", "simple", "bi_lstm")
+
+
+def oracle_fault(name: str, base: Baseline, run: Callable[[Case], Result]) -> Outcome:
+    """The oracle broken, live Keras (run once, outside the fault) as it is."""
+    attr, replacement, case = ORACLE_FAULTS[name]
+    result = run(case)
+    outcome = Outcome(name, "oracle")
+    if not Judge(base.env)(case, result).agrees:
+        outcome.note = "its case does not agree here at baseline"
+        return outcome
+    with mock.patch.object(oracle_module, attr, replacement):
+        return _note(outcome, [Judge(base.env)(case, result)])  # a fresh judge: no memo
+
+
+def golden_fault(name: str, base: Baseline) -> Outcome:
+    """The baseline's set broken one way; the baseline judged against what is left."""
+    outcome = Outcome(name, "golden")
+    cases = {n: c for n, c in SLICE.items() if n in base.usable}  # in the slice's order
+    results = {SLICE[n].id: base.of(n) for n in base.usable}
+    with tempfile.TemporaryDirectory() as tmp:
+        golden = broken(GOLDEN_FAULTS[name], Path(tmp), base.env, cases, results)
+    outcome.tried = len(cases)
+    if isinstance(golden, GoldenError):
+        outcome.reported = len(cases)
+        outcome.aspects.add("golden (unreadable)")
+        return outcome
+    stale, missing = stale_and_missing(golden, MATRIX, ids=[c.id for c in cases.values()])
+    if stale or missing:
+        outcome.aspects.add("golden (stale)")
+    judge = Judge(base.env, golden=golden)
+    _note(outcome, (judge(c, base.of(n)) for n, c in cases.items()))
+    outcome.tried = len(cases)
+    outcome.reported = max(outcome.reported, len(stale) + len(missing))
+    return outcome
+
+
+def selftest(
+    env: Environment, run: Callable[[Case], Result], only: str | None = None
+) -> tuple[Baseline, list[Outcome]]:
+    """Every fault of the catalogue (or those whose name contains `only`), then the control."""
+    base = baseline(env, run)
+
+    def wanted(name: str) -> bool:
+        return only is None or only.lower() in name.lower()
+
+    outcomes = [keras_fault(n, base, run) for n in KERAS_FAULTS if wanted(n)]
+    outcomes += [oracle_fault(n, base, run) for n in ORACLE_FAULTS if wanted(n)]
+    outcomes += [golden_fault(n, base) for n in GOLDEN_FAULTS if wanted(n)]
+    outcomes.append(keras_fault(CONTROL, base, run, where="control"))
+    return base, outcomes
+
+
+def table(base: Baseline, outcomes: list[Outcome]) -> str:
+    """The kill table: each fault, caught or not, by which aspects, on how many cases."""
+    head = f"{'fault':<44} {'where':<8} {'caught':<7} {'by':<28} cases"
+    lines = [
+        f"rnn-shapes selftest on {base.env.name} ({len(base.usable)} of {len(SLICE)} slice "
+        "cases agree at baseline)",
+        "",
+        head,
+        "-" * len(head),
+    ]
+    for o in outcomes:
+        caught = "-" if not o.tried else "yes" if o.caught else "no"
+        by = ", ".join(sorted(o.aspects)) or ("" if o.tried else f"not tried: {o.note}")
+        lines.append(f"{o.name:<44} {o.where:<8} {caught:<7} {by:<28} {o.reported}/{o.tried}")
+    faults = [o for o in outcomes if o.where != "control" and o.tried]
+    survived = [o.name for o in faults if not o.caught]
+    control = next(o for o in outcomes if o.where == "control")
+    lines += [
+        "",
+        f"verdict: {len(faults) - len(survived)} of {len(faults)} faults caught"
+        + (f"; SURVIVED: {', '.join(survived)}" if survived else "")
+        + ("; the control was REPORTED" if control.caught else "; the control was not reported"),
+    ]
+    return "\n".join(lines) + "\n"
