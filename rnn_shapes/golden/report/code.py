@@ -19,7 +19,7 @@ from rnn_shapes.spec.states import initial_states, state_units
 DROPOUT_SEED = 1234  # rnn_shapes/keras/build.py's: Keras 3 takes it as `seed`
 
 
-def _args(kwargs: dict[str, object]) -> str:
+def _args(kwargs: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in kwargs.items())
 
 

@@ -159,7 +159,7 @@ def site_data(report: ConformanceReport, generated: str, source_url: str | None)
     labels = set(names.values())
     cells = []
     for row in report.rows:
-        line = []
+        line: list[dict[str, Any] | None] = []
         for c in report.cells:
             cell = c.get(row)
             if cell is None:
