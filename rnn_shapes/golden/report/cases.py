@@ -35,7 +35,7 @@ class SetFile:
     """A golden set the report was read from: its environment, file and digest."""
 
     name: str
-    path: str  # as found under the root, e.g. fixtures/tf2.21-keras3.15-tensorflow/default.json
+    path: str  # below the root's parent, e.g. fixtures/tf2.21-keras3.15-tensorflow/default.json
     sha256: str
 
 
@@ -112,6 +112,12 @@ def _classes(results: list[Result | None]) -> tuple[list[int], list[float | None
     return out, ulps
 
 
+def _relative(path: Path) -> str:
+    """A set's file as its root names it ('fixtures/<environment>/default.json'): the
+    same on every machine, whatever folder the checkout is in."""
+    return "/".join(path.parts[-3:])
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -155,7 +161,7 @@ def case_table(
         ulps=ulps,
         states=per_case,
         files=[
-            SetFile(s.environment.name, Path(s.path).as_posix(), _digest(Path(s.path)))
+            SetFile(s.environment.name, _relative(Path(s.path)), _digest(Path(s.path)))
             for s in sets
         ],
     )

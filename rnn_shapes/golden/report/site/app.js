@@ -89,7 +89,7 @@
 
   function drawProvenance() {
     const sets = D.environments.map((e) =>
-      "<tr><td>" + esc(e.label) + "</td><td>" + esc(e.name) + "</td><td>" + RS.source(e.path) + "</td><td><code>" +
+      "<tr><td>" + esc(e.label) + "</td><td>" + esc(e.name) + "</td><td><code>" + esc(e.path) + "</code></td><td><code>" +
       esc(e.sha256.slice(0, 12)) + "</code></td><td>" + esc(e.tensorflow) + "</td><td>" + esc(e.keras) + "</td><td>" +
       esc(e.backend) + "</td><td>" + esc(e.channel) + "</td><td>" + e.cases + "</td></tr>").join("");
     const sources = Object.entries(D.sources).map(([k, p]) => "<li>" + esc(k) + ": " + RS.source(p) + "</li>").join("");
