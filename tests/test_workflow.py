@@ -164,3 +164,26 @@ def test_artifacts_agree():
     report = inputs(step_using(compare, "actions/upload-artifact"))
     assert report["path"].split() == ["report/", "audit.txt", "comparison.txt"]
     assert not fnmatch.fnmatchcase(report["name"], download["pattern"])
+
+
+def test_site_is_uploaded_and_deployed_from_the_default_branch():
+    compare, pages = jobs()["compare"], jobs()["pages"]
+    assert list(jobs())[-1] == "pages", "the Pages job is not the last one"
+
+    # the report step writes the site, and that folder is the Pages artifact
+    site = re.search(r"--html (\S+)", step_running(compare, "rnn-shapes report --root"))[1]
+    assert "--source-url" in step_running(compare, "rnn-shapes report --root")
+    upload = inputs(step_using(compare, "actions/upload-pages-artifact"))
+    assert upload["path"].rstrip("/") == site.rstrip("/")
+
+    # deployed after it, with the permissions deploy-pages needs, from the default branch only
+    assert re.search(r"^    needs: compare$", pages, flags=re.M)
+    guard = re.search(r"^    if: (.+)$", pages, flags=re.M)[1]
+    assert "github.event.repository.default_branch" in guard and "pull_request" in guard
+    permissions = re.search(r"^    permissions:\n((?:      .*\n)+)", pages, flags=re.M)[1]
+    granted = dict(re.findall(r"^      ([\w-]+): (\w+)", permissions, flags=re.M))
+    assert granted == {"pages": "write", "id-token": "write"}
+    assert re.search(r"^    environment:\n      name: github-pages$", pages, flags=re.M)
+    deploy = step_using(pages, "actions/deploy-pages")
+    step_id = re.search(r"id: ([\w-]+)", deploy)[1]
+    assert f"steps.{step_id}.outputs.page_url" in pages

@@ -151,6 +151,17 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--out", metavar="DIR", help="where docs/ goes (default: the folder holding the root)"
     )
+    rep.add_argument(
+        "--html",
+        metavar="DIR",
+        help="also write the browsable site here (index.html, its data and assets; docs/site.md)",
+    )
+    rep.add_argument(
+        "--source-url",
+        metavar="URL",
+        help="where the site links the repository's files, e.g. "
+        "https://github.com/OWNER/REPO/blob/COMMIT (default: names them without a link)",
+    )
     _matrix_option(rep)
     rep.set_defaults(func=cmd_report)
 

@@ -185,7 +185,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     root = _root(args.root)
     out = Path(args.out) if args.out else root.resolve().parent
     try:
-        written = write(root, out, args.matrix)  # reads every set before writing
+        html = Path(args.html) if args.html else None
+        # reads every set, and checks every folder, before writing
+        written = write(root, out, args.matrix, html, args.source_url)
     except ValueError as exc:  # no sets of that matrix under the root
         raise RnnShapesError(str(exc)) from None
     for path in written:

@@ -71,8 +71,20 @@ def how(kind: str) -> str:
     return kind.split()[0]
 
 
-def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Cell]:
-    """The cells of one environment: its audit, and its comparison with the reference."""
+@dataclass(frozen=True)
+class CaseState:
+    """One case in one environment, as the support table counts it: its state, how it
+    differs from the reference (short kinds, sorted), the listed defect, whether refused."""
+
+    state: str  # one of STATES
+    kinds: tuple[str, ...] = ()
+    defect: str | None = None
+    refused: bool = False
+
+
+def case_states(verdicts_audit: Audit, comparison: Comparison) -> dict[str, CaseState]:
+    """Each audited case's state in one environment: its audit, and its comparison with
+    the reference (what the site shows per case, and the cells sum up)."""
     kinds: dict[str, set[str]] = {}
     for kind, ids in comparison.structural.items():
         for cid in ids:
@@ -81,21 +93,38 @@ def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Ce
     for cid in comparison.buckets()[ULP_BUCKETS[-1][1]]:
         if cid in cases and values_differ(cases[cid], comparison, cid):
             kinds.setdefault(cid, set()).add("values")
+    out = {}
+    for v in verdicts_audit.verdicts:
+        if v.defect is not None:
+            out[v.case.id] = CaseState("defect", defect=v.defect)
+            continue
+        refused = v.result is not None and v.result.outcome == "rejected"
+        found = tuple(sorted(kinds.get(v.case.id, ())))
+        state = "differs" if v.case.id in kinds else "refused" if refused else "agrees"
+        out[v.case.id] = CaseState(state, found, refused=refused)
+    return out
+
+
+def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Cell]:
+    """The cells of one environment: its audit, and its comparison with the reference."""
+    return cells_of(verdicts_audit, case_states(verdicts_audit, comparison))
+
+
+def cells_of(verdicts_audit: Audit, states: dict[str, CaseState]) -> dict[Row, Cell]:
+    """The cells summing up one environment's case states, per family and layer."""
     cells: dict[Row, Cell] = {}
     for v in verdicts_audit.verdicts:
+        s = states[v.case.id]
         for fam in v.case.families:
             cell = cells.setdefault((fam, v.case.layer), Cell())
             cell.cases += 1
-            if v.defect is not None:
-                cell.defects[v.defect] += 1
-                cell.states["defect"] += 1
+            cell.states[s.state] += 1
+            if s.defect is not None:
+                cell.defects[s.defect] += 1
                 continue
-            for k in kinds.get(v.case.id, ()):
+            for k in s.kinds:
                 cell.differs[k] += 1
-            refused = v.result is not None and v.result.outcome == "rejected"
-            cell.refused += refused
-            state = "differs" if v.case.id in kinds else "refused" if refused else "agrees"
-            cell.states[state] += 1
+            cell.refused += s.refused
     return cells
 
 

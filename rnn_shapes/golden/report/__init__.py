@@ -6,7 +6,8 @@ matrix's report goes beside it, as docs/CONFORMANCE-<matrix>.md,
 docs/support-<matrix>.svg and docs/drift-<matrix>.svg.
 
 One pipeline: the sets are read and analysed once, into a ConformanceReport
-(model.py), which each renderer lays out (markdown.py, svg.py).
+(model.py), which each renderer lays out (markdown.py, svg.py), and, with
+--html, the browsable site (pages.py, site_data.py, site/).
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ from pathlib import Path
 
 from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_dir
 from rnn_shapes.golden.report.markdown import markdown
-from rnn_shapes.golden.report.model import read_report
+from rnn_shapes.golden.report.model import ConformanceReport, read_report
+from rnn_shapes.golden.report.pages import site_files
 from rnn_shapes.golden.report.svg import drift_svg, support_svg
 
 
 def generate(root: Path, matrix_name: str = "default") -> dict[Path, str]:
     """The report files of a matrix (paths relative to the output folder) and their contents."""
-    report = read_report(root, matrix_name)
+    return report_files(read_report(root, matrix_name))
+
+
+def report_files(report: ConformanceReport) -> dict[Path, str]:
+    """docs/CONFORMANCE.md and its pictures, rendered from one report."""
     paths = report.paths
     return {
         paths.markdown: markdown(report),
@@ -30,17 +36,26 @@ def generate(root: Path, matrix_name: str = "default") -> dict[Path, str]:
     }
 
 
-def write(root: Path, out_dir: Path, matrix_name: str = "default") -> list[Path]:
-    """Write the report of `matrix_name` under `out_dir`; returns the paths written.
+def write(
+    root: Path,
+    out_dir: Path,
+    matrix_name: str = "default",
+    html: Path | None = None,
+    source_url: str | None = None,
+) -> list[Path]:
+    """Write the report of `matrix_name` under `out_dir`, and the site into `html` when
+    given (linking sources under `source_url`); returns the paths written.
 
-    Every set is read first, and the folder checked, so bad input writes nothing.
+    Every set is read first, and the folders checked, so bad input writes nothing.
     """
-    files = generate(root, matrix_name)
-    for folder in sorted({rel.parent for rel in files}):  # docs/, for every matrix
-        ensure_writable_dir(out_dir / folder)
+    report = read_report(root, matrix_name)
+    files = {out_dir / rel: text for rel, text in report_files(report).items()}
+    if html is not None:
+        files |= {html / rel: text for rel, text in site_files(report, source_url).items()}
+    for folder in sorted({path.parent for path in files}):  # docs/, the site's folder
+        ensure_writable_dir(folder)
     written = []
-    for rel, text in files.items():
-        path = out_dir / rel
+    for path, text in files.items():
         atomic_write_text(path, text)
         written.append(path)
     return written

@@ -17,9 +17,10 @@ from rnn_shapes.defects import Defect
 from rnn_shapes.defects import load as load_defects
 from rnn_shapes.golden.audit import Audit, audit
 from rnn_shapes.golden.compare import Comparison, compare, summary_counts
+from rnn_shapes.golden.report.cases import CaseTable, case_table
 from rnn_shapes.golden.report.releases import labels, load_sets, reference, upgrade_path
 from rnn_shapes.golden.sets import GoldenSet
-from rnn_shapes.golden.support import Cell, Row, defect_labels, rows_of, support_cells
+from rnn_shapes.golden.support import Cell, Row, case_states, cells_of, defect_labels, rows_of
 from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
@@ -120,6 +121,7 @@ class ConformanceReport:
     drift: dict[str, dict[str, float]]  # environment -> layer -> largest ULP distance
     configurations: int  # at REFERENCE_SHAPE, in all
     config_rows: list[ConfigRow]  # those that differ somewhere
+    cases: CaseTable  # per case and set: what the site's views are computed from
 
     @property
     def paths(self) -> ReportPaths:
@@ -145,7 +147,8 @@ def build_report(sets: list[GoldenSet]) -> ConformanceReport:
     def compared(a: GoldenSet, b: GoldenSet) -> Comparison:  # a pair of the upgrade path
         return against_ref[id(b)] if a is ref else compare(a, b)
 
-    cells = [support_cells(a, against_ref[id(s)]) for s, a in zip(sets, audits, strict=True)]
+    states = [case_states(a, against_ref[id(s)]) for s, a in zip(sets, audits, strict=True)]
+    cells = [cells_of(a, st) for a, st in zip(audits, states, strict=True)]
     rows = rows_of(cells)
     names = defect_labels()
     path = upgrade_path(sets)
@@ -169,6 +172,7 @@ def build_report(sets: list[GoldenSet]) -> ConformanceReport:
         drift=_drift_by_layer(sets, against_ref, cases),
         configurations=configurations,
         config_rows=config_rows,
+        cases=case_table(sets, cases, states),
     )
 
 

@@ -1,0 +1,102 @@
+// Shared helpers of the views: escaping, links to sources and defects, a result
+// described in words, a case's verdict in a set, and its timeline across the sets.
+"use strict";
+(function (RS) {
+  const D = window.RNN_SHAPES;
+  RS.D = D;
+  RS.SYMBOL = { agrees: "✓", refused: "⊘", differs: "≠", defect: "D" };
+  RS.esc = (s) =>
+    String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  RS.envIndex = (name) => D.environments.findIndex((e) => e.name === name);
+  RS.REF = RS.envIndex(D.reference);
+  RS.byId = new Map(D.cases.map((c) => [c.id, c]));
+  RS.defects = new Map(D.defects.map((d) => [d.name, d]));
+  RS.label = (i) => D.environments[i].label;
+
+  // A source file of the repository: a link with --source-url, else its path
+  RS.source = function (key, text) {
+    const path = D.sources[key] || key;
+    const shown = RS.esc(text || path);
+    if (!D.source_url) return "<code>" + shown + "</code>";
+    return '<a class="src" href="' + RS.esc(D.source_url + "/" + path) + '">' + shown + "</a>";
+  };
+
+  // A listed defect: its label, name and upstream link (or the defects file)
+  RS.defectLink = function (name) {
+    const d = RS.defects.get(name);
+    if (!d) return RS.esc(name);
+    const text = RS.esc(d.label + " " + d.name);
+    if (d.upstream) return '<a class="defect" href="' + RS.esc(d.upstream) + '">' + text + "</a>";
+    return text + " (no upstream issue: " + RS.source("defects") + ")";
+  };
+
+  RS.sig = (c, i) => (c.r[i] < 0 ? null : D.signatures[c.r[i]]);
+  RS.verdict = function (c, i) {
+    const v = D.verdicts[c.s[i]];
+    return v ? { state: D.states[v[0]], kinds: v[1], defect: v[2] } : null;
+  };
+  RS.shapes = (s) => s[2].map((sh, k) => "(" + sh.join(", ") + ") " + s[3][k]).join(", ");
+  // 'refused' or 'tuple of 3' / 'tensor': what a result is, in short
+  RS.brief = function (s) {
+    if (s === null) return "not recorded";
+    if (s[0] === "rejected") return "refused";
+    return "ok, " + (s[1] === "tensor" ? "tensor" : s[1] + " of " + s[2].length);
+  };
+  RS.describe = function (s) {
+    if (s === null) return "not recorded";
+    if (s[0] === "rejected") return "refused: " + (s[4] || "");
+    return RS.brief(s) + ": " + RS.shapes(s);
+  };
+  RS.fmtUlp = (u) => (u === null ? "–" : u === 0 ? "identical" : (u < 1e5 ? u.toFixed(1) : u.toExponential(1)) + " ULP");
+
+  // How a case differs from the reference in set i: container, arity, shapes, values
+  RS.againstRef = function (c, i) {
+    const a = RS.sig(c, RS.REF), b = RS.sig(c, i);
+    if (a === null || b === null) return [];
+    const out = RS.structural(a, b).map((k) => (k === "shapes changed" ? "shapes " + RS.shapes(a) + " -> " + RS.shapes(b) : k));
+    const u = RS.ulp(c, RS.REF, i);
+    if (u) out.push("values " + RS.fmtUlp(u));
+    return out;
+  };
+
+  // The case across every set in release order: runs of one outcome, structure and
+  // state, and where values move beyond compare's open bucket
+  RS.timeline = function (c) {
+    const runs = [], moves = [];
+    let prev = -1;
+    D.environments.forEach((e, i) => {
+      if (c.r[i] < 0) return;
+      const s = RS.sig(c, i), v = RS.verdict(c, i);
+      const key = JSON.stringify([s.slice(0, 4), v ? v.state : null]); // outcome, structure, state
+      const last = runs[runs.length - 1];
+      if (last && last.key === key) last.to = i;
+      else runs.push({ key: key, from: i, to: i });
+      if (prev >= 0) {
+        const u = RS.ulp(c, prev, i);
+        if (u !== null && RS.bucket(u) === RS.overLabel()) moves.push({ at: i, ulp: u });
+      }
+      prev = i;
+    });
+    const firstMove = moves.length ? moves[0].at : null;
+    const firstRun = runs.length > 1 ? runs[1].from : null;
+    const first = [firstMove, firstRun].filter((x) => x !== null);
+    return { runs: runs, moves: moves, first: first.length ? Math.min.apply(null, first) : null };
+  };
+
+  RS.runText = function (c, run, k, n) {
+    const s = RS.sig(c, run.from), v = RS.verdict(c, run.from);
+    const what = RS.brief(s) + (v ? " " + RS.SYMBOL[v.state] : "");
+    if (n === 1) return "every environment: " + what;
+    if (k === 0) return "until " + RS.label(run.to) + ": " + what;
+    if (k === n - 1) return "since " + RS.label(run.from) + ": " + what;
+    if (run.from === run.to) return "at " + RS.label(run.from) + ": " + what;
+    return RS.label(run.from) + " – " + RS.label(run.to) + ": " + what;
+  };
+
+  RS.timelineText = function (c) {
+    const t = RS.timeline(c);
+    const parts = t.runs.map((run, k) => RS.runText(c, run, k, t.runs.length));
+    if (t.moves.length) parts.push("values move " + RS.overLabel() + " at " + t.moves.map((m) => RS.label(m.at)).join(", "));
+    return parts.join("; ");
+  };
+})((window.RS = window.RS || {}));

@@ -1,0 +1,260 @@
+"""The conformance site (`rnn-shapes report --html`), driven in headless Chromium.
+
+Debian's chromium and chromium-driver with Selenium from PyPI (.ci/run installs
+them); nothing downloads a browser. Under CI=true a missing browser fails these
+tests; elsewhere they skip, saying what to install. The site is generated from
+the committed sets into a temporary folder, opened from its file:// URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.compare import compare, family_line, summary_counts
+from rnn_shapes.golden.locate import configured_root
+from rnn_shapes.golden.report.code import model_code
+from rnn_shapes.golden.report.model import build_report
+from rnn_shapes.golden.report.pages import site_files
+from rnn_shapes.golden.report.releases import load_sets
+from rnn_shapes.spec.axes import AXES
+from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.spec.select import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
+EXPRESSIONS = [
+    "LSTM",
+    "lstm and bi-concat and not state1",
+    "(GRU or SimpleRNN) and mask_",
+    "not (uni or bi-sum) and seq1",
+    "stack_ or bwd_ and not save",
+    "B1T4D5U3 and (predict or unroll)",
+]
+BAD_EXPRESSIONS = ["LSTM and", "(GRU", "and LSTM", "LSTM )"]
+
+
+def _browser_or_skip() -> tuple[str, str]:
+    """(chromium, chromedriver); a failure under CI, a skip elsewhere, when missing."""
+    browser = next((p for p in map(shutil.which, CHROMIUM) if p), None)
+    driver = shutil.which("chromedriver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        browser = None
+    if browser and driver:
+        return browser, driver
+    why = (
+        "the site's browser tests need Debian's chromium and chromium-driver "
+        "(apt-get install chromium chromium-driver) and selenium (the test extra)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {why}", pytrace=False)
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def sets():
+    return load_sets(configured_root(ROOT))
+
+
+@pytest.fixture(scope="module")
+def report(sets):
+    return build_report(sets)
+
+
+@pytest.fixture(scope="module")
+def site(report, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("site")
+    for rel, text in site_files(report, "https://example.invalid/repo/blob/main").items():
+        (folder / rel).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    binary, driver_path = _browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"):
+        options.add_argument(arg)
+    options.add_argument("--disable-dev-shm-usage")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    started = time.monotonic()
+    driver.get((site / "index.html").as_uri())
+    driver.load_seconds = time.monotonic() - started  # type: ignore[attr-defined]
+    yield driver
+    driver.quit()
+
+
+def go(browser, hash_: str) -> None:
+    browser.execute_script("location.hash = arguments[0];", hash_)
+    browser.execute_script("window.dispatchEvent(new HashChangeEvent('hashchange'));")
+
+
+def js(browser, script: str, *args):
+    return browser.execute_script(script, *args)
+
+
+def each(browser, selector: str, what: str = "textContent") -> list:
+    """`what` (a property, or 'dataset.x') of every element matching `selector`."""
+    path = "".join(f"[{json.dumps(p)}]" for p in what.split("."))
+    return js(
+        browser, f"return [...document.querySelectorAll(arguments[0])].map(e => e{path});", selector
+    )
+
+
+def click(browser, selector: str) -> None:
+    js(browser, "document.querySelector(arguments[0]).click();", selector)
+
+
+def search(browser, expr: str) -> None:
+    js(
+        browser,
+        "const i = document.getElementById('search-input'); i.value = arguments[0];"
+        " i.dispatchEvent(new Event('input'));",
+        expr,
+    )
+
+
+def test_load_time_is_measured(browser, capsys):
+    ready = js(browser, "return window.RS && RS.readyMs;")
+    assert ready is not None, "the page did not finish drawing"
+    with capsys.disabled():
+        print(f"\nsite: get() {browser.load_seconds:.2f} s, page drawn at {ready / 1000:.2f} s")
+
+
+def test_table_renders_every_environment_in_release_order(browser, report):
+    go(browser, "#table")
+    assert each(browser, "#support th.env", "dataset.env") == [e.name for e in report.environments]
+    assert len(each(browser, "#support tbody tr")) == len(report.rows)
+    first = report.rows[0]
+    assert each(browser, "#support tbody tr:first-child td", "title") == [
+        c[first].text(report.defect_labels) if first in c else "" for c in report.cells
+    ]
+
+
+def toggle(browser, kind: str, value: str) -> None:
+    click(browser, f"input[data-filter='{kind}'][value='{value}']")
+
+
+def test_filters_hide_what_they_should(browser, report):
+    go(browser, "#table")
+    toggle(browser, "backend", "jax")
+    shown = each(browser, "#support th.env", "dataset.env")
+    assert shown == [e.name for e in report.environments if e.metadata["backend"] != "jax"]
+    toggle(browser, "layer", "GRU")
+    layers = each(browser, "#support tbody tr", "dataset.layer")
+    assert layers == [layer for _, layer in report.rows if layer != "GRU"]
+    toggle(browser, "family", "core")
+    families = each(browser, "#support tbody tr", "dataset.family")
+    assert families and "core" not in families
+    toggle(browser, "keras_major", "2")
+    majors = each(browser, "#support th.env", "dataset.env")
+    assert majors and all("keras2" not in name for name in majors)
+    for kind, value in (("backend", "jax"), ("layer", "GRU"), ("family", "core")):
+        toggle(browser, kind, value)  # back as it was
+    toggle(browser, "keras_major", "2")
+    assert len(each(browser, "#support th.env")) == len(report.environments)
+    assert len(each(browser, "#support tbody tr")) == len(report.rows)
+
+
+def _cell_with_a_defect(report) -> tuple[int, int]:
+    for ri, row in enumerate(report.rows):
+        for i, cells in enumerate(report.cells):
+            if row in cells and cells[row].defects and cells[row].differs:
+                return ri, i
+    raise AssertionError("no cell shows a defect")
+
+
+def test_opening_a_cell_shows_its_cases_and_timeline(browser, report):
+    go(browser, "#table")
+    ri, i = _cell_with_a_defect(report)
+    cell = report.cells[i][report.rows[ri]]
+    click(browser, f"#support td[data-row='{ri}'][data-env='{i}'] a")
+    assert js(browser, "return document.getElementById('view-cell').hidden;") is False
+    ids = each(browser, "#cell-cases tbody tr", "dataset.case")
+    assert len(ids) == cell.cases
+    assert all(each(browser, "#cell-cases td.timeline"))
+    family, layer = report.rows[ri]
+    cases = report.cases.cases
+    assert all(layer == cases[cid].layer and family in cases[cid].families for cid in ids)
+    links = set(each(browser, "#view-cell a.defect", "href"))
+    upstream = {d.upstream for d in report.defects_shown if d.name in cell.defects and d.upstream}
+    assert upstream and upstream <= links
+
+
+def test_two_environments_match_compare(browser, report, sets):
+    names = [e.name for e in report.environments]
+    ref = names.index(report.reference)
+    jax = [k for k, s in enumerate(sets) if s.metadata["backend"] == "jax"]
+    pairs = [(0, ref), (jax[0], jax[-1]), (4, 5), (ref, len(sets) - 1), (9, 8)]
+    for a, b in pairs:
+        go(browser, f"#compare/{a}/{b}")
+        view = "#view-compare"
+        counts = json.loads(each(browser, view, "dataset.counts")[0])
+        expected = compare(sets[a], sets[b])
+        assert counts == dict(summary_counts(expected)), (names[a], names[b])
+        assert each(browser, "#compare-title", "dataset.shared") == [str(expected.shared)]
+        lines = each(browser, "#compare-families summary")
+        assert lines == [family_line(f, n) for f, n in expected.by_family().items()]
+
+
+def test_search_finds_what_k_selects(browser):
+    go(browser, "#search")
+    ids = [c.id for c in matrix("default")]
+    for expr in EXPRESSIONS:
+        search(browser, expr)
+        keep = parse(expr)
+        assert each(browser, "#search-results li") == [cid for cid in ids if keep(cid)], expr
+    for expr in BAD_EXPRESSIONS:
+        search(browser, expr)
+        with pytest.raises(RnnShapesError) as raised:
+            parse(expr)
+        assert each(browser, "#search-count") == [str(raised.value)], expr
+
+
+def test_a_case_page_spells_out_its_id_and_model(browser, report):
+    case = next(c for c in matrix("default") if c.stack and c.bidirectional)
+    go(browser, "#case/" + case.id)
+    assert each(browser, "#view-case .case-id") == [case.id]
+    assert len(each(browser, "#case-axes tbody tr")) == len(AXES)
+    assert each(browser, "#case-code") == [model_code(case)]
+    assert len(each(browser, "#case-envs tbody tr")) == len(report.environments)
+
+
+VIEWS = ["#table", "#cell/3/9", "#compare/4/33", "#search/LSTM and bi-concat", "#case/"]
+
+
+def test_views_fit_1280_px_and_log_no_errors(browser, tmp_path_factory):
+    keep = os.environ.get("RNN_SHAPES_SCREENSHOTS")  # a folder to keep them in
+    shots = Path(keep) if keep else tmp_path_factory.mktemp("screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    first = matrix("default")[0].id
+    for k, view in enumerate(VIEWS):
+        go(browser, view + (first if view == "#case/" else ""))
+        width = js(
+            browser, "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];"
+        )
+        assert width[0] <= width[1], f"{view}: the page is {width[0]} px wide in {width[1]}"
+        browser.save_screenshot(str(shots / f"{k}-{view[1:].split('/')[0]}.png"))
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+def test_site_bytes_are_deterministic(report):
+    one = site_files(report, None, "2000-01-01T00:00:00Z")
+    two = site_files(report, None, "2000-01-01T00:00:00Z")
+    assert one == two
+    size = sum(len(text.encode()) for text in one.values())
+    assert size < 8_000_000, f"the site is {size} bytes"
