@@ -49,6 +49,7 @@ def test_every_command_has_a_description_and_shows_defaults():
         "audit",
         "compare",
         "report",
+        "selftest",
         "table",
         "bench",
     }
