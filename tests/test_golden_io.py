@@ -138,6 +138,31 @@ def test_a_rerecord_removes_the_values_no_set_names_any_more(tmp_path):
     np.testing.assert_array_equal(got, synthetic_results(matrix("smoke"), 0.5)[0].outputs[0])
 
 
+def flip_a_byte(path: Path, at: int = -5) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_record_repairs_a_value_file_with_a_flipped_byte(tmp_path):
+    """The store is content-addressed, but a file of the right name may hold damage:
+    a record must rewrite it rather than skip it, or the set stays unreadable."""
+    every = synthetic_results(matrix("smoke"))
+    path, _ = record(every, ENVIRONMENT, "smoke", tmp_path)
+    damaged = first_value_file(path)
+    flip_a_byte(damaged)
+    store._CACHE.clear()
+    with pytest.raises(GoldenError, match="altered|cannot read it"):
+        read_set(path)
+    _, summary = record(every, ENVIRONMENT, "smoke", tmp_path)
+    assert "previous set unreadable, replaced" in summary
+    store._CACHE.clear()
+    got = read_set(path, expect_matrix="smoke").results
+    assert [got[r.case_id].outputs[0].tobytes() for r in every] == [
+        r.outputs[0].tobytes() for r in every
+    ]
+
+
 def test_prune_waits_for_a_writer_or_reader_holding_the_lock(tmp_path):
     import threading
 

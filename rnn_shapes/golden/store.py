@@ -61,12 +61,26 @@ def _encode(arrays: Sequence[np.ndarray]) -> bytes:
 
 
 def put(root: Path, arrays: Sequence[np.ndarray]) -> str:
-    """Store the arrays (once: an existing file of that name already holds them); their name."""
+    """Store the arrays once; their name. An existing file of that name is kept only
+    when it reads back as these values: a damaged one (a flipped byte, a truncated
+    copy) is rewritten, so recording again repairs the store instead of trusting it."""
     name = values_name(arrays)
     path = value_path(root, name)
-    if not path.is_file():
+    if not _holds(path, name):
         atomic_write_bytes(path, _encode(arrays))
+        _CACHE.pop(path, None)
     return name
+
+
+def _holds(path: Path, name: str) -> bool:
+    """Whether `path` exists and decodes to the values `name` hashes."""
+    if not path.is_file():
+        return False
+    try:
+        _read(path, name)
+    except StoreError:
+        return False
+    return True
 
 
 class StoreError(RnnShapesError, ValueError):
