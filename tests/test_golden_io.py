@@ -152,7 +152,7 @@ def test_a_record_repairs_a_value_file_with_a_flipped_byte(tmp_path):
     damaged = first_value_file(path)
     flip_a_byte(damaged)
     store._CACHE.clear()
-    with pytest.raises(GoldenError, match="altered|cannot read it"):
+    with pytest.raises(GoldenError, match=r"altered|cannot read it"):
         read_set(path)
     _, summary = record(every, ENVIRONMENT, "smoke", tmp_path)
     assert "previous set unreadable, replaced" in summary
