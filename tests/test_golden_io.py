@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -390,6 +391,42 @@ def test_bad_set_is_one_clear_error_and_nothing_is_overwritten(kind, tmp_path, c
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and str(path.parent) in err
     assert files(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("keras", "abc", "metadata keras 'abc' is not a version"),
+        ("tensorflow", "latest", "metadata tensorflow 'latest' is not a version"),
+        ("backend", "no such/backend", "metadata backend 'no such/backend' is not a backend"),
+        ("matrix", "bogus", "metadata matrix 'bogus' is not a matrix"),
+    ],
+)
+def test_metadata_naming_no_release_or_matrix_is_refused(key, value, message, tmp_path, capsys):
+    """Metadata the judge, audit and compare read: a set that names no release or
+    matrix is one error naming the file, not a traceback or an 'identical'."""
+    path = write(tmp_path)
+    edit_json(path, lambda d: d["metadata"].update({key: value}))
+    if key == "matrix":  # its file name then matches, as a hand-made set's would
+        path = path.rename(path.with_name(f"{value}.json"))
+    store._CACHE.clear()
+    with pytest.raises(GoldenError, match=re.escape(f"{path}: {message}")):
+        read_set(path)
+    assert main(["audit", str(path)]) == 2
+    assert main(["compare", str(path), str(write(tmp_path / "other"))]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(str(path) in line for line in err)
+
+
+def test_json_nested_too_deep_is_one_error_naming_the_file(tmp_path, capsys):
+    path = write(tmp_path)
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(GoldenError, match=re.escape(f"{path}: not valid JSON")):
+        read_set(path)
+    assert main(["audit", str(path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert str(path) in line
+    assert "cannot be read" in store.prune(tmp_path)  # nothing pruned, no traceback
 
 
 # ---------------------------------------------------------------- interrupted writes

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from rnn_shapes.golden.entries import (
     parse_masks,
     parse_symbolic,
 )
-from rnn_shapes.keras.environment import Environment
+from rnn_shapes.keras.environment import Environment, version_tuple
 from rnn_shapes.result import Result, held_dtype
 
 __all__ = ["GoldenError", "GoldenSet", "find_set", "json_path", "read_set", "stale_and_missing"]
@@ -109,6 +110,8 @@ def _load(path: Path) -> Any:
         raise fail(path, f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise fail(path, f"not valid JSON: {exc}") from None
+    except RecursionError:  # json's decoder recurses once per level of nesting
+        raise fail(path, "not valid JSON: nested too deep to be a golden set") from None
 
 
 def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
@@ -129,6 +132,7 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
     expect_keys(path, meta, set(METADATA_KEYS | (set() if in_store else NPZ_KEYS)), "metadata")
     if not all(isinstance(v, str) for v in meta.values()):
         raise fail(path, "metadata values must be strings")
+    _check_releases(path, meta)
     if expect_matrix is not None and meta["matrix"] != expect_matrix:
         raise fail(path, f"a set of matrix {meta['matrix']!r}, expected {expect_matrix!r}")
     if path.name != f"{meta['matrix']}.json":
@@ -136,6 +140,24 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
     if not isinstance(doc["cases"], dict):
         raise fail(path, "cases must be an object")
     return meta
+
+
+def _check_releases(path: Path, meta: dict) -> None:
+    """The metadata names releases, a backend and a matrix: what the judge, audit,
+    compare and the report read, so a set naming none cannot pass as one."""
+    from rnn_shapes.spec.matrix import MATRICES
+
+    for key in ("tensorflow", "keras"):
+        if key == "tensorflow" and meta[key] == "none":  # a JAX or torch environment
+            continue
+        try:
+            version_tuple(meta[key])
+        except ValueError:
+            raise fail(path, f"metadata {key} {meta[key]!r} is not a version") from None
+    if not re.fullmatch(r"\w+", meta["backend"]):
+        raise fail(path, f"metadata backend {meta['backend']!r} is not a backend")
+    if meta["matrix"] not in MATRICES:
+        raise fail(path, f"metadata matrix {meta['matrix']!r} is not a matrix (one of {MATRICES})")
 
 
 def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:

@@ -164,7 +164,7 @@ def referenced(root: Path) -> tuple[set[str], Path | None]:
         try:
             cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
             names |= {e["values"] for e in cases.values() if "values" in e}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return names, path
     return names, None
 
