@@ -79,6 +79,8 @@ def test_every_command_has_a_description_and_shows_defaults():
         (["compare", "nowhere-env", "other-env", "--root", "/nonexistent"], "nowhere-env"),
         (["check", "--matrix", "smoke", "--case", "LSTM-no-such-case"], "LSTM-no-such-case"),
         (["check", "--matrix", "smoke", "-k", "LSTM and (bi"], "unexpected end"),
+        (["check", "--matrix", "smoke", "-k", "not " * 2000 + "(LSTM"], "unexpected end"),
+        (["check", "--matrix", "smoke", "-k", "(" * 2000 + "LSTM" + ")" * 2000], "nested deeper"),
         (["record", "--matrix", "smoke", "-k", "Transformer"], "no case matches"),
     ],
 )

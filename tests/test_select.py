@@ -60,3 +60,15 @@ def test_select_by_keyword_and_id():
         select(cases, ids=["nope"])
     with pytest.raises(RnnShapesError, match="no case matches"):
         select(cases, "Transformer")
+
+
+def test_two_thousand_nested_nots_parse_and_deep_parentheses_are_one_error():
+    """No RecursionError: any run of `not` is read in a loop; parentheses nest only
+    so deep, and the error names a shortened expression on one line."""
+    assert parse("not " * 2000 + "LSTM")(ID) is True
+    assert parse("not " * 2001 + "LSTM")(ID) is False
+    assert parse("(" * 50 + "LSTM" + ")" * 50)(ID) is True
+    deep = "(" * 2000 + "LSTM" + ")" * 2000
+    with pytest.raises(RnnShapesError, match="nested deeper than") as info:
+        parse(deep)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
