@@ -23,7 +23,7 @@ from rnn_shapes.golden.judging import checked_against, judge_for
 from rnn_shapes.golden.locate import golden_root
 from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment
+from rnn_shapes.keras.environment import Environment, backend_problem
 from rnn_shapes.result import Result, from_wire, to_wire
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
@@ -109,6 +109,9 @@ class RnnSession:
         broken = self.env.broken_promise()
         if broken:
             raise pytest.UsageError(f"environment mismatch: {broken}")
+        unknown = backend_problem(self.env.backend) if self.requested() else ""
+        if unknown:
+            raise pytest.UsageError(f"rnn-shapes: {unknown}")
         if self.regen and not hasattr(self.config, "workerinput"):
             from rnn_shapes.golden.atomic import ensure_writable_dir
 

@@ -94,6 +94,18 @@ def test_bad_input_is_one_line_and_exit_2_before_any_case_runs(args, named):
     assert time.monotonic() - started < 20  # no Keras run happened
 
 
+@pytest.mark.parametrize("command", [["check"], ["record", "--out", "OUT"], ["status"]])
+def test_an_unknown_keras_backend_is_one_line_before_any_case_runs(command, tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": "nonsense"}
+    env.pop("RNN_SHAPES_EXPECT", None)
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    out = cli(*args, "--matrix", "smoke", env=env)
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "KERAS_BACKEND='nonsense': not a Keras backend" in line, line
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_input_writes_nothing(tmp_path):
     out = tmp_path / "out"
     report = cli("report", "--root", str(tmp_path / "typo"), "--out", str(out))

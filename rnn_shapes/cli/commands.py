@@ -60,12 +60,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.summary import RENDERERS
     from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
     from rnn_shapes.golden.judging import checked_against, judge_for
-    from rnn_shapes.keras.environment import Environment
 
     if args.output:
         ensure_writable_file(Path(args.output))
     cases = _cases(args)
-    env = Environment.installed()
+    env = _usable()
     root = None if args.no_golden else _golden_root_or_error(args.root)
     judge, why = judge_for(env, root, args.matrix)  # an unreadable set: exit 2, nothing run
     results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
@@ -88,7 +87,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.sets import json_path
 
     root = _root(args.out)
-    env = _promised()
+    env = _usable()
     cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
@@ -100,23 +99,23 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
-def _promised() -> Environment:
-    """The installed environment, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini)
-    promises: a set is never recorded, or called current, under the name of an
-    environment that resolved another release."""
+def _usable() -> Environment:
+    """The installed environment, once its backend is one Keras knows and it keeps what
+    RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is never recorded, or called
+    current, under the name of an environment that resolved another release."""
     from rnn_shapes.keras.environment import Environment
 
     env = Environment.installed()
-    broken = env.broken_promise()
-    if broken:
-        raise RnnShapesError(broken)
+    problem = env.problem()
+    if problem:
+        raise RnnShapesError(problem)
     return env
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.status import set_status
 
-    current, line = set_status(_root(args.root), _promised(), args.matrix)
+    current, line = set_status(_root(args.root), _usable(), args.matrix)
     print(line)
     return 0 if current else 1
 
