@@ -20,8 +20,8 @@ import pytest
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.judging import checked_against, judge_for
-from rnn_shapes.golden.locate import golden_root
-from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
+from rnn_shapes.golden.locate import RootNotConfigured, golden_root
+from rnn_shapes.golden.sets import GoldenError, GoldenSet, stale_and_missing
 from rnn_shapes.judge import Judge
 from rnn_shapes.keras.environment import Environment, backend_problem
 from rnn_shapes.result import Result, from_wire, to_wire
@@ -101,7 +101,7 @@ class RnnSession:
         explicit = self.config.getoption("rnn_golden_root")
         try:
             return golden_root(explicit, self.config.rootpath)
-        except RnnShapesError:
+        except RootNotConfigured:  # one configured wrong is an error, not a fallback
             return golden_root(explicit, self.config.invocation_params.dir)
 
     def start(self) -> None:
@@ -160,7 +160,7 @@ class RnnSession:
             return Judge(self.env), "regenerating the set with --rnn-regen-golden"
         try:
             root: Path | RnnShapesError = self.root()
-        except RnnShapesError as exc:
+        except RootNotConfigured as exc:  # no set, and why; a root configured wrong raises
             root = exc
         return judge_for(self.env, root, self.matrix_name)  # GoldenError: cannot be trusted
 
@@ -172,8 +172,10 @@ class RnnSession:
             problem = None
             try:
                 self.golden()
-            except RnnShapesError as exc:
+            except GoldenError as exc:
                 problem = f"golden set unreadable: {exc}"
+            except RnnShapesError as exc:  # the golden root is configured wrong
+                problem = f"rnn-shapes: {exc}"
             if problem:  # a collection error: the run cannot be trusted
                 pytest.fail(problem, pytrace=False)
         elif argname == "rnn_predict_case":  # one per layer, direction and arity class

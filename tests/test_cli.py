@@ -129,6 +129,22 @@ def test_root_not_configured_outside_a_project(tmp_path):
     assert out.returncode == 2 and "[tool.rnn-shapes]" in out.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "status", "audit"])
+def test_a_golden_root_configured_wrong_is_exit_2_not_judged_without_a_set(command, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "RNN_SHAPES_GOLDEN_ROOT"}
+    (tmp_path / "pyproject.toml").write_text("[tool.rnn-shapes]\ngolden-root = 42\n")
+    args = [] if command == "audit" else ["--matrix", "smoke"]
+    out = cli(command, *args, cwd=tmp_path, env=env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "pyproject.toml: [tool.rnn-shapes] golden-root must be a path" in line
+    (tmp_path / "pyproject.toml").unlink()
+    env["RNN_SHAPES_GOLDEN_ROOT"] = str(tmp_path / "pyproject.toml.bak")
+    Path(env["RNN_SHAPES_GOLDEN_ROOT"]).write_text("a file")
+    out = cli(command, *args, cwd=tmp_path, env=env)
+    assert out.returncode == 2 and "not a folder of golden sets" in out.stderr, out.stderr
+
+
 def test_checkout_finds_its_sets_from_a_subfolder():
     out = cli(
         "compare", "tf2.15-keras2.15-tensorflow", "tf2.14-keras2.14-tensorflow", cwd=ROOT / "docs"

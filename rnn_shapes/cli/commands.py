@@ -49,10 +49,13 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
 
 
 def _golden_root_or_error(explicit: str | None) -> Path | RnnShapesError:
-    """The golden root, or why none is configured (check then judges without a set)."""
+    """The golden root, or why none is configured (check then judges without a set);
+    a root configured wrong raises."""
+    from rnn_shapes.golden.locate import RootNotConfigured
+
     try:
         return _root(explicit)
-    except RnnShapesError as exc:
+    except RootNotConfigured as exc:
         return exc
 
 
