@@ -116,11 +116,11 @@ def _usable() -> Environment:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.status import set_status
+    from rnn_shapes.golden.status import UNREADABLE, status_of
 
-    current, line = set_status(_root(args.root), _usable(), args.matrix)
-    print(line)
-    return 0 if current else 1
+    state, line = status_of(_root(args.root), _usable(), args.matrix)
+    print(line, file=sys.stderr if state == UNREADABLE else sys.stdout)
+    return state  # 0 current, 1 not current, 2 unreadable (an error)
 
 
 def cmd_record_all(args: argparse.Namespace) -> int:
