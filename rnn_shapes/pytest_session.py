@@ -113,10 +113,10 @@ class RnnSession:
         if unknown:
             raise pytest.UsageError(f"rnn-shapes: {unknown}")
         if self.regen and not hasattr(self.config, "workerinput"):
-            from rnn_shapes.golden.atomic import ensure_writable_dir
+            from rnn_shapes.golden.record import ensure_recordable
 
             try:
-                ensure_writable_dir(self.root())
+                ensure_recordable(self.root(), self.environment, self.matrix_name)
             except RnnShapesError as exc:
                 raise pytest.UsageError(f"rnn-shapes: --rnn-regen-golden: {exc}") from None
 

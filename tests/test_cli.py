@@ -115,6 +115,36 @@ def test_bad_input_writes_nothing(tmp_path):
     assert not out.exists()  # neither created a folder
 
 
+@pytest.mark.parametrize(
+    ("blocked", "said"),
+    [
+        ("{env}", "exists and is not a folder"),
+        ("{env}/smoke.json/", "is a folder, expected a file"),
+        ("store", "exists and is not a folder"),
+    ],
+)
+def test_a_blocked_path_inside_the_golden_root_is_refused_before_any_case_runs(
+    blocked, said, tmp_path
+):
+    """A file where the environment's folder or the store should be, a folder where
+    the set should be: found before Keras starts, and nothing is written."""
+    name = Environment.installed().name
+    target = tmp_path / blocked.format(env=name).rstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if blocked.endswith("/"):
+        target.mkdir()
+    else:
+        target.write_text("in the way")
+    before = sorted(tmp_path.rglob("*"))
+    started = time.monotonic()
+    out = cli("record", "--matrix", "smoke", "--out", str(tmp_path))
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith(f"rnn-shapes record: {target}: {said}"), line
+    assert sorted(tmp_path.rglob("*")) == before
+    assert time.monotonic() - started < 20  # no Keras run happened
+
+
 def test_record_filtered_needs_an_existing_set(tmp_path):
     out = cli(
         "record", "--matrix", "smoke", "--case", matrix("smoke")[0].id, "--out", str(tmp_path)

@@ -85,8 +85,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.atomic import ensure_writable_dir
-    from rnn_shapes.golden.record import record, set_to_update
+    from rnn_shapes.golden.record import ensure_recordable, record, set_to_update
     from rnn_shapes.golden.sets import json_path
 
     root = _root(args.out)
@@ -95,7 +94,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
         set_to_update(json_path(root, env.name, args.matrix), args.matrix, len(cases))
-    ensure_writable_dir(root)
+    ensure_recordable(root, env.name, args.matrix)  # every path, before any case runs
     results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
     _, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rnn_shapes.golden import store
+from rnn_shapes.golden.atomic import ensure_writable_dir
 from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.sets import GoldenError, json_path, read_set
 from rnn_shapes.golden.writing import write_set
@@ -75,6 +76,20 @@ def record(
         for cid in diff[kind][:10]:
             summary += f"\n  {kind}: {cid}"
     return path, summary
+
+
+def ensure_recordable(root: Path, environment: str, matrix_name: str) -> None:
+    """Before any case runs: the root takes writes, and neither the environment's
+    folder, the store nor the set's file is blocked (a file where a folder should be,
+    a folder where the set should be, no permission). RnnShapesError naming it;
+    nothing is created but the root."""
+    ensure_writable_dir(root)
+    for folder in (Path(root) / environment, store.store_dir(root)):
+        if folder.exists() or folder.is_symlink():
+            ensure_writable_dir(folder)
+    path = json_path(root, environment, matrix_name)
+    if path.is_dir():
+        raise GoldenError(f"{path}: is a folder, expected a file: the set is written there")
 
 
 def set_to_update(path: Path, matrix_name: str, n_filtered: int):
