@@ -268,7 +268,7 @@ class RnnSession:
                 list(self.records.values()), env, self.matrix_name, self.root()
             )
         except RnnShapesError as exc:
-            self.regen_summary = f"NOT RECORDED, the previous set is untouched: {exc}"
+            self.regen_summary = f"NOT RECORDED: {exc}"  # it says what became of the set
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     # ------------------------------------------------------------ summary

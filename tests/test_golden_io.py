@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -427,6 +428,55 @@ def test_json_nested_too_deep_is_one_error_naming_the_file(tmp_path, capsys):
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert str(path) in line
     assert "cannot be read" in store.prune(tmp_path)  # nothing pruned, no traceback
+
+
+def disk_full_after(monkeypatch, writes: int) -> None:
+    """Every file write after the first `writes` fails as a full disk does: in the
+    write itself, with no file name in the error."""
+    import rnn_shapes.files as files_module
+
+    real_fdopen, count = files_module.os.fdopen, [0]
+
+    class Full:
+        def __init__(self, f) -> None:
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.f.close()
+
+        def write(self, data: bytes) -> int:
+            count[0] += 1
+            if count[0] > writes:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.f.write(data)
+
+        def __getattr__(self, name: str):
+            return getattr(self.f, name)
+
+    monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: Full(real_fdopen(*a, **k)))
+
+
+@pytest.mark.parametrize("previous", [False, True])
+def test_a_disk_full_record_cleans_what_it_wrote_and_names_the_file(
+    previous, tmp_path, monkeypatch
+):
+    every = synthetic_results(matrix("smoke"))
+    if previous:
+        record(every, ENVIRONMENT, "smoke", tmp_path)
+    before = files(tmp_path)
+    disk_full_after(monkeypatch, 3)
+    with pytest.raises(GoldenError) as info:
+        record(synthetic_results(matrix("smoke"), 0.5), ENVIRONMENT, "smoke", tmp_path)
+    monkeypatch.undo()
+    message = str(info.value)
+    (failed,) = re.findall(r"^(\S+\.npy\.z): cannot write the set \(No space left", message)
+    assert Path(failed).parent.parent == store.store_dir(tmp_path), message
+    assert ("previous set is untouched" in message) == previous, message
+    assert files(tmp_path) == before  # the values it had written are gone again
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 # ---------------------------------------------------------------- interrupted writes

@@ -51,7 +51,8 @@ def record(
             f"refusing to record matrix {matrix_name!r}: {len(missing)} of its cases were "
             f"not run (e.g. {missing[0]}); record the whole matrix, without -k/-m filters"
         )
-    if not partial and path.exists():
+    existed = path.is_file()
+    if not partial and existed:
         try:
             previous = read_set(path).results
         except GoldenError as exc:
@@ -60,9 +61,9 @@ def record(
     try:
         write_set(root, name, matrix_name, list(got.values()), sigs, env.metadata())
     except OSError as exc:
+        kept = "the previous set is untouched" if existed else "no set was recorded"
         raise GoldenError(
-            f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); "
-            "the previous set is untouched"
+            f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); {kept}"
         ) from None
     diff = changes(previous, got)
     pruned = store.prune(root)  # the previous set's values that no set names now
