@@ -72,3 +72,13 @@ def test_two_thousand_nested_nots_parse_and_deep_parentheses_are_one_error():
     with pytest.raises(RnnShapesError, match="nested deeper than") as info:
         parse(deep)
     assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_an_unknown_case_id_with_control_characters_is_shown_escaped():
+    """A terminal must not act on what a user pasted: the id is escaped, on one line."""
+    with pytest.raises(RnnShapesError) as info:
+        select(matrix("smoke"), ids=["LSTM\x1b[2J\nrm -rf\r"])
+    message = str(info.value)
+    assert message.isprintable() and "'LSTM\\x1b[2J\\nrm -rf\\r'" in message
+    with pytest.raises(RnnShapesError, match="--case nope"):  # a plain id stays as it was
+        select(matrix("smoke"), ids=["nope"])

@@ -116,7 +116,7 @@ def select(
     known = {c.id for c in cases}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise RnnShapesError(f"--case {unknown[0]}: no such case in this matrix")
+        raise RnnShapesError(f"--case {_shown(unknown[0])}: no such case in this matrix")
     chosen = [c for c in cases if not ids or c.id in set(ids)]
     if keyword is not None:
         predicate = parse(keyword)
@@ -124,3 +124,9 @@ def select(
     if not chosen:
         raise RnnShapesError(f"no case matches -k {keyword!r}")
     return chosen
+
+
+def _shown(text: str) -> str:
+    """`text` as an error line may print it: as it is, or escaped (ascii) where it holds
+    control or other characters a terminal would act on or garble."""
+    return text if text.isprintable() and text.isascii() else ascii(text)
