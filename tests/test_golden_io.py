@@ -229,6 +229,19 @@ def test_prune_keeps_everything_while_a_set_is_unreadable(tmp_path):
     assert read_set(path).results
 
 
+def test_reading_and_comparing_sets_create_no_lock_file(tmp_path, capsys):
+    """A read creates nothing: not the store's lock (a clean checkout has none)."""
+    path = write(tmp_path)
+    lock = store.store_dir(tmp_path) / ".lock"
+    lock.unlink()
+    store._CACHE.clear()
+    read_set(path)
+    assert main(["compare", str(path), "no-such-env", "--root", str(tmp_path)]) == 2
+    assert "no-such-env" in capsys.readouterr().err
+    assert main(["compare", str(path), str(path)]) == 0
+    assert not lock.exists()
+
+
 def test_changes_counts_new_changed_removed():
     old = {r.case_id: r for r in fake_results()}
     new = {r.case_id: r for r in fake_results()}

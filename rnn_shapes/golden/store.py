@@ -128,13 +128,15 @@ CAN_LOCK = fcntl is not None
 
 def _lock_file(root: Path, create: bool):
     """The open lock file, or None where there is no lock: no fcntl, or a reader of a
-    store it may not write to (a read-only checkout, where nothing prunes)."""
+    store with no lock file (a read creates nothing: a clean or read-only checkout,
+    where nothing has written or pruned yet) or none it may open."""
     if fcntl is None:
         return None
     try:
         if create:
             store_dir(root).mkdir(parents=True, exist_ok=True)
-        return open(store_dir(root) / ".lock", "a")  # locked() closes it
+            return open(store_dir(root) / ".lock", "a")  # locked() closes it
+        return open(store_dir(root) / ".lock")  # flock takes a file opened for reading
     except OSError:
         if create:
             raise
