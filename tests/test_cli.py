@@ -279,6 +279,17 @@ def test_progress_off_a_terminal_is_a_periodic_line():
     assert quiet.text == ""  # nothing between periods
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "nan"])
+def test_a_status_period_that_is_no_number_is_one_line_naming_the_variable(value):
+    env = {**os.environ, "RNN_SHAPES_STATUS_SECONDS": value}
+    started = time.monotonic()
+    out = cli("check", "--matrix", "smoke", "--case", matrix("smoke")[0].id, env=env)
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert f"RNN_SHAPES_STATUS_SECONDS={value!r}: " in line
+    assert time.monotonic() - started < 20  # no Keras run happened
+
+
 @pytest.mark.keras
 def test_ctrl_c_ends_cleanly_with_130():
     env = {**os.environ, "RNN_SHAPES_STATUS_SECONDS": "0"}
