@@ -121,6 +121,19 @@ def test_a_cached_design_of_half_its_rows_is_built_again(tmp_path, monkeypatch):
     assert Design(design.SLICE.axes, design.SLICE.strength).rows() == built
 
 
+def test_an_unwritable_design_cache_is_said_once_naming_the_folder(tmp_path, monkeypatch, capsys):
+    from rnn_shapes.spec import design, design_cache
+
+    monkeypatch.setattr(design_cache, "_WARNED", set())
+    (tmp_path / "file").write_text("a file where the folder should be")
+    folder = tmp_path / "file" / "below"
+    monkeypatch.setenv("RNN_SHAPES_CACHE", str(folder))
+    for built in (design.SLICE, design.OPTIONS_SLICE, design.SLICE):
+        Design(built.axes, built.strength, built.exclusions).rows()
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"design cache {folder}: cannot write there" in line and "RNN_SHAPES_CACHE" in line
+
+
 def test_spec_imports_neither_keras_nor_golden_nor_cli():
     """spec is what a case is: the design cache writes through rnn_shapes.files."""
     script = (

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from importlib.metadata import version
 from pathlib import Path
 
@@ -48,6 +48,24 @@ def cached(
     except (OSError, ValueError, RecursionError):
         pass
     rows = build()
-    with suppress(OSError):  # a read-only home: build each time
+    try:
         atomic_write_text(path, json.dumps(rows))
+    except OSError as exc:  # a read-only home: build each time, and say so once
+        _warn_once(path.parent, exc)
     return rows
+
+
+_WARNED: set[Path] = set()  # folders already said to be unwritable, in this process
+
+
+def _warn_once(folder: Path, exc: OSError) -> None:
+    """One stderr line per folder: every command otherwise pays seconds unexplained."""
+    if folder in _WARNED:
+        return
+    _WARNED.add(folder)
+    print(
+        f"rnn-shapes: design cache {folder}: cannot write there ({exc.strerror or exc}); "
+        "the covering designs are built again by every command (seconds each): "
+        "set RNN_SHAPES_CACHE to a folder that takes writes",
+        file=sys.stderr,
+    )
