@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -554,3 +555,80 @@ def test_killed_record_leaves_previous_set_intact(stage, tmp_path):
     assert files(tmp_path).keys() >= old.keys()
     assert tmp.exists() == (stage == "json")  # the JSON's temporary file is beside it
     assert ("temporary files of killed writes" in said) == (stage == "values")
+
+
+# ---------------------------------------------------------------- concurrent and killed records
+
+# Records the smoke matrix's synthetic set into argv[1], its values moved by each of
+# the shifts argv[2] lists in turn, argv[3] times (0: until killed).
+RECORDER = textwrap.dedent("""
+    import itertools, sys
+    sys.path.insert(0, {tests!r})
+    from synthetic import synthetic_results
+    from rnn_shapes.golden.record import record
+    from rnn_shapes.spec.matrix import matrix
+    from test_golden_io import ENVIRONMENT
+    root, shifts, times = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
+    sets = itertools.cycle([synthetic_results(matrix("smoke"), float(s)) for s in shifts])
+    for _ in range(times) if times else itertools.count():
+        record(next(sets), ENVIRONMENT, "smoke", root)
+""")
+
+
+def recorder(root: Path, *shifts: float, times: int = 0) -> subprocess.Popen:
+    script = RECORDER.format(tests=str(Path(__file__).parent))
+    listed = ",".join(map(str, shifts))
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(root), listed, str(times)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def recorded_shift(path: Path) -> float:
+    """The one shift every case of the set was recorded with; AssertionError for a mix."""
+    store._CACHE.clear()
+    got = read_set(path, expect_matrix="smoke").results
+    shifts = set()
+    for shift in SHIFTS:
+        want = synthetic_results(matrix("smoke"), shift)
+        if all(got[r.case_id].outputs[0].tobytes() == r.outputs[0].tobytes() for r in want):
+            shifts.add(shift)
+    assert len(shifts) == 1 and len(got) == len(matrix("smoke")), shifts
+    return shifts.pop()
+
+
+SHIFTS = (0.0, 0.5)
+
+
+def test_two_records_at_once_leave_one_whole_set_and_a_store_of_just_its_values(tmp_path):
+    procs = [recorder(tmp_path, shift, times=6) for shift in SHIFTS]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    path = tmp_path / ENVIRONMENT.name / "smoke.json"
+    recorded_shift(path)
+    named = {e["values"] for e in json.loads(path.read_text())["cases"].values()}
+    assert set(store.stored(tmp_path)) == named  # the last prune came after the last JSON
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("delay", [0.6, 0.7, 0.8, 0.9, 1.1, 1.3])
+def test_a_record_killed_at_any_moment_leaves_a_whole_set_and_a_later_record_repairs(
+    delay, tmp_path
+):
+    """SIGKILL lands before, during or between records (each record replaces the set
+    with the other shift's): the set reads whole, old or new; recording again leaves
+    a store holding exactly the set's values, no temporary file."""
+    record(synthetic_results(matrix("smoke"), SHIFTS[0]), ENVIRONMENT, "smoke", tmp_path)
+    path = tmp_path / ENVIRONMENT.name / "smoke.json"
+    flipping = recorder(tmp_path, SHIFTS[1], SHIFTS[0])
+    time.sleep(delay)
+    flipping.kill()
+    flipping.wait()
+    assert recorded_shift(path) in SHIFTS  # whole: old or new, never a mix
+    record(synthetic_results(matrix("smoke"), SHIFTS[0]), ENVIRONMENT, "smoke", tmp_path)
+    assert recorded_shift(path) == SHIFTS[0]
+    named = {e["values"] for e in json.loads(path.read_text())["cases"].values()}
+    assert set(store.stored(tmp_path)) == named
+    assert not list(store.store_dir(tmp_path).rglob("*.tmp"))
