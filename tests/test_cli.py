@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -288,27 +287,6 @@ def test_a_status_period_that_is_no_number_is_one_line_naming_the_variable(value
     (line,) = out.stderr.strip().splitlines()
     assert f"RNN_SHAPES_STATUS_SECONDS={value!r}: " in line
     assert time.monotonic() - started < 20  # no Keras run happened
-
-
-@pytest.mark.keras
-def test_ctrl_c_ends_cleanly_with_130():
-    env = {**os.environ, "RNN_SHAPES_STATUS_SECONDS": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rnn_shapes", "check", "--matrix", "default", "-j", "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
-    )
-    first = proc.stderr.readline()  # the first status line: workers are running cases
-    assert first.startswith("check default: "), first
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    assert err.strip().splitlines()[-1] == "rnn-shapes check: interrupted"
 
 
 @pytest.mark.keras

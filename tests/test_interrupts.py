@@ -74,6 +74,18 @@ def interrupt(proc: subprocess.Popen) -> tuple[str, float]:
 
 
 @pytest.mark.keras
+def test_ctrl_c_ends_cleanly_with_130():
+    proc = start("check", "--matrix", "default", "-j", "2")
+    first = proc.stderr.readline()  # the first status line: workers are running cases
+    assert first.startswith("check default: "), first
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert err.strip().splitlines()[-1] == "rnn-shapes check: interrupted"
+
+
+@pytest.mark.keras
 def test_workers_and_the_tracker_exit_when_record_is_killed(tmp_path):
     proc = start("record", "--matrix", "smoke", "-j", "2", "--out", str(tmp_path))
     first = proc.stderr.readline()  # the first status line: workers are running cases
