@@ -1,5 +1,9 @@
 import sys
 
-from rnn_shapes.cli import main
+try:
+    from rnn_shapes.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the package imports: no traceback either
+    print("rnn-shapes: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -1,6 +1,7 @@
 """Atomic file writes: a temporary file beside the target, then a rename.
 
-An interrupted or failed write leaves the previous file as it was. Neutral on
+An interrupted or failed write leaves the previous file as it was, and its
+error names the file it was writing. Neutral on
 purpose: the golden sets and the spec's design cache both write this way, and
 spec must not import golden.
 """
@@ -22,6 +23,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        os.unlink(tmp)
+        if exc.filename is None:  # a failed write (a full disk) names no file: name it
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
     except BaseException:
         os.unlink(tmp)
         raise

@@ -20,10 +20,10 @@ import pytest
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.judging import checked_against, judge_for
-from rnn_shapes.golden.locate import golden_root
-from rnn_shapes.golden.sets import GoldenSet, stale_and_missing
+from rnn_shapes.golden.locate import RootNotConfigured, golden_root
+from rnn_shapes.golden.sets import GoldenError, GoldenSet, stale_and_missing
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment
+from rnn_shapes.keras.environment import Environment, backend_problem
 from rnn_shapes.result import Result, from_wire, to_wire
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
@@ -101,7 +101,7 @@ class RnnSession:
         explicit = self.config.getoption("rnn_golden_root")
         try:
             return golden_root(explicit, self.config.rootpath)
-        except RnnShapesError:
+        except RootNotConfigured:  # one configured wrong is an error, not a fallback
             return golden_root(explicit, self.config.invocation_params.dir)
 
     def start(self) -> None:
@@ -109,11 +109,14 @@ class RnnSession:
         broken = self.env.broken_promise()
         if broken:
             raise pytest.UsageError(f"environment mismatch: {broken}")
+        unknown = backend_problem(self.env.backend) if self.requested() else ""
+        if unknown:
+            raise pytest.UsageError(f"rnn-shapes: {unknown}")
         if self.regen and not hasattr(self.config, "workerinput"):
-            from rnn_shapes.golden.atomic import ensure_writable_dir
+            from rnn_shapes.golden.record import ensure_recordable
 
             try:
-                ensure_writable_dir(self.root())
+                ensure_recordable(self.root(), self.environment, self.matrix_name)
             except RnnShapesError as exc:
                 raise pytest.UsageError(f"rnn-shapes: --rnn-regen-golden: {exc}") from None
 
@@ -157,7 +160,7 @@ class RnnSession:
             return Judge(self.env), "regenerating the set with --rnn-regen-golden"
         try:
             root: Path | RnnShapesError = self.root()
-        except RnnShapesError as exc:
+        except RootNotConfigured as exc:  # no set, and why; a root configured wrong raises
             root = exc
         return judge_for(self.env, root, self.matrix_name)  # GoldenError: cannot be trusted
 
@@ -169,8 +172,10 @@ class RnnSession:
             problem = None
             try:
                 self.golden()
-            except RnnShapesError as exc:
+            except GoldenError as exc:
                 problem = f"golden set unreadable: {exc}"
+            except RnnShapesError as exc:  # the golden root is configured wrong
+                problem = f"rnn-shapes: {exc}"
             if problem:  # a collection error: the run cannot be trusted
                 pytest.fail(problem, pytrace=False)
         elif argname == "rnn_predict_case":  # one per layer, direction and arity class
@@ -263,7 +268,7 @@ class RnnSession:
                 list(self.records.values()), env, self.matrix_name, self.root()
             )
         except RnnShapesError as exc:
-            self.regen_summary = f"NOT RECORDED, the previous set is untouched: {exc}"
+            self.regen_summary = f"NOT RECORDED: {exc}"  # it says what became of the set
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     # ------------------------------------------------------------ summary

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -80,6 +79,8 @@ def test_every_command_has_a_description_and_shows_defaults():
         (["compare", "nowhere-env", "other-env", "--root", "/nonexistent"], "nowhere-env"),
         (["check", "--matrix", "smoke", "--case", "LSTM-no-such-case"], "LSTM-no-such-case"),
         (["check", "--matrix", "smoke", "-k", "LSTM and (bi"], "unexpected end"),
+        (["check", "--matrix", "smoke", "-k", "not " * 2000 + "(LSTM"], "unexpected end"),
+        (["check", "--matrix", "smoke", "-k", "(" * 2000 + "LSTM" + ")" * 2000], "nested deeper"),
         (["record", "--matrix", "smoke", "-k", "Transformer"], "no case matches"),
     ],
 )
@@ -93,6 +94,18 @@ def test_bad_input_is_one_line_and_exit_2_before_any_case_runs(args, named):
     assert time.monotonic() - started < 20  # no Keras run happened
 
 
+@pytest.mark.parametrize("command", [["check"], ["record", "--out", "OUT"], ["status"]])
+def test_an_unknown_keras_backend_is_one_line_before_any_case_runs(command, tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": "nonsense"}
+    env.pop("RNN_SHAPES_EXPECT", None)
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    out = cli(*args, "--matrix", "smoke", env=env)
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "KERAS_BACKEND='nonsense': not a Keras backend" in line, line
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_input_writes_nothing(tmp_path):
     out = tmp_path / "out"
     report = cli("report", "--root", str(tmp_path / "typo"), "--out", str(out))
@@ -100,6 +113,36 @@ def test_bad_input_writes_nothing(tmp_path):
     record = cli("record", "--matrix", "smoke", "-k", "(", "--out", str(out / "golden"))
     assert record.returncode == 2
     assert not out.exists()  # neither created a folder
+
+
+@pytest.mark.parametrize(
+    ("blocked", "said"),
+    [
+        ("{env}", "exists and is not a folder"),
+        ("{env}/smoke.json/", "is a folder, expected a file"),
+        ("store", "exists and is not a folder"),
+    ],
+)
+def test_a_blocked_path_inside_the_golden_root_is_refused_before_any_case_runs(
+    blocked, said, tmp_path
+):
+    """A file where the environment's folder or the store should be, a folder where
+    the set should be: found before Keras starts, and nothing is written."""
+    name = Environment.installed().name
+    target = tmp_path / blocked.format(env=name).rstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if blocked.endswith("/"):
+        target.mkdir()
+    else:
+        target.write_text("in the way")
+    before = sorted(tmp_path.rglob("*"))
+    started = time.monotonic()
+    out = cli("record", "--matrix", "smoke", "--out", str(tmp_path))
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith(f"rnn-shapes record: {target}: {said}"), line
+    assert sorted(tmp_path.rglob("*")) == before
+    assert time.monotonic() - started < 20  # no Keras run happened
 
 
 def test_record_filtered_needs_an_existing_set(tmp_path):
@@ -114,6 +157,22 @@ def test_root_not_configured_outside_a_project(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "RNN_SHAPES_GOLDEN_ROOT"}
     out = cli("audit", cwd=tmp_path, env=env)
     assert out.returncode == 2 and "[tool.rnn-shapes]" in out.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "status", "audit"])
+def test_a_golden_root_configured_wrong_is_exit_2_not_judged_without_a_set(command, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "RNN_SHAPES_GOLDEN_ROOT"}
+    (tmp_path / "pyproject.toml").write_text("[tool.rnn-shapes]\ngolden-root = 42\n")
+    args = [] if command == "audit" else ["--matrix", "smoke"]
+    out = cli(command, *args, cwd=tmp_path, env=env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert "pyproject.toml: [tool.rnn-shapes] golden-root must be a path" in line
+    (tmp_path / "pyproject.toml").unlink()
+    env["RNN_SHAPES_GOLDEN_ROOT"] = str(tmp_path / "pyproject.toml.bak")
+    Path(env["RNN_SHAPES_GOLDEN_ROOT"]).write_text("a file")
+    out = cli(command, *args, cwd=tmp_path, env=env)
+    assert out.returncode == 2 and "not a folder of golden sets" in out.stderr, out.stderr
 
 
 def test_checkout_finds_its_sets_from_a_subfolder():
@@ -220,25 +279,15 @@ def test_progress_off_a_terminal_is_a_periodic_line():
     assert quiet.text == ""  # nothing between periods
 
 
-@pytest.mark.keras
-def test_ctrl_c_ends_cleanly_with_130():
-    env = {**os.environ, "RNN_SHAPES_STATUS_SECONDS": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rnn_shapes", "check", "--matrix", "default", "-j", "2"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
-    )
-    first = proc.stderr.readline()  # the first status line: workers are running cases
-    assert first.startswith("check default: "), first
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    assert err.strip().splitlines()[-1] == "rnn-shapes check: interrupted"
+@pytest.mark.parametrize("value", ["abc", "-1", "nan"])
+def test_a_status_period_that_is_no_number_is_one_line_naming_the_variable(value):
+    env = {**os.environ, "RNN_SHAPES_STATUS_SECONDS": value}
+    started = time.monotonic()
+    out = cli("check", "--matrix", "smoke", "--case", matrix("smoke")[0].id, env=env)
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert f"RNN_SHAPES_STATUS_SECONDS={value!r}: " in line
+    assert time.monotonic() - started < 20  # no Keras run happened
 
 
 @pytest.mark.keras

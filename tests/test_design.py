@@ -104,6 +104,36 @@ def test_a_damaged_or_unwritable_design_cache_is_built_again(tmp_path, monkeypat
     assert design.OPTIONS_SLICE.rows() == built
 
 
+def test_a_cached_design_of_half_its_rows_is_built_again(tmp_path, monkeypatch):
+    """Well-formed rows of the right axes and labels, but too few to cover every pair
+    (or breaking a rule): the cache is not trusted, the matrix keeps every case."""
+    from rnn_shapes.spec import design
+
+    monkeypatch.setenv("RNN_SHAPES_CACHE", str(tmp_path))
+    fresh = Design(design.SLICE.axes, design.SLICE.strength)
+    built = fresh.rows()
+    (cached,) = tmp_path.glob("design-*.json")
+    cached.write_text(json.dumps(built[: len(built) // 2]))
+    assert Design(design.SLICE.axes, design.SLICE.strength).rows() == built
+    assert json.loads(cached.read_text()) == built  # rewritten
+    bi_backwards = {**built[0], "layer_direction": "LSTM-bi-concat", "walk": "back"}
+    cached.write_text(json.dumps([*built, bi_backwards]))  # covers, but breaks a rule
+    assert Design(design.SLICE.axes, design.SLICE.strength).rows() == built
+
+
+def test_an_unwritable_design_cache_is_said_once_naming_the_folder(tmp_path, monkeypatch, capsys):
+    from rnn_shapes.spec import design, design_cache
+
+    monkeypatch.setattr(design_cache, "_WARNED", set())
+    (tmp_path / "file").write_text("a file where the folder should be")
+    folder = tmp_path / "file" / "below"
+    monkeypatch.setenv("RNN_SHAPES_CACHE", str(folder))
+    for built in (design.SLICE, design.OPTIONS_SLICE, design.SLICE):
+        Design(built.axes, built.strength, built.exclusions).rows()
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"design cache {folder}: cannot write there" in line and "RNN_SHAPES_CACHE" in line
+
+
 def test_spec_imports_neither_keras_nor_golden_nor_cli():
     """spec is what a case is: the design cache writes through rnn_shapes.files."""
     script = (

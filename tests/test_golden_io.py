@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -138,6 +141,31 @@ def test_a_rerecord_removes_the_values_no_set_names_any_more(tmp_path):
     np.testing.assert_array_equal(got, synthetic_results(matrix("smoke"), 0.5)[0].outputs[0])
 
 
+def flip_a_byte(path: Path, at: int = -5) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_record_repairs_a_value_file_with_a_flipped_byte(tmp_path):
+    """The store is content-addressed, but a file of the right name may hold damage:
+    a record must rewrite it rather than skip it, or the set stays unreadable."""
+    every = synthetic_results(matrix("smoke"))
+    path, _ = record(every, ENVIRONMENT, "smoke", tmp_path)
+    damaged = first_value_file(path)
+    flip_a_byte(damaged)
+    store._CACHE.clear()
+    with pytest.raises(GoldenError, match=r"altered|cannot read it"):
+        read_set(path)
+    _, summary = record(every, ENVIRONMENT, "smoke", tmp_path)
+    assert "previous set unreadable, replaced" in summary
+    store._CACHE.clear()
+    got = read_set(path, expect_matrix="smoke").results
+    assert [got[r.case_id].outputs[0].tobytes() for r in every] == [
+        r.outputs[0].tobytes() for r in every
+    ]
+
+
 def test_prune_waits_for_a_writer_or_reader_holding_the_lock(tmp_path):
     import threading
 
@@ -200,6 +228,19 @@ def test_prune_keeps_everything_while_a_set_is_unreadable(tmp_path):
     assert store.prune(tmp_path) == f"store not pruned: {broken} cannot be read as a golden set"
     assert files(tmp_path) == before
     assert read_set(path).results
+
+
+def test_reading_and_comparing_sets_create_no_lock_file(tmp_path, capsys):
+    """A read creates nothing: not the store's lock (a clean checkout has none)."""
+    path = write(tmp_path)
+    lock = store.store_dir(tmp_path) / ".lock"
+    lock.unlink()
+    store._CACHE.clear()
+    read_set(path)
+    assert main(["compare", str(path), "no-such-env", "--root", str(tmp_path)]) == 2
+    assert "no-such-env" in capsys.readouterr().err
+    assert main(["compare", str(path), str(path)]) == 0
+    assert not lock.exists()
 
 
 def test_changes_counts_new_changed_removed():
@@ -367,6 +408,91 @@ def test_bad_set_is_one_clear_error_and_nothing_is_overwritten(kind, tmp_path, c
     assert files(tmp_path) == before
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("keras", "abc", "metadata keras 'abc' is not a version"),
+        ("tensorflow", "latest", "metadata tensorflow 'latest' is not a version"),
+        ("backend", "no such/backend", "metadata backend 'no such/backend' is not a backend"),
+        ("matrix", "bogus", "metadata matrix 'bogus' is not a matrix"),
+    ],
+)
+def test_metadata_naming_no_release_or_matrix_is_refused(key, value, message, tmp_path, capsys):
+    """Metadata the judge, audit and compare read: a set that names no release or
+    matrix is one error naming the file, not a traceback or an 'identical'."""
+    path = write(tmp_path)
+    edit_json(path, lambda d: d["metadata"].update({key: value}))
+    if key == "matrix":  # its file name then matches, as a hand-made set's would
+        path = path.rename(path.with_name(f"{value}.json"))
+    store._CACHE.clear()
+    with pytest.raises(GoldenError, match=re.escape(f"{path}: {message}")):
+        read_set(path)
+    assert main(["audit", str(path)]) == 2
+    assert main(["compare", str(path), str(write(tmp_path / "other"))]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(str(path) in line for line in err)
+
+
+def test_json_nested_too_deep_is_one_error_naming_the_file(tmp_path, capsys):
+    path = write(tmp_path)
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(GoldenError, match=re.escape(f"{path}: not valid JSON")):
+        read_set(path)
+    assert main(["audit", str(path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert str(path) in line
+    assert "cannot be read" in store.prune(tmp_path)  # nothing pruned, no traceback
+
+
+def disk_full_after(monkeypatch, writes: int) -> None:
+    """Every file write after the first `writes` fails as a full disk does: in the
+    write itself, with no file name in the error."""
+    import rnn_shapes.files as files_module
+
+    real_fdopen, count = files_module.os.fdopen, [0]
+
+    class Full:
+        def __init__(self, f) -> None:
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.f.close()
+
+        def write(self, data: bytes) -> int:
+            count[0] += 1
+            if count[0] > writes:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.f.write(data)
+
+        def __getattr__(self, name: str):
+            return getattr(self.f, name)
+
+    monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: Full(real_fdopen(*a, **k)))
+
+
+@pytest.mark.parametrize("previous", [False, True])
+def test_a_disk_full_record_cleans_what_it_wrote_and_names_the_file(
+    previous, tmp_path, monkeypatch
+):
+    every = synthetic_results(matrix("smoke"))
+    if previous:
+        record(every, ENVIRONMENT, "smoke", tmp_path)
+    before = files(tmp_path)
+    disk_full_after(monkeypatch, 3)
+    with pytest.raises(GoldenError) as info:
+        record(synthetic_results(matrix("smoke"), 0.5), ENVIRONMENT, "smoke", tmp_path)
+    monkeypatch.undo()
+    message = str(info.value)
+    (failed,) = re.findall(r"^(\S+\.npy\.z): cannot write the set \(No space left", message)
+    assert Path(failed).parent.parent == store.store_dir(tmp_path), message
+    assert ("previous set is untouched" in message) == previous, message
+    assert files(tmp_path) == before  # the values it had written are gone again
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
 # ---------------------------------------------------------------- interrupted writes
 
 # Runs write_set in a child that SIGKILLs itself at the rename (os.replace, as
@@ -429,3 +555,80 @@ def test_killed_record_leaves_previous_set_intact(stage, tmp_path):
     assert files(tmp_path).keys() >= old.keys()
     assert tmp.exists() == (stage == "json")  # the JSON's temporary file is beside it
     assert ("temporary files of killed writes" in said) == (stage == "values")
+
+
+# ---------------------------------------------------------------- concurrent and killed records
+
+# Records the smoke matrix's synthetic set into argv[1], its values moved by each of
+# the shifts argv[2] lists in turn, argv[3] times (0: until killed).
+RECORDER = textwrap.dedent("""
+    import itertools, sys
+    sys.path.insert(0, {tests!r})
+    from synthetic import synthetic_results
+    from rnn_shapes.golden.record import record
+    from rnn_shapes.spec.matrix import matrix
+    from test_golden_io import ENVIRONMENT
+    root, shifts, times = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
+    sets = itertools.cycle([synthetic_results(matrix("smoke"), float(s)) for s in shifts])
+    for _ in range(times) if times else itertools.count():
+        record(next(sets), ENVIRONMENT, "smoke", root)
+""")
+
+
+def recorder(root: Path, *shifts: float, times: int = 0) -> subprocess.Popen:
+    script = RECORDER.format(tests=str(Path(__file__).parent))
+    listed = ",".join(map(str, shifts))
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(root), listed, str(times)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def recorded_shift(path: Path) -> float:
+    """The one shift every case of the set was recorded with; AssertionError for a mix."""
+    store._CACHE.clear()
+    got = read_set(path, expect_matrix="smoke").results
+    shifts = set()
+    for shift in SHIFTS:
+        want = synthetic_results(matrix("smoke"), shift)
+        if all(got[r.case_id].outputs[0].tobytes() == r.outputs[0].tobytes() for r in want):
+            shifts.add(shift)
+    assert len(shifts) == 1 and len(got) == len(matrix("smoke")), shifts
+    return shifts.pop()
+
+
+SHIFTS = (0.0, 0.5)
+
+
+def test_two_records_at_once_leave_one_whole_set_and_a_store_of_just_its_values(tmp_path):
+    procs = [recorder(tmp_path, shift, times=6) for shift in SHIFTS]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    path = tmp_path / ENVIRONMENT.name / "smoke.json"
+    recorded_shift(path)
+    named = {e["values"] for e in json.loads(path.read_text())["cases"].values()}
+    assert set(store.stored(tmp_path)) == named  # the last prune came after the last JSON
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("delay", [0.6, 0.7, 0.8, 0.9, 1.1, 1.3])
+def test_a_record_killed_at_any_moment_leaves_a_whole_set_and_a_later_record_repairs(
+    delay, tmp_path
+):
+    """SIGKILL lands before, during or between records (each record replaces the set
+    with the other shift's): the set reads whole, old or new; recording again leaves
+    a store holding exactly the set's values, no temporary file."""
+    record(synthetic_results(matrix("smoke"), SHIFTS[0]), ENVIRONMENT, "smoke", tmp_path)
+    path = tmp_path / ENVIRONMENT.name / "smoke.json"
+    flipping = recorder(tmp_path, SHIFTS[1], SHIFTS[0])
+    time.sleep(delay)
+    flipping.kill()
+    flipping.wait()
+    assert recorded_shift(path) in SHIFTS  # whole: old or new, never a mix
+    record(synthetic_results(matrix("smoke"), SHIFTS[0]), ENVIRONMENT, "smoke", tmp_path)
+    assert recorded_shift(path) == SHIFTS[0]
+    named = {e["values"] for e in json.loads(path.read_text())["cases"].values()}
+    assert set(store.stored(tmp_path)) == named
+    assert not list(store.store_dir(tmp_path).rglob("*.tmp"))

@@ -148,6 +148,33 @@ def test_missing_set_skips_once_or_fails_when_required(tmp_path):
     assert required.returncode == 1 and "--rnn-require-golden" in required.stdout
 
 
+SUITE = ("--pyargs", "rnn_shapes.conformance", "--rnn-matrix", "smoke", "-k", "test_golden_set")
+
+
+@pytest.mark.parametrize("wrong", ["golden-root = 42", "RNN_SHAPES_GOLDEN_ROOT=<a file>"])
+def test_a_misconfigured_golden_root_is_an_error_not_a_skip(wrong, tmp_path):
+    """Only a root that is not configured at all skips; one configured wrong fails the
+    run, naming the file, as the command line exits 2 for it."""
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if wrong.startswith(ENV_VAR):
+        named = tmp_path / "a-file"
+        named.write_text("not a folder")
+        env[ENV_VAR] = str(named)
+    else:
+        named = tmp_path / "pyproject.toml"
+        named.write_text(f"[tool.rnn-shapes]\n{wrong}\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", *SUITE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    said = out.stdout + out.stderr
+    assert out.returncode in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR), said
+    assert str(named) in said and "skipped" not in said.splitlines()[-1]
+
+
 # ---------------------------------------------------------------- the one-case API
 
 

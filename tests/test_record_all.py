@@ -58,6 +58,43 @@ def test_status_command_exit_codes(tmp_path, monkeypatch, capsys):
     assert "current (48 cases)" in capsys.readouterr().out
 
 
+def test_status_of_an_unreadable_set_exits_2_on_stderr_saying_how_to_record(
+    tmp_path, monkeypatch, capsys
+):
+    """Exit 1 means 'not current'; a set that cannot be read is an error (2), whose
+    line still says how to record it over (what record-all does)."""
+    monkeypatch.delenv("RNN_SHAPES_EXPECT", raising=False)
+    monkeypatch.setattr(Environment, "installed", staticmethod(lambda: ENV))
+    path, _ = record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
+    path.write_text("{")
+    assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 2
+    said = capsys.readouterr()
+    (line,) = said.err.strip().splitlines()
+    assert said.out == "" and str(path) in line and "record it with `rnn-shapes record" in line
+    path.unlink()
+    path.mkdir()  # a folder where the set should be: unreadable too
+    assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 2
+    assert str(path) in capsys.readouterr().err
+
+
+def test_record_all_records_over_an_unreadable_set_but_not_past_a_status_error(
+    fake_tox, monkeypatch, capsys
+):
+    folder, calls, _ = fake_tox
+    unreadable = (
+        "fixtures/u/default.json: not valid JSON: ...; record it with `rnn-shapes record "
+        "--matrix default` in this environment"
+    )
+    monkeypatch.setitem(STEPS, "unreadable", {"run": (0, "ok"), "status": (2, unreadable)})
+    STEPS["unreadable"]["record"] = (0, "")
+    promise = "RNN_SHAPES_EXPECT='keras=3.0': keras is 3.1.0, the environment promises 3.0"
+    monkeypatch.setitem(STEPS, "promise", {"run": (0, "ok"), "status": (2, promise)})
+    assert record_all.record_all(args(folder / "tox.ini", "unreadable", "promise")) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-3:] == ["recorded 1: unreadable", "skipped 0: -", "failed 1: promise"]
+    assert ("unreadable", "record") in calls and ("promise", "record") not in calls
+
+
 # What the fake tox answers, per environment and step.
 NOT_CURRENT = (
     "tfX: no default golden set in fixtures; record it with `rnn-shapes record "

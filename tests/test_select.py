@@ -60,3 +60,25 @@ def test_select_by_keyword_and_id():
         select(cases, ids=["nope"])
     with pytest.raises(RnnShapesError, match="no case matches"):
         select(cases, "Transformer")
+
+
+def test_two_thousand_nested_nots_parse_and_deep_parentheses_are_one_error():
+    """No RecursionError: any run of `not` is read in a loop; parentheses nest only
+    so deep, and the error names a shortened expression on one line."""
+    assert parse("not " * 2000 + "LSTM")(ID) is True
+    assert parse("not " * 2001 + "LSTM")(ID) is False
+    assert parse("(" * 50 + "LSTM" + ")" * 50)(ID) is True
+    deep = "(" * 2000 + "LSTM" + ")" * 2000
+    with pytest.raises(RnnShapesError, match="nested deeper than") as info:
+        parse(deep)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_an_unknown_case_id_with_control_characters_is_shown_escaped():
+    """A terminal must not act on what a user pasted: the id is escaped, on one line."""
+    with pytest.raises(RnnShapesError) as info:
+        select(matrix("smoke"), ids=["LSTM\x1b[2J\nrm -rf\r"])
+    message = str(info.value)
+    assert message.isprintable() and "'LSTM\\x1b[2J\\nrm -rf\\r'" in message
+    with pytest.raises(RnnShapesError, match="--case nope"):  # a plain id stays as it was
+        select(matrix("smoke"), ids=["nope"])

@@ -38,9 +38,14 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows defaults, except the empty ones (None, [], False) that say nothing."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help
+        if action.dest == "matrix" and text:  # sized only when help is shown: see below
+            sizes = ", ".join(f"{name} ({n:,} cases)" for name, n in matrix_sizes().items())
+            text = f"{text}: {sizes}"
         if action.default in (None, [], False):
-            return action.help
-        return super()._get_help_string(action)
+            return text
+        default = (super()._get_help_string(action) or "")[len(action.help or "") :]
+        return f"{text}{default}"  # " (default: %(default)s)"
 
 
 def _jobs(text: str) -> int:
@@ -54,8 +59,9 @@ def _jobs(text: str) -> int:
 
 
 def _matrix_option(p: argparse.ArgumentParser, default: str = "default") -> None:
-    sizes = ", ".join(f"{name} ({n:,} cases)" for name, n in matrix_sizes().items())
-    p.add_argument("--matrix", choices=MATRICES, default=default, help=f"case matrix: {sizes}")
+    """--matrix; its help gets the sizes from _Help, when shown: sizing builds every
+    matrix (a second), which parsing a command line must not wait for."""
+    p.add_argument("--matrix", choices=MATRICES, default=default, help="case matrix")
 
 
 def _filter_options(p: argparse.ArgumentParser) -> None:
@@ -193,7 +199,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("rnn-shapes: interrupted", file=sys.stderr)
+        return 130
     try:
         return args.func(args)
     except RnnShapesError as exc:

@@ -49,10 +49,13 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
 
 
 def _golden_root_or_error(explicit: str | None) -> Path | RnnShapesError:
-    """The golden root, or why none is configured (check then judges without a set)."""
+    """The golden root, or why none is configured (check then judges without a set);
+    a root configured wrong raises."""
+    from rnn_shapes.golden.locate import RootNotConfigured
+
     try:
         return _root(explicit)
-    except RnnShapesError as exc:
+    except RootNotConfigured as exc:
         return exc
 
 
@@ -60,12 +63,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.summary import RENDERERS
     from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
     from rnn_shapes.golden.judging import checked_against, judge_for
-    from rnn_shapes.keras.environment import Environment
 
     if args.output:
         ensure_writable_file(Path(args.output))
     cases = _cases(args)
-    env = Environment.installed()
+    env = _usable()
     root = None if args.no_golden else _golden_root_or_error(args.root)
     judge, why = judge_for(env, root, args.matrix)  # an unreadable set: exit 2, nothing run
     results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
@@ -83,42 +85,41 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.atomic import ensure_writable_dir
-    from rnn_shapes.golden.record import record, set_to_update
+    from rnn_shapes.golden.record import ensure_recordable, record, set_to_update
     from rnn_shapes.golden.sets import json_path
 
     root = _root(args.out)
-    env = _promised()
+    env = _usable()
     cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
         set_to_update(json_path(root, env.name, args.matrix), args.matrix, len(cases))
-    ensure_writable_dir(root)
+    ensure_recordable(root, env.name, args.matrix)  # every path, before any case runs
     results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
     _, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)
     return 0
 
 
-def _promised() -> Environment:
-    """The installed environment, once it keeps what RNN_SHAPES_EXPECT (set by tox.ini)
-    promises: a set is never recorded, or called current, under the name of an
-    environment that resolved another release."""
+def _usable() -> Environment:
+    """The installed environment, once its backend is one Keras knows and it keeps what
+    RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is never recorded, or called
+    current, under the name of an environment that resolved another release."""
     from rnn_shapes.keras.environment import Environment
 
     env = Environment.installed()
-    broken = env.broken_promise()
-    if broken:
-        raise RnnShapesError(broken)
+    problem = env.problem()
+    if problem:
+        raise RnnShapesError(problem)
     return env
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.status import set_status
+    from rnn_shapes.golden.status import UNREADABLE, status_of
 
-    current, line = set_status(_root(args.root), _promised(), args.matrix)
-    print(line)
-    return 0 if current else 1
+    state, line = status_of(_root(args.root), _usable(), args.matrix)
+    print(line, file=sys.stderr if state == UNREADABLE else sys.stdout)
+    return state  # 0 current, 1 not current, 2 unreadable (an error)
 
 
 def cmd_record_all(args: argparse.Namespace) -> int:

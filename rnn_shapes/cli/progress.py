@@ -6,10 +6,13 @@ A CI log gets one line every `every` seconds (RNN_SHAPES_STATUS_SECONDS, default
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
 from typing import TextIO
+
+from rnn_shapes.errors import RnnShapesError
 
 
 class Progress:
@@ -53,8 +56,17 @@ class Progress:
         self.stream.flush()
 
 
+ENV_VAR = "RNN_SHAPES_STATUS_SECONDS"
+
+
 def _seconds_from_env() -> float:
+    """The period of a log's status line; a value that is no period is an error naming
+    the variable (a typo must not silently mean 15 s)."""
+    text = os.environ.get(ENV_VAR, "15")
     try:
-        return max(0.0, float(os.environ.get("RNN_SHAPES_STATUS_SECONDS", "15")))
+        seconds = float(text)
     except ValueError:
-        return 15.0
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise RnnShapesError(f"{ENV_VAR}={text!r}: not a number of seconds (0 or more)")
+    return seconds

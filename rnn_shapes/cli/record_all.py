@@ -104,7 +104,9 @@ def record_one(ini: Path, env: str, matrix: str, jobs: int, logs: Path) -> Outco
     code, output = _tox(ini, *rnn, "status", "--matrix", matrix, log=log)
     if code == 0:
         return outcome("skipped", error_line(output))
-    if code != 1 or RECORD_IT not in output:  # a crash is not 'not current'
+    # not current (1) or unreadable (2, a record repairs it) say how to record it;
+    # a crash, or an error of the environment itself, does not
+    if code not in (1, 2) or RECORD_IT not in output:
         return outcome("failed", f"status: {error_line(output)}")
     code, output = _tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), log=log)
     if code != 0:

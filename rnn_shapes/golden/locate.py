@@ -43,13 +43,27 @@ def configured_root(start: Path) -> Path | None:
     return None
 
 
+class RootNotConfigured(RnnShapesError):
+    """No golden root is configured at all: a check then judges without a set. Any
+    other RnnShapesError of golden_root is a root configured wrong: an error."""
+
+
 def golden_root(explicit: str | os.PathLike | None = None, start: Path | None = None) -> Path:
-    """The golden-set folder, by the order in the module docstring; error if none is set."""
+    """The golden-set folder, by the order in the module docstring; RootNotConfigured if
+    none is set, RnnShapesError if the one given is not a folder (a file is there)."""
     if explicit:
-        return Path(explicit)
+        return _folder(Path(explicit), "the folder given")
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
+        return _folder(Path(os.environ[ENV_VAR]), ENV_VAR)
     found = configured_root(start if start is not None else Path.cwd())
     if found is None:
-        raise RnnShapesError(f"no golden-set folder is configured here: {HOW_TO_SET}")
-    return found
+        raise RootNotConfigured(f"no golden-set folder is configured here: {HOW_TO_SET}")
+    return _folder(found, "[tool.rnn-shapes] golden-root")
+
+
+def _folder(path: Path, given_by: str) -> Path:
+    """`path`, unless something other than a folder is there: sets would silently be
+    'not recorded' under a file."""
+    if path.exists() and not path.is_dir():
+        raise RnnShapesError(f"{path}: not a folder of golden sets (given by {given_by})")
+    return path

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rnn_shapes.golden import store
+from rnn_shapes.golden.atomic import ensure_writable_dir
 from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.sets import GoldenError, json_path, read_set
 from rnn_shapes.golden.writing import write_set
@@ -50,7 +51,8 @@ def record(
             f"refusing to record matrix {matrix_name!r}: {len(missing)} of its cases were "
             f"not run (e.g. {missing[0]}); record the whole matrix, without -k/-m filters"
         )
-    if not partial and path.exists():
+    existed = path.is_file()
+    if not partial and existed:
         try:
             previous = read_set(path).results
         except GoldenError as exc:
@@ -59,9 +61,9 @@ def record(
     try:
         write_set(root, name, matrix_name, list(got.values()), sigs, env.metadata())
     except OSError as exc:
+        kept = "the previous set is untouched" if existed else "no set was recorded"
         raise GoldenError(
-            f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); "
-            "the previous set is untouched"
+            f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); {kept}"
         ) from None
     diff = changes(previous, got)
     pruned = store.prune(root)  # the previous set's values that no set names now
@@ -75,6 +77,20 @@ def record(
         for cid in diff[kind][:10]:
             summary += f"\n  {kind}: {cid}"
     return path, summary
+
+
+def ensure_recordable(root: Path, environment: str, matrix_name: str) -> None:
+    """Before any case runs: the root takes writes, and neither the environment's
+    folder, the store nor the set's file is blocked (a file where a folder should be,
+    a folder where the set should be, no permission). RnnShapesError naming it;
+    nothing is created but the root."""
+    ensure_writable_dir(root)
+    for folder in (Path(root) / environment, store.store_dir(root)):
+        if folder.exists() or folder.is_symlink():
+            ensure_writable_dir(folder)
+    path = json_path(root, environment, matrix_name)
+    if path.is_dir():
+        raise GoldenError(f"{path}: is a folder, expected a file: the set is written there")
 
 
 def set_to_update(path: Path, matrix_name: str, n_filtered: int):

@@ -28,16 +28,19 @@ from typing import Any
 
 import numpy as np
 
-from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden import store
-from rnn_shapes.keras.environment import Environment
-from rnn_shapes.result import (
-    CONTAINERS,
-    OUTCOMES,
-    Result,
-    SymbolicOutput,
-    held_dtype,
+from rnn_shapes.golden.entries import (
+    GoldenError,
+    expect_keys,
+    fail,
+    parse_entry,
+    parse_masks,
+    parse_symbolic,
 )
+from rnn_shapes.keras.environment import Environment, version_tuple
+from rnn_shapes.result import Result, held_dtype
+
+__all__ = ["GoldenError", "GoldenSet", "find_set", "json_path", "read_set", "stale_and_missing"]
 
 SCHEMA = 5
 # Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
@@ -57,10 +60,6 @@ SCHEMA_NOTE = (
     "values: each computed case's output arrays (bfloat16 held as float32), in order, "
     "in ../store/<first 2>/<values>.npy.z, shared by every set with the same values"
 )
-
-
-class GoldenError(RnnShapesError, ValueError):
-    """A golden set that cannot be trusted; the message names the file (and case)."""
 
 
 @dataclass(frozen=True)
@@ -105,111 +104,15 @@ def find_set(root: Path, environment: str, matrix: str) -> Path | None:
 # ---------------------------------------------------------------- reading
 
 
-def _fail(path: Path, message: str, case_id: str | None = None) -> GoldenError:
-    where = f"{path}" + (f", case {case_id}" if case_id else "")
-    return GoldenError(f"{where}: {message}")
-
-
-def _expect_keys(path: Path, obj: object, keys: set[str], what: str, case_id: str | None = None):
-    if not isinstance(obj, dict):
-        raise _fail(path, f"{what} must be an object, got {type(obj).__name__}", case_id)
-    missing, extra = keys - obj.keys(), obj.keys() - keys
-    if missing or extra:
-        raise _fail(
-            path,
-            f"{what}: missing keys {sorted(missing)}, unexpected keys {sorted(extra)}",
-            case_id,
-        )
-
-
-def _parse_masks(path: Path, case_id: str, entry: dict) -> tuple[str | None, ...] | str | None:
-    """The optional masks of an entry: one string or null per output, or an error text."""
-    masks = entry.get("masks")
-    if masks is None or isinstance(masks, str):
-        return masks
-    if not (
-        isinstance(masks, list)
-        and len(masks) == len(entry["outputs"])
-        and all(m is None or (isinstance(m, str) and set(m) <= set("01/")) for m in masks)
-    ):
-        raise _fail(
-            path, "masks must be an error text or, per output, null or '0'/'1' rows", case_id
-        )
-    return tuple(masks)
-
-
-_SYMBOLIC = re.compile(r"(\w+)\[((?:(?:None|\d+)(?:, )?)*)\]")
-
-
-def _parse_symbolic(path: Path, case_id: str, entry: dict) -> tuple[SymbolicOutput, ...] | None:
-    """The optional symbolic outputs of an entry: 'dtype[n, None, ...]' strings."""
-    said = entry.get("symbolic")
-    if said is None:
-        return None
-    found = (
-        [_SYMBOLIC.fullmatch(s) if isinstance(s, str) else None for s in said]
-        if isinstance(said, list)
-        else [None]
-    )
-    if not all(found):
-        raise _fail(path, "symbolic must be a list of 'dtype[n, None, ...]' strings", case_id)
-    return tuple(
-        (
-            tuple(None if n == "None" else int(n) for n in m.group(2).split(", ") if n),
-            m.group(1),
-        )
-        for m in found
-        if m is not None
-    )
-
-
-def _parse_outputs(path: Path, case_id: str, outputs: object) -> list:
-    if not isinstance(outputs, list) or not outputs:
-        raise _fail(path, "outputs must be a non-empty list", case_id)
-    for i, out in enumerate(outputs):
-        _expect_keys(path, out, {"name", "shape", "dtype"}, f"output {i}", case_id)
-        shape = out["shape"]
-        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
-            raise _fail(path, f"output {i}: shape must be a list of non-negative ints", case_id)
-        if not isinstance(out["dtype"], str) or not isinstance(out["name"], str):
-            raise _fail(path, f"output {i}: name and dtype must be strings", case_id)
-    return outputs
-
-
-def _parse_entry(
-    path: Path, case_id: str, entry: object, in_store: bool = False
-) -> tuple[str, str | None, list, str | None]:
-    if not isinstance(entry, dict) or entry.get("outcome") not in OUTCOMES:
-        raise _fail(path, f"entry must be an object with outcome one of {OUTCOMES}", case_id)
-    if entry["outcome"] == "rejected":
-        keys = {"outcome", "error"} | ({"symbolic"} & entry.keys())
-        _expect_keys(path, entry, keys, "entry", case_id)
-        if not isinstance(entry["error"], str):
-            raise _fail(path, "error must be a string", case_id)
-        return "rejected", None, [], entry["error"]
-    keys = {"outcome", "container", "outputs"} | ({"masks", "facts", "symbolic"} & entry.keys())
-    _expect_keys(path, entry, keys | ({"values"} if in_store else set()), "entry", case_id)
-    named = entry.get("values")
-    if in_store and not (isinstance(named, str) and store.NAME.fullmatch(named)):
-        raise _fail(path, "values must name a value file: 20 hex digits", case_id)
-    if entry["container"] not in CONTAINERS:
-        raise _fail(path, f"container must be one of {CONTAINERS}", case_id)
-    outputs = _parse_outputs(path, case_id, entry["outputs"])
-    facts = entry.get("facts")
-    if facts is not None and not (
-        isinstance(facts, dict) and all(isinstance(v, bool) for v in facts.values())
-    ):
-        raise _fail(path, "facts must be an object of true/false values", case_id)
-    return "ok", entry["container"], outputs, None
-
-
 def _load(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
+        raise fail(path, f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
-        raise _fail(path, f"not valid JSON: {exc}") from None
+        raise fail(path, f"not valid JSON: {exc}") from None
+    except RecursionError:  # json's decoder recurses once per level of nesting
+        raise fail(path, "not valid JSON: nested too deep to be a golden set") from None
 
 
 def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
@@ -219,24 +122,43 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
         and "schema" in doc
         and (type(doc["schema"]) is not int or doc["schema"] not in READABLE_SCHEMAS)
     ):
-        raise _fail(
+        raise fail(
             path,
             f"unknown schema version {doc['schema']!r} (this rnn-shapes reads "
             f"{', '.join(map(str, READABLE_SCHEMAS))}); re-record it with this version",
         )
-    _expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
+    expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
     meta = doc["metadata"]
     in_store = doc["schema"] >= 5
-    _expect_keys(path, meta, set(METADATA_KEYS | (set() if in_store else NPZ_KEYS)), "metadata")
+    expect_keys(path, meta, set(METADATA_KEYS | (set() if in_store else NPZ_KEYS)), "metadata")
     if not all(isinstance(v, str) for v in meta.values()):
-        raise _fail(path, "metadata values must be strings")
+        raise fail(path, "metadata values must be strings")
+    _check_releases(path, meta)
     if expect_matrix is not None and meta["matrix"] != expect_matrix:
-        raise _fail(path, f"a set of matrix {meta['matrix']!r}, expected {expect_matrix!r}")
+        raise fail(path, f"a set of matrix {meta['matrix']!r}, expected {expect_matrix!r}")
     if path.name != f"{meta['matrix']}.json":
-        raise _fail(path, f"file name does not match its matrix {meta['matrix']!r}")
+        raise fail(path, f"file name does not match its matrix {meta['matrix']!r}")
     if not isinstance(doc["cases"], dict):
-        raise _fail(path, "cases must be an object")
+        raise fail(path, "cases must be an object")
     return meta
+
+
+def _check_releases(path: Path, meta: dict) -> None:
+    """The metadata names releases, a backend and a matrix: what the judge, audit,
+    compare and the report read, so a set naming none cannot pass as one."""
+    from rnn_shapes.spec.matrix import MATRICES
+
+    for key in ("tensorflow", "keras"):
+        if key == "tensorflow" and meta[key] == "none":  # a JAX or torch environment
+            continue
+        try:
+            version_tuple(meta[key])
+        except ValueError:
+            raise fail(path, f"metadata {key} {meta[key]!r} is not a version") from None
+    if not re.fullmatch(r"\w+", meta["backend"]):
+        raise fail(path, f"metadata backend {meta['backend']!r} is not a backend")
+    if meta["matrix"] not in MATRICES:
+        raise fail(path, f"metadata matrix {meta['matrix']!r} is not a matrix (one of {MATRICES})")
 
 
 def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
@@ -245,7 +167,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
     doc = _load(path)
     meta = _header(path, doc, expect_matrix)
     in_store = doc["schema"] >= 5
-    parsed = {cid: _parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
+    parsed = {cid: parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
     if in_store:  # each entry names its own values: their keys match by construction
         with store.locked(path.parent.parent, exclusive=False, reading=True):
             values = _values_from_store(path, doc["cases"], parsed)
@@ -256,13 +178,13 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         }
         if set(values) != expected_keys:
             stray = sorted(expected_keys ^ set(values))[:3]
-            raise _fail(
+            raise fail(
                 path.parent / meta["values"],
                 f"does not match {path.name}: keys differ, e.g. {stray}",
             )
     results = {}
     for cid, (outcome, container, outs, error) in parsed.items():
-        masks = _parse_masks(path, cid, doc["cases"][cid]) if outcome == "ok" else None
+        masks = parse_masks(path, cid, doc["cases"][cid]) if outcome == "ok" else None
         arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
             if list(arr.shape) != out["shape"] or str(arr.dtype) != held_dtype(out["dtype"]):
@@ -271,14 +193,14 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
                     if in_store
                     else path.parent / meta["values"]
                 )
-                raise _fail(
+                raise fail(
                     where,
                     f"output {i} is {arr.dtype}{list(arr.shape)}, "
                     f"{path} says {out['dtype']}{out['shape']}",
                     cid,
                 )
         facts = doc["cases"][cid].get("facts") if outcome == "ok" else None
-        symbolic = _parse_symbolic(path, cid, doc["cases"][cid])
+        symbolic = parse_symbolic(path, cid, doc["cases"][cid])
         dtypes = tuple(o["dtype"] for o in outs)
         results[cid] = Result(
             cid, outcome, container, arrays, dtypes, error, masks, facts, symbolic
@@ -305,18 +227,18 @@ def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
     """The values of a schema 1-4 set: its own .npz, checked against values_sha256."""
     vpath = path.parent / meta["values"]
     if Path(meta["values"]).name != meta["values"] or not vpath.is_file():
-        raise _fail(path, f"its values file {meta['values']!r} is missing")
+        raise fail(path, f"its values file {meta['values']!r} is missing")
     try:
         data = vpath.read_bytes()
     except OSError as exc:
-        raise _fail(vpath, f"cannot read: {exc.strerror or exc}") from None
+        raise fail(vpath, f"cannot read: {exc.strerror or exc}") from None
     if hashlib.sha256(data).hexdigest() != meta["values_sha256"]:
-        raise _fail(vpath, f"does not match {path.name}: sha256 differs from values_sha256")
+        raise fail(vpath, f"does not match {path.name}: sha256 differs from values_sha256")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise _fail(vpath, f"not a readable .npz: {exc}") from None
+        raise fail(vpath, f"not a readable .npz: {exc}") from None
 
 
 # ---------------------------------------------------------------- against the matrix

@@ -15,19 +15,34 @@ from rnn_shapes.keras.environment import Environment
 RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
 
 
+CURRENT, NOT_CURRENT, UNREADABLE = 0, 1, 2  # `rnn-shapes status`' exit status
+
+
 def set_status(root: Path, env: Environment, matrix_name: str) -> tuple[bool, str]:
     """(current, one line saying why) for the set of `env` (installed versions)."""
+    state, line = status_of(root, env, matrix_name)
+    return state == CURRENT, line
+
+
+def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]:
+    """(CURRENT, NOT_CURRENT or UNREADABLE, one line saying why and how to record).
+
+    UNREADABLE is an error (a corrupt set, a folder where its file should be):
+    exit status 2, as every command's bad input; its line still says how to
+    record the set over, which record-all does."""
     from rnn_shapes.spec.matrix import cases_by_id
 
     name = env.name
     path = json_path(root, name, matrix_name)
     how = f"{RECORD_IT} --matrix {matrix_name}` in this environment"
+    if not path.exists():
+        return NOT_CURRENT, f"{name}: no {matrix_name} golden set in {root}; {how}"
     if not path.is_file():
-        return False, f"{name}: no {matrix_name} golden set in {root}; {how}"
+        return UNREADABLE, f"{path}: not a file, cannot be a golden set; {how}"
     try:
         golden = read_set(path, expect_matrix=matrix_name)
     except GoldenError as exc:
-        return False, f"{name}: {exc}; {how}"
+        return UNREADABLE, f"{name}: {exc}; {how}"
     ids = cases_by_id(matrix_name).keys()
     differs = [
         f"{key} {golden.metadata[key]} (installed {installed})"
@@ -35,9 +50,15 @@ def set_status(root: Path, env: Environment, matrix_name: str) -> tuple[bool, st
         if golden.metadata[key] != installed
     ]
     if golden.schema != SCHEMA:
-        return False, f"{path}: schema {golden.schema}, this rnn-shapes writes {SCHEMA}; {how}"
+        return (
+            NOT_CURRENT,
+            f"{path}: schema {golden.schema}, this rnn-shapes writes {SCHEMA}; {how}",
+        )
     if set(golden.results) != ids:
-        return False, f"{path}: does not hold the {matrix_name} matrix of this rnn-shapes; {how}"
+        return (
+            NOT_CURRENT,
+            f"{path}: does not hold the {matrix_name} matrix of this rnn-shapes; {how}",
+        )
     if differs:
-        return False, f"{path}: recorded with {', '.join(differs)}; {how}"
-    return True, f"{path}: current ({len(ids)} cases)"
+        return NOT_CURRENT, f"{path}: recorded with {', '.join(differs)}; {how}"
+    return CURRENT, f"{path}: current ({len(ids)} cases)"

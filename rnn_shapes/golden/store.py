@@ -61,12 +61,26 @@ def _encode(arrays: Sequence[np.ndarray]) -> bytes:
 
 
 def put(root: Path, arrays: Sequence[np.ndarray]) -> str:
-    """Store the arrays (once: an existing file of that name already holds them); their name."""
+    """Store the arrays once; their name. An existing file of that name is kept only
+    when it reads back as these values: a damaged one (a flipped byte, a truncated
+    copy) is rewritten, so recording again repairs the store instead of trusting it."""
     name = values_name(arrays)
     path = value_path(root, name)
-    if not path.is_file():
+    if not _holds(path, name):
         atomic_write_bytes(path, _encode(arrays))
+        _CACHE.pop(path, None)
     return name
+
+
+def _holds(path: Path, name: str) -> bool:
+    """Whether `path` exists and decodes to the values `name` hashes."""
+    if not path.is_file():
+        return False
+    try:
+        _read(path, name)
+    except StoreError:
+        return False
+    return True
 
 
 class StoreError(RnnShapesError, ValueError):
@@ -114,13 +128,15 @@ CAN_LOCK = fcntl is not None
 
 def _lock_file(root: Path, create: bool):
     """The open lock file, or None where there is no lock: no fcntl, or a reader of a
-    store it may not write to (a read-only checkout, where nothing prunes)."""
+    store with no lock file (a read creates nothing: a clean or read-only checkout,
+    where nothing has written or pruned yet) or none it may open."""
     if fcntl is None:
         return None
     try:
         if create:
             store_dir(root).mkdir(parents=True, exist_ok=True)
-        return open(store_dir(root) / ".lock", "a")  # locked() closes it
+            return open(store_dir(root) / ".lock", "a")  # locked() closes it
+        return open(store_dir(root) / ".lock")  # flock takes a file opened for reading
     except OSError:
         if create:
             raise
@@ -150,7 +166,7 @@ def referenced(root: Path) -> tuple[set[str], Path | None]:
         try:
             cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
             names |= {e["values"] for e in cases.values() if "values" in e}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return names, path
     return names, None
 

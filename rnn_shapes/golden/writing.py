@@ -71,13 +71,20 @@ def write_set(
     signatures: dict[str, Signature],
     env: dict[str, str],
 ) -> Path:
-    """Write a set atomically: its values into the store first, then the JSON naming them."""
+    """Write a set atomically: its values into the store first, then the JSON naming them.
+
+    A write that fails (a full disk) raises its OSError once the values it added,
+    named by no set, are pruned again: the previous set, if any, stays as it was."""
     path = json_path(root, environment, matrix)
     text, values = encode(results, signatures, env, matrix)
-    with store.locked(root, exclusive=False):
-        for arrays in values.values():
-            store.put(root, arrays)
-        atomic_write_text(path, text)
+    try:
+        with store.locked(root, exclusive=False):
+            for arrays in values.values():
+                store.put(root, arrays)
+            atomic_write_text(path, text)
+    except OSError:
+        store.prune(root)  # after the shared lock is let go: prune takes it exclusively
+        raise
     for old in path.parent.glob(f"{matrix}.*.npz"):
         old.unlink(missing_ok=True)  # a schema 1-4 set's own values, now in the store
     return path

@@ -7,6 +7,7 @@ and Keras 3 (any backend) is in `keras_module`, `to_numpy` and `environment`.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import sys
 import tempfile
@@ -33,6 +34,8 @@ def _native_stderr_held() -> Iterator[None]:
         os.dup2(held.fileno(), 2)
         try:
             yield
+        except KeyboardInterrupt:  # the user stopped it: the banner tells them nothing
+            raise
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)
@@ -92,6 +95,13 @@ def configure_worker(threads: int | None = 1) -> bool:
     gc.freeze()
     gc.set_threshold(100_000, 20, 100)
     return fresh
+
+
+def quiet() -> None:
+    """After a Ctrl-C in this process: TensorFlow's complaints about what the interrupt
+    left half built (a TensorArray 'never used', logged as it is collected at exit)
+    are nothing a user can act on."""
+    logging.getLogger("tensorflow").setLevel(logging.CRITICAL + 1)
 
 
 def keras_major() -> int:

@@ -32,15 +32,34 @@ def legacy_keras() -> bool:
     return os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true")
 
 
+def _keras_config() -> Path:
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+
+
 def configured_backend() -> str:
     """The backend Keras 3 will pick: KERAS_BACKEND, else ~/.keras/keras.json, else tensorflow."""
     if os.environ.get("KERAS_BACKEND"):
         return os.environ["KERAS_BACKEND"]
-    config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
     try:
-        return str(json.loads(config.read_text())["backend"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return str(json.loads(_keras_config().read_text())["backend"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "tensorflow"
+
+
+KERAS_BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")  # what Keras 3 starts on
+
+
+def backend_problem(backend: str) -> str:
+    """'' for a backend Keras knows; else one line naming where the name came from
+    (Keras would fail on every case, each reported as a refusal)."""
+    if backend in KERAS_BACKENDS:
+        return ""
+    where = (
+        f"KERAS_BACKEND={backend!r}"
+        if os.environ.get("KERAS_BACKEND")
+        else f"{_keras_config()}: backend {backend!r}"
+    )
+    return f"{where}: not a Keras backend (one of {', '.join(KERAS_BACKENDS)})"
 
 
 # The distributions that install each package: the first one found gives the version.
@@ -188,3 +207,8 @@ class Environment:
 
     def broken_promise(self) -> str:
         return broken_promise(self.versions())
+
+    def problem(self) -> str:
+        """'' where cases can run and be named here: the backend is one Keras knows and
+        RNN_SHAPES_EXPECT's promise is kept; else one line saying why not."""
+        return backend_problem(self.backend) or self.broken_promise()

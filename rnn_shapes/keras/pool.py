@@ -1,14 +1,21 @@
 """Run cases through Keras in worker processes, TensorFlow imported once per worker.
 
 Workers are spawned, not forked: a forked TensorFlow runtime is not safe.
-They ignore Ctrl-C; the parent stops them, so an interrupt prints no
-traceback from every worker.
+They never see Ctrl-C (SIGINT is blocked while they start and ignored once
+they run); the parent stops them at once, so an interrupt prints one line and
+no traceback from any worker. A worker whose parent is gone (killed with
+SIGKILL, which skips every cleanup) exits by itself, and with the workers goes
+multiprocessing's resource tracker, which lives while any of them holds its pipe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import signal
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -16,13 +23,49 @@ from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 
 CHUNK = 8
+PARENT_POLL_SECONDS = 0.5
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
     from rnn_shapes.keras.backend import configure_worker
 
     configure_worker(1)
+
+
+def _exit_without(parent: int) -> None:
+    """Exit the worker once `parent` is no longer its parent (it died: the worker was
+    handed to init). os._exit: nothing of a dead run is worth cleaning up."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back while workers are spawned: they inherit the blocked mask, so a
+    Ctrl-C while Python starts in them raises nothing there; the parent gets it, late
+    by the few milliseconds of the spawn."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _stop(ex: ProcessPoolExecutor) -> None:
+    """End the pool now: queued chunks dropped, running ones killed (a chunk can take
+    seconds; a stopped run wants none of its results)."""
+    workers = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(5)
 
 
 def _run_chunk(
@@ -70,15 +113,35 @@ def keras_results(
     chunks = _chunks(cases, groups)
     parts = [{c.id: groups[c.id] for c in chunk if c.id in groups} for chunk in chunks]
     if jobs <= 1:
-        for chunk, part in zip(chunks, parts, strict=True):
-            yield _run_chunk(chunk, path, part)
+        yield from _in_process(chunks, parts, path)
         return
     ctx = mp.get_context("spawn")
-    ex = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker)
+    ex = ProcessPoolExecutor(
+        jobs, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    finished = False
     try:
         order = sorted(range(len(chunks)), key=lambda i: -_cost(chunks[i]))  # stable
-        futures = [ex.submit(_run_chunk, chunks[i], path, parts[i]) for i in order]
+        with _sigint_blocked():  # submitting spawns the workers
+            futures = [ex.submit(_run_chunk, chunks[i], path, parts[i]) for i in order]
         for future in as_completed(futures):
             yield future.result()
-    finally:  # also on Ctrl-C or an error: drop queued chunks, end the workers
-        ex.shutdown(wait=True, cancel_futures=True)
+        finished = True
+    finally:  # on Ctrl-C, an error or a caller that stopped early: end the workers now
+        if finished:
+            ex.shutdown(wait=True)
+        else:
+            _stop(ex)
+
+
+def _in_process(
+    chunks: Sequence[Sequence[Case]], parts: Sequence[Mapping[str, tuple[Case, ...]]], path: str
+) -> Iterator[list[Result]]:
+    try:
+        for chunk, part in zip(chunks, parts, strict=True):
+            yield _run_chunk(chunk, path, part)
+    except KeyboardInterrupt:
+        from rnn_shapes.keras.backend import quiet
+
+        quiet()
+        raise

@@ -125,3 +125,11 @@ def holds(condition: dict, row: Mapping[str, str]) -> bool | None:
     if op == "in":
         return value in condition["values"]
     return (value == condition["value"]) == (op == "eq")  # eq / ne
+
+
+def reads(condition: dict) -> set[str]:
+    """The axes a condition reads: it can only change when one of them is set."""
+    if "left" in condition:
+        return {condition["left"]}
+    parts = condition.get("conditions", [condition.get("condition")])
+    return set().union(*(reads(c) for c in parts))

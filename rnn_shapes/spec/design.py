@@ -23,21 +23,14 @@ layer-directions x 6 mask values; covertable reaches that bound).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from importlib.metadata import version
 from itertools import combinations, product
-from pathlib import Path
 from typing import Any
 
 from covertable import make
 
-from rnn_shapes.files import atomic_write_text
 from rnn_shapes.spec.axes import (
     AXES,
     DIRECTIONS,
@@ -47,7 +40,17 @@ from rnn_shapes.spec.axes import (
     layer_tag,
 )
 from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.constraints import Labels, among, case_rules, eq, holds, implies, negate
+from rnn_shapes.spec.constraints import (
+    Labels,
+    among,
+    case_rules,
+    eq,
+    holds,
+    implies,
+    negate,
+    reads,
+)
+from rnn_shapes.spec.design_cache import cached
 
 SALT = "rnn-shapes"
 
@@ -124,52 +127,6 @@ RUNS_UNI_AND_CONCAT = implies(
 )
 
 
-# ---------------------------------------------------------------- cache
-
-
-def cache_dir() -> Path:
-    """Where built designs are kept: $RNN_SHAPES_CACHE, else the user's cache folder."""
-    explicit = os.environ.get("RNN_SHAPES_CACHE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rnn-shapes"
-
-
-def _cached(
-    inputs: Mapping[str, object],
-    build: Callable[[], list[dict[str, str]]],
-    labels: Mapping[str, set[str]],
-) -> list[dict[str, str]]:
-    """The rows `build` makes, from a cache file named by the sha256 of `inputs`, the
-    covertable version and SALT: the same inputs give the same rows on every machine,
-    so a cached copy is the built one. A file that does not read back as rows of these
-    axes and labels is built again; a cache that cannot be written is skipped."""
-    spec = json.dumps(
-        {"covertable": version("covertable"), "salt": SALT, **inputs},
-        sort_keys=True,
-        default=repr,
-    )
-    path = cache_dir() / f"design-{hashlib.sha256(spec.encode()).hexdigest()[:24]}.json"
-    try:
-        rows = json.loads(path.read_text())
-        if isinstance(rows, list) and rows and all(_is_row(r, labels) for r in rows):
-            return rows
-    except (OSError, ValueError):
-        pass
-    rows = build()
-    with suppress(OSError):  # a read-only home: build each time
-        atomic_write_text(path, json.dumps(rows))
-    return rows
-
-
-def _is_row(row: object, labels: Mapping[str, set[str]]) -> bool:
-    return (
-        isinstance(row, dict)
-        and row.keys() == labels.keys()
-        and all(row[axis] in labels[axis] for axis in labels)
-    )
-
-
 # ---------------------------------------------------------------- designs
 
 
@@ -190,14 +147,37 @@ class Design:
         valid case can hold together are in at least one row.
 
         Building takes covertable about a second; the rows are kept in a cache
-        file named by everything they depend on (see `_cached`).
+        file named by everything they depend on (spec/design_cache.py), and a
+        cached copy is used only once it proves to be such a design (`covers`).
         """
         factors = {axis: list(labels) for axis, labels in self.axes.items()}
         constraints = self.constraints()
-        return _cached(
-            {"axes": self.axes, "strength": self.strength, "constraints": constraints},
+        return cached(
+            {
+                "salt": SALT,
+                "axes": self.axes,
+                "strength": self.strength,
+                "constraints": constraints,
+            },
             lambda: make(factors, strength=self.strength, salt=SALT, constraints=constraints),
-            {axis: set(labels) for axis, labels in self.axes.items()},
+            self.covers,
+        )
+
+    def covers(self, rows: object) -> bool:
+        """Whether `rows` are this design's: a list of rows of its axes and labels, each
+        meeting every constraint, together holding every feasible t-tuple."""
+        if not (isinstance(rows, list) and rows and all(self._is_row(r) for r in rows)):
+            return False
+        conditions = self.constraints()
+        if any(holds(c, row) is False for row in rows for c in conditions):
+            return False
+        return not _uncovered(self, rows)
+
+    def _is_row(self, row: object) -> bool:
+        return (
+            isinstance(row, dict)
+            and row.keys() == self.axes.keys()
+            and all(row[axis] in self.axes[axis] for axis in self.axes)
         )
 
     @cached_property
@@ -221,30 +201,48 @@ class Design:
 def uncovered(design: Design) -> list[tuple[tuple[str, str], ...]]:
     """The t-tuples of (axis, label) that some valid row could hold and no row of
     the design holds: empty for a covering design."""
+    return _uncovered(design, design.rows())
+
+
+def _uncovered(design: Design, rows: Sequence[Mapping[str, str]]) -> list:
     held = set()
-    for row in design.rows():
+    for row in rows:
         held |= set(combinations(sorted(row.items()), design.strength))
     conditions = design.constraints()
+    watch = {axis: [c for c in conditions if axis in reads(c)] for axis in design.axes}
+    # an axis no condition reads takes any label; the most read come first, so a
+    # dead end shows within a few levels
+    order = sorted((a for a in design.axes if watch[a]), key=lambda a: -len(watch[a]))
     missing = []
     for names in combinations(sorted(design.axes), design.strength):
         for labels in product(*(design.axes[n] for n in names)):
             key = tuple(zip(names, labels, strict=True))
-            if key not in held and _completes(design, dict(key), conditions):
+            if key in held or any(holds(c, dict(key)) is False for c in conditions):
+                continue
+            if _completes(design.axes, dict(key), order, watch):
                 missing.append(key)
     return missing
 
 
-def _completes(design: Design, row: dict[str, str], conditions: list[dict]) -> bool:
+def _completes(
+    axes: Mapping[str, Labels],
+    row: dict[str, str],
+    order: Sequence[str],
+    watch: Mapping[str, Sequence[dict]],
+) -> bool:
     """Whether `row` extends to a complete row meeting every condition (backtracking;
-    a condition is checked as soon as the axes it reads are set)."""
-    if any(holds(c, row) is False for c in conditions):
-        return False
-    # the axes conditions read come first, so a dead end shows within a few levels
-    order = sorted(design.axes, key=lambda a: a in ("layer_direction", "flags", "weights"))
+    after each axis is set, only the conditions reading it are checked again)."""
     free = next((a for a in order if a not in row), None)
     if free is None:
         return True
-    return any(_completes(design, {**row, free: label}, conditions) for label in design.axes[free])
+    for label in axes[free]:
+        row[free] = label
+        if all(holds(c, row) is not False for c in watch[free]) and _completes(
+            axes, row, order, watch
+        ):
+            return True
+    del row[free]
+    return False
 
 
 # The new axes, whose every value must meet every layer in every direction.

@@ -15,6 +15,8 @@ from rnn_shapes.spec.case import Case
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
 Predicate = Callable[[str], bool]
+MAX_DEPTH = 100  # parentheses: each level is a few Python frames while parsing
+SHOWN = 80  # characters of a long expression an error line shows
 
 
 def _tokens(expr: str) -> list[str]:
@@ -31,16 +33,18 @@ def _tokens(expr: str) -> list[str]:
 class _Parser:
     """Recursive descent over the tokens, one method per rule of the grammar:
     disjunction := conjunction ('or' conjunction)*; conjunction := negation
-    ('and' negation)*; negation := 'not' negation | atom; atom := '(' disjunction
+    ('and' negation)*; negation := 'not'* atom; atom := '(' disjunction
     ')' | word."""
 
     def __init__(self, expr: str) -> None:
         self.expr = expr
         self.tokens = _tokens(expr)
         self.pos = 0
+        self.depth = 0  # parentheses open around the current token
 
     def fail(self, why: str) -> RnnShapesError:
-        return RnnShapesError(f"-k {self.expr!r}: {why}")
+        shown = self.expr if len(self.expr) <= SHOWN else f"{self.expr[:SHOWN]}..."
+        return RnnShapesError(f"-k {shown!r}: {why}")
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -66,18 +70,24 @@ class _Parser:
         return terms[0] if len(terms) == 1 else lambda s: all(t(s) for t in terms)
 
     def negation(self) -> Predicate:
-        if self.peek() == "not":
+        """Any run of `not` in a loop, as its parity: no recursion per `not`."""
+        nots = 0
+        while self.peek() == "not":
             self.take()
-            inner = self.negation()
-            return lambda s: not inner(s)
-        return self.atom()
+            nots += 1
+        inner = self.atom()
+        return (lambda s: not inner(s)) if nots % 2 else inner
 
     def atom(self) -> Predicate:
         token = self.take()
         if token == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail(f"parentheses nested deeper than {MAX_DEPTH}")
             inner = self.disjunction()
             if self.take() != ")":
                 raise self.fail("missing ')'")
+            self.depth -= 1
             return inner
         if token in (")", "and", "or", "not"):
             raise self.fail(f"unexpected {token!r}")
@@ -106,7 +116,7 @@ def select(
     known = {c.id for c in cases}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise RnnShapesError(f"--case {unknown[0]}: no such case in this matrix")
+        raise RnnShapesError(f"--case {_shown(unknown[0])}: no such case in this matrix")
     chosen = [c for c in cases if not ids or c.id in set(ids)]
     if keyword is not None:
         predicate = parse(keyword)
@@ -114,3 +124,9 @@ def select(
     if not chosen:
         raise RnnShapesError(f"no case matches -k {keyword!r}")
     return chosen
+
+
+def _shown(text: str) -> str:
+    """`text` as an error line may print it: as it is, or escaped (ascii) where it holds
+    control or other characters a terminal would act on or garble."""
+    return text if text.isprintable() and text.isascii() else ascii(text)
