@@ -221,6 +221,6 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from rnn_shapes.keras.run import run_keras
     from rnn_shapes.selftest.run import selftest, table
 
-    base, outcomes = selftest(_promised(), run_keras, args.only)
+    base, outcomes = selftest(_usable(), run_keras, args.only)
     sys.stdout.write(table(base, outcomes))
     return 0 if all(o.passed for o in outcomes) else 1
