@@ -1,25 +1,47 @@
 """rnn-shapes: what Keras' recurrent layers return, checked against a NumPy oracle.
 
 Importing this package never imports TensorFlow or Keras; `run_keras` loads
-them on first use, so the oracle and golden-file checks run anywhere.
+them on first use, so the oracle and golden-file checks run anywhere. The
+names below load on first use too, so `import rnn_shapes` (which every command
+and every worker does first, before any code of theirs can catch a Ctrl-C) is
+instant.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from rnn_shapes.oracle import run_oracle
-from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case, Constant
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.signature import Signature, signature
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
     from rnn_shapes.golden.sets import GoldenSet
+    from rnn_shapes.oracle import run_oracle
+    from rnn_shapes.result import Result
+    from rnn_shapes.spec.case import Case, Constant
+    from rnn_shapes.spec.inputs import inputs
+    from rnn_shapes.spec.matrix import matrix
+    from rnn_shapes.spec.signature import Signature, signature
     from rnn_shapes.verdict import Verdict
+
+# The public names and the modules they live in.
+_HOMES = {
+    "run_oracle": "rnn_shapes.oracle",
+    "Result": "rnn_shapes.result",
+    "Case": "rnn_shapes.spec.case",
+    "Constant": "rnn_shapes.spec.case",
+    "inputs": "rnn_shapes.spec.inputs",
+    "matrix": "rnn_shapes.spec.matrix",
+    "Signature": "rnn_shapes.spec.signature",
+    "signature": "rnn_shapes.spec.signature",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'rnn_shapes' has no attribute {name!r}")
+
 
 __all__ = [
     "Case",

@@ -61,11 +61,17 @@ def _stop(ex: ProcessPoolExecutor) -> None:
     """End the pool now: queued chunks dropped, running ones killed (a chunk can take
     seconds; a stopped run wants none of its results)."""
     workers = list((getattr(ex, "_processes", None) or {}).values())
+    manager = getattr(ex, "_executor_manager_thread", None)
     ex.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
         worker.terminate()
     for worker in workers:
         worker.join(5)
+    # The pool's manager thread closes its wake-up pipe as it ends; the interpreter's
+    # exit handler writes to that pipe: left racing, the write can meet a pipe being
+    # closed ("Exception ignored ... Bad file descriptor" after the one line).
+    if manager is not None:
+        manager.join(5)
 
 
 def _run_chunk(
