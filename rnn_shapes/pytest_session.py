@@ -158,11 +158,7 @@ class RnnSession:
     def _load_judge(self) -> tuple[Judge, str]:
         if self.regen:
             return Judge(self.env), "regenerating the set with --rnn-regen-golden"
-        try:
-            root: Path | RnnShapesError = self.root()
-        except RootNotConfigured as exc:  # no set, and why; a root configured wrong raises
-            root = exc
-        return judge_for(self.env, root, self.matrix_name)  # GoldenError: cannot be trusted
+        return judge_for(self.env, self.root, self.matrix_name)  # GoldenError: cannot be trusted
 
     # ------------------------------------------------------------ parametrisation
 

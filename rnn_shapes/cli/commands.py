@@ -48,17 +48,6 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
     return sorted(results, key=lambda r: order[r.case_id])
 
 
-def _golden_root_or_error(explicit: str | None) -> Path | RnnShapesError:
-    """The golden root, or why none is configured (check then judges without a set);
-    a root configured wrong raises."""
-    from rnn_shapes.golden.locate import RootNotConfigured
-
-    try:
-        return _root(explicit)
-    except RootNotConfigured as exc:
-        return exc
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.summary import RENDERERS
     from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
@@ -68,8 +57,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         ensure_writable_file(Path(args.output))
     cases = _cases(args)
     env = _usable()
-    root = None if args.no_golden else _golden_root_or_error(args.root)
-    judge, why = judge_for(env, root, args.matrix)  # an unreadable set: exit 2, nothing run
+    find_root = None if args.no_golden else (lambda: _root(args.root))
+    judge, why = judge_for(env, find_root, args.matrix)  # an unreadable set: exit 2, nothing run
     results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
     verdicts = [judge(case, result) for case, result in zip(cases, results, strict=True)]
     text = RENDERERS[args.format](verdicts, env, args.matrix, checked_against(judge, why))

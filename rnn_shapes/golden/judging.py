@@ -7,26 +7,19 @@ line about what they were checked against.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rnn_shapes.check import REGEN_HINT
-from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.golden.locate import RootNotConfigured
 from rnn_shapes.golden.sets import GoldenSet, find_set, read_set
 from rnn_shapes.judge import Judge
 from rnn_shapes.keras.environment import Environment
 
 
-def recorded_set(
-    root: Path | RnnShapesError, env: Environment, matrix_name: str
-) -> tuple[GoldenSet | None, str]:
+def recorded_set(root: Path, env: Environment, matrix_name: str) -> tuple[GoldenSet | None, str]:
     """(the set covering `matrix_name` for `env`, '') or (None, why there is none).
-
-    `root` may be the error finding it (no golden root is configured): then
-    there is no set, and that is why. An unreadable set raises GoldenError:
-    a run against it cannot be trusted.
-    """
-    if isinstance(root, RnnShapesError):
-        return None, str(root)
+    An unreadable set raises GoldenError: a run against it cannot be trusted."""
     path = find_set(root, env.name, matrix_name)
     if path is None:
         return None, f"no golden set for environment {env.name} in {root}; record it: {REGEN_HINT}"
@@ -34,11 +27,19 @@ def recorded_set(
 
 
 def judge_for(
-    env: Environment, root: Path | RnnShapesError | None, matrix_name: str
+    env: Environment, find_root: Callable[[], Path] | None, matrix_name: str
 ) -> tuple[Judge, str]:
-    """(the judge of `env`, why it has no golden set or ''); root None: none wanted."""
-    if root is None:
+    """(the judge of `env`, why it has no golden set or ''); find_root None: none wanted.
+
+    A golden root configured nowhere means no set, and says so; one configured
+    wrong (RnnShapesError from `find_root`) is an error, raised.
+    """
+    if find_root is None:
         return Judge(env), "the golden set not consulted (--no-golden)"
+    try:
+        root = find_root()
+    except RootNotConfigured as exc:
+        return Judge(env), str(exc)
     golden, why = recorded_set(root, env, matrix_name)
     return Judge(env, golden), why
 
