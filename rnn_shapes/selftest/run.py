@@ -46,6 +46,7 @@ SLICE: dict[str, Case] = {
 }
 # Inside the documented tolerance (a quarter of RTOL, relative): must not be reported.
 CONTROL = "control: outputs moved by RTOL/4 relative"
+CONTROL_FAULT = (returned(RNNS, scaled(1 + RTOL / 4)), ("lstm", "simple", "bi_lstm"))
 
 
 @dataclass
@@ -107,10 +108,14 @@ def _note(outcome: Outcome, verdicts: Iterable[Verdict]) -> Outcome:
 
 
 def keras_fault(
-    name: str, base: Baseline, run: Callable[[Case], Result], where: str = "keras"
+    name: str,
+    fault: tuple[Callable[[], Any], tuple[str, ...]],
+    base: Baseline,
+    run: Callable[[Case], Result],
+    where: str = "keras",
 ) -> Outcome:
     """Run the fault's cases under it; judge against the rules, the oracle and the baseline."""
-    factory, names = KERAS_FAULTS[name] if where == "keras" else _control()
+    factory, names = fault
     outcome = Outcome(name, where)
     if name in KERAS3_ONLY and base.env.keras_major < 3:
         outcome.note = "Keras 3's cell only"
@@ -123,10 +128,6 @@ def keras_fault(
         results = {n: run(SLICE[n]) for n in names}
     judge = Judge(base.env, golden=base)
     return _note(outcome, (judge(SLICE[n], results[n]) for n in names))
-
-
-def _control() -> tuple[Callable[[], Any], tuple[str, ...]]:
-    return returned(RNNS, scaled(1 + RTOL / 4)), ("lstm", "simple", "bi_lstm")
 
 
 def oracle_fault(name: str, base: Baseline, run: Callable[[Case], Result]) -> Outcome:
@@ -145,21 +146,19 @@ def golden_fault(name: str, base: Baseline) -> Outcome:
     """The baseline's set broken one way; the baseline judged against what is left."""
     outcome = Outcome(name, "golden")
     cases = {n: c for n, c in SLICE.items() if n in base.usable}  # in the slice's order
-    results = {SLICE[n].id: base.of(n) for n in base.usable}
+    results = {c.id: base.of(n) for n, c in cases.items()}
     with tempfile.TemporaryDirectory() as tmp:
         golden = broken(GOLDEN_FAULTS[name], Path(tmp), base.env, cases, results)
-    outcome.tried = len(cases)
     if isinstance(golden, GoldenError):
-        outcome.reported = len(cases)
+        outcome.tried = outcome.reported = len(cases)
         outcome.aspects.add("golden (unreadable)")
         return outcome
-    stale, missing = stale_and_missing(golden, MATRIX, ids=[c.id for c in cases.values()])
-    if stale or missing:
-        outcome.aspects.add("golden (stale)")
     judge = Judge(base.env, golden=golden)
     _note(outcome, (judge(c, base.of(n)) for n, c in cases.items()))
-    outcome.tried = len(cases)
-    outcome.reported = max(outcome.reported, len(stale) + len(missing))
+    stale, missing = stale_and_missing(golden, MATRIX, ids=list(results))
+    if stale or missing:
+        outcome.aspects.add("golden (stale)")
+        outcome.reported = max(outcome.reported, len(stale) + len(missing))
     return outcome
 
 
@@ -172,10 +171,10 @@ def selftest(
     def wanted(name: str) -> bool:
         return only is None or only.lower() in name.lower()
 
-    outcomes = [keras_fault(n, base, run) for n in KERAS_FAULTS if wanted(n)]
+    outcomes = [keras_fault(n, f, base, run) for n, f in KERAS_FAULTS.items() if wanted(n)]
     outcomes += [oracle_fault(n, base, run) for n in ORACLE_FAULTS if wanted(n)]
     outcomes += [golden_fault(n, base) for n in GOLDEN_FAULTS if wanted(n)]
-    outcomes.append(keras_fault(CONTROL, base, run, where="control"))
+    outcomes.append(keras_fault(CONTROL, CONTROL_FAULT, base, run, where="control"))
     return base, outcomes
 
 
