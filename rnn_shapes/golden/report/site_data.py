@@ -17,6 +17,7 @@ from rnn_shapes.golden.report.model import ConformanceReport
 from rnn_shapes.golden.report.svg import COLOURS
 from rnn_shapes.golden.support import STATES, CaseState
 from rnn_shapes.keras.environment import version_tuple
+from rnn_shapes.spec import select
 from rnn_shapes.spec.axes import AXES, FAMILIES, REQUIRED, Constant, Lower
 from rnn_shapes.spec.case import Case
 from rnn_shapes.tolerance import ULP_BUCKETS
@@ -180,6 +181,7 @@ def site_data(report: ConformanceReport, generated: str, source_url: str | None)
         "states": list(STATES),
         "colours": COLOURS,
         "buckets": [[limit, label] for limit, label in ULP_BUCKETS],
+        "k_limits": {"max_depth": select.MAX_DEPTH, "shown": select.SHOWN},
         "families": list(FAMILIES),
         "environments": _environments(report),
         "rows": [list(r) for r in report.rows],

@@ -3,10 +3,14 @@
 // parentheses; the same grammar, precedence and errors.
 //   disjunction := conjunction ('or' conjunction)*
 //   conjunction := negation ('and' negation)*
-//   negation    := 'not' negation | atom
+//   negation    := 'not'* atom   (a run of 'not' read in a loop, as its parity)
+// Parentheses nest at most max_depth deep, and an error line shows at most `shown`
+// characters of the expression: both limits are select.py's, handed over in data.js.
 //   atom        := '(' disjunction ')' | word
 "use strict";
 (function (RS) {
+  const LIMITS = window.RNN_SHAPES.k_limits;
+
   function tokens(expr) {
     const re = /\s*(\(|\)|[^\s()]+)/y;
     const out = [];
@@ -30,9 +34,12 @@
       this.expr = expr;
       this.tokens = tokens(expr);
       this.pos = 0;
+      this.depth = 0; // parentheses open around the current token
     }
     fail(why) {
-      return new SyntaxError("-k " + pyRepr(this.expr) + ": " + why);
+      const e = this.expr;
+      const shown = e.length <= LIMITS.shown ? e : e.slice(0, LIMITS.shown) + "...";
+      return new SyntaxError("-k " + pyRepr(shown) + ": " + why);
     }
     peek() {
       return this.pos < this.tokens.length ? this.tokens[this.pos] : null;
@@ -58,18 +65,24 @@
       return terms.length === 1 ? terms[0] : (s) => terms.every((t) => t(s));
     }
     negation() {
-      if (this.peek() === "not") {
+      let nots = 0;
+      while (this.peek() === "not") {
         this.take();
-        const inner = this.negation();
-        return (s) => !inner(s);
+        nots += 1;
       }
-      return this.atom();
+      const inner = this.atom();
+      return nots % 2 ? (s) => !inner(s) : inner;
     }
     atom() {
       const token = this.take();
       if (token === "(") {
+        this.depth += 1;
+        if (this.depth > LIMITS.max_depth) {
+          throw this.fail("parentheses nested deeper than " + LIMITS.max_depth);
+        }
         const inner = this.disjunction();
         if (this.take() !== ")") throw this.fail("missing ')'");
+        this.depth -= 1;
         return inner;
       }
       if ([")", "and", "or", "not"].includes(token)) throw this.fail("unexpected " + pyRepr(token));
