@@ -92,8 +92,8 @@ class Judge:
         exact.
         """
         verdict = Verdict(case, result.outcome, result=result)
-        refusal = expected_rejection(case, self.keras_major)
-        verdict.add("refusal", rejection_problems(case, result, self.keras_major))
+        refusal = expected_rejection(case, self.keras_major, self.backend)
+        verdict.add("refusal", rejection_problems(case, result, self.keras_major, self.backend))
         if result.outcome == "ok" and refusal is None:
             verdict.add("rules", signature_problems(case, result, self.backend))
             if oracle is not None:  # None: random values, the rules judge their effects

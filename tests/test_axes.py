@@ -205,8 +205,8 @@ def test_design_constraints_come_from_the_rules():
     """A rule whose field no axis sets gives nothing; the mask rules give the
     not-applicable pairs and the short shapes' exclusions."""
     axes = design.SLICE.axes
-    assert case_rules({"layer_direction": design.LAYER_DIRECTION}, {}) == []
-    derived = case_rules(axes, design.FILLED)
+    assert case_rules({"layer_direction": design.LAYER_DIRECTION}) == []
+    derived = case_rules(axes)
     na = [design.implies(design.eq("mask", "-"), design.eq("mask_via", "-"))]
     na.append(design.implies(design.eq("mask_via", "-"), design.eq("mask", "-")))
     assert derived[:2] == na

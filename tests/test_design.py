@@ -10,10 +10,24 @@ import sys
 
 import pytest
 
-from rnn_shapes.spec.design import CROSS, LAYER_DIRECTION, NEW_AXES, SLICE, Design, uncovered
+from rnn_shapes.spec.crossing import FAMILIES_CROSS, FAMILIES_SLICE
+from rnn_shapes.spec.design import (
+    CROSS,
+    LAYER_DIRECTION,
+    NEW_AXES,
+    SLICE,
+    Design,
+    feasible,
+    uncovered,
+)
 from rnn_shapes.spec.matrix import matrix
 
-DESIGNS = {"slice": SLICE, "cross": CROSS}
+DESIGNS = {
+    "slice": SLICE,
+    "cross": CROSS,
+    "families slice": FAMILIES_SLICE,
+    "families cross": FAMILIES_CROSS,
+}
 
 
 @pytest.mark.parametrize("name", DESIGNS)
@@ -53,8 +67,50 @@ def test_every_new_axis_value_meets_every_layer_in_every_direction():
 
 
 def test_design_cases_obey_the_case_rules_and_skip_bidirectional_backwards():
-    for case in SLICE.cases() + CROSS.cases():
+    for case in SLICE.cases() + CROSS.cases() + FAMILIES_SLICE.cases() + FAMILIES_CROSS.cases():
         assert not (case.bidirectional and case.go_backwards), case.id
+
+
+# Where two families' code paths cross: pairs no case held before the families' design.
+MEETINGS = {
+    "a mixed policy on a stateful layer": lambda c: c.stateful and c.dtype.startswith("mixed"),
+    "a mixed policy with a mask": lambda c: c.mask is not None and c.dtype.startswith("mixed"),
+    "dropout with a mask": lambda c: c.mask is not None and c.dropout > 0,
+    "recurrent dropout on a stateful layer": lambda c: c.stateful and c.recurrent_dropout > 0,
+    "float64 with initial states": lambda c: c.initial_state and c.dtype == "float64",
+    "float64 unrolled": lambda c: c.unroll and c.dtype == "float64",
+    "an option on a time axis of any length": lambda c: c.dynamic_time and not c.use_bias,
+    "a stateful layer with a backward layer": lambda c: c.stateful and c.backward_layer,
+    "initial states below a stack, given as inputs": lambda c: c.stack and c.initial_state,
+    "a saved stateful model": lambda c: c.stateful and c.save == "h5",
+    "training on a time axis of any length": lambda c: c.training and c.dynamic_time,
+}
+
+
+@pytest.mark.parametrize("name", ["families slice", "families cross"])
+def test_the_families_meet(name):
+    cases = DESIGNS[name].cases()
+    for meeting, held in MEETINGS.items():
+        assert any(held(c) for c in cases), meeting
+
+
+def test_every_families_value_meets_every_layer_direction_it_can():
+    """Every label in all 24 layer-directions, but where a rule or exclusion bars
+    it: predict and training runs in uni and bi-concat (RUNS_UNI_AND_CONCAT),
+    an explicit backward layer in Bidirectional, no walking backwards there,
+    SimpleRNN without a recurrent activation or a forget bias."""
+    rows = FAMILIES_SLICE.rows()
+    for axis, labels in FAMILIES_SLICE.axes.items():
+        if axis == "layer_direction":
+            continue
+        for label in labels:
+            met = {r["layer_direction"] for r in rows if r[axis] == label}
+            barred = {
+                ld
+                for ld in LAYER_DIRECTION
+                if not feasible(FAMILIES_SLICE, {axis: label, "layer_direction": ld})
+            }
+            assert met == set(LAYER_DIRECTION) - barred, (axis, label)
 
 
 def test_cross_has_single_samples_single_steps_and_a_masked_row_at_one_step():
@@ -87,7 +143,7 @@ def test_matrices_are_the_same_under_another_hash_seed(tmp_path):
         for seed, cache in (("0", "a"), ("4242", "b"), ("7", "b"))
     ]
     assert runs[0] == runs[1] == runs[2] and runs[0].count("\n") > 8000
-    assert len(list((tmp_path / "b").glob("design-*.json"))) == 4
+    assert len(list((tmp_path / "b").glob("design-*.json"))) == 6
 
 
 def test_a_damaged_or_unwritable_design_cache_is_built_again(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
 from rnn_shapes.spec.axes import TUTORIAL_CONSTANT
 from rnn_shapes.spec.blocks import option_cases, predict_cases
+from rnn_shapes.spec.crossing import FAMILIES_SLICE
 from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.path_blocks import path_cases
@@ -65,11 +66,14 @@ def test_options_appear_in_the_id_only_when_not_default():
 
 
 def test_the_default_matrix_grew_at_its_end_only():
-    """The options slice, one predict case per family, then the model paths, after
-    every earlier case (so no earlier id moved)."""
+    """The options slice, one predict case per family, the model paths, then where
+    the families meet, after every earlier case (so no earlier id moved)."""
     ids = [c.id for c in matrix("default")]
     grown = [c.id for c in OPTIONS_SLICE.cases() + predict_cases()]
     grown += [c.id for c in path_cases() if c.id not in set(grown)]
+    met = [c.id for c in FAMILIES_SLICE.cases()]
+    new = [i for i in met if ids.index(i) >= len(ids) - len(met)]  # not an earlier case
+    grown += [i for i in met if i in new]
     assert ids[-len(grown) :] == grown
     assert not any(
         marker in cid

@@ -112,7 +112,9 @@ def test_matrices_hold_every_path():
     paths = path_cases()
     assert {c.id for c in paths} <= default
     found = {f for c in paths for f in families(c.id)}
-    assert {"dynamic time", "backward layer", "stack", "save/load", "predict"} <= found
+    assert {"dynamic time", "backward layer", "stack", "save/load"} <= found
+    predicted = {f for c in matrix("default") if c.predict for f in families(c.id)}
+    assert {"dynamic time", "backward layer", "stack", "save/load"} <= predicted
     saved = {f for c in paths if c.save for f in families(c.id)}
     assert set(saved) >= {"core", "masking", "initial state", "stateful", "unroll"} - {"core"}
     assert TUTORIAL_STACK.id in default
@@ -153,15 +155,23 @@ def test_dynamic_case_is_two_calls_with_masks_of_their_length():
     np.testing.assert_array_equal(outs[3], run_oracle(fixed)[0])
 
 
-def test_unroll_needs_the_length_in_keras_2_only():
+def test_unroll_needs_the_length_in_keras_2_and_in_keras_3_predict_on_tensorflow():
     case = Case(layer="LSTM", dynamic_time=True, unroll=True, **SHAPE)
-    assert expected_rejection(case, 2) and expected_rejection(case, 3) is None
+    assert expected_rejection(case, 2, "tensorflow")
+    assert expected_rejection(case, 3, "tensorflow") is None
+    predicted = dataclasses.replace(case, predict=True)
+    assert expected_rejection(predicted, 3, "tensorflow") == (
+        "Cannot unroll a RNN if the time dimension is undefined"
+    )
+    assert all(expected_rejection(predicted, 3, b) is None for b in ("jax", "torch"))
 
 
 def test_keras3_takes_a_backward_layer_walking_forwards():
     case = dataclasses.replace(ASYMMETRIC, go_backwards=True)
     plain = dataclasses.replace(case, backward_layer=None, backward_units=None)
-    assert expected_rejection(case, 3) is None and expected_rejection(plain, 3)
+    assert expected_rejection(case, 3, "tensorflow") is None and expected_rejection(
+        plain, 3, "tensorflow"
+    )
 
 
 def test_symbolic_mismatch_is_a_problem():

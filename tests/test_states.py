@@ -92,6 +92,9 @@ def test_keras_2_refuses_numpy_initial_states_by_rule():
     from rnn_shapes.spec.signature import expected_rejection
 
     constant = Case(layer="LSTM", initial_state="constant", **SHAPE)
-    assert expected_rejection(constant, 2) == "Expected a symbolic tensor instance"
-    assert expected_rejection(constant, 3) is None
-    assert expected_rejection(Case(layer="LSTM", initial_state="input", **SHAPE), 2) is None
+    assert expected_rejection(constant, 2, "tensorflow") == "Expected a symbolic tensor instance"
+    assert expected_rejection(constant, 3, "tensorflow") is None
+    assert (
+        expected_rejection(Case(layer="LSTM", initial_state="input", **SHAPE), 2, "tensorflow")
+        is None
+    )

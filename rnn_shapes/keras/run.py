@@ -156,29 +156,31 @@ def ok_result(
 def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
     """A training call (dropout active) on a fresh seeded model; a second fresh
     model with the same seed, and the first at inference, say what it showed."""
-    container, outs = called(model, x, "call", case.batch, training=True)
-    _, again = called(build_model(case), x, "call", case.batch, training=True)
-    _, inference = called(model, x, "call", case.batch)
+    container, outs = _calls(case, model, x, "call", training=True)
+    _, again = _calls(case, build_model(case), x, "call", training=True)
+    _, inference = _calls(case, model, x, "call")
     facts = {
         "differs_from_inference": any(
             not np.array_equal(a, b) for a, b in zip(outs, inference, strict=True)
         ),
         "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
     }
-    masks = output_masks(case, model.layers[-1], len(outs))
+    masks = _call_masks(case, model.layers[-1], len(outs))
     return ok_result(case, container, outs, masks, facts=facts, symbolic=symbolic)
 
 
-def _calls(case: Case, model: Any, x: Any, path: str) -> tuple[str, tuple[np.ndarray, ...]]:
+def _calls(
+    case: Case, model: Any, x: Any, path: str, training: bool = False
+) -> tuple[str, tuple[np.ndarray, ...]]:
     """(container, outputs) of the case's call, of a dynamic-time case's two (x,
     then the longer input), or of a stateful case's three: x, x reversed in
-    time, and x again after a reset."""
+    time, and x again after a reset. A training run is never stateful (spec/rules.py)."""
     if case.dynamic_time:
-        container, first = called(model, x, path, case.batch)
-        _, second = called(model, model_inputs(longer(case)), path, case.batch)
+        container, first = called(model, x, path, case.batch, training)
+        _, second = called(model, model_inputs(longer(case)), path, case.batch, training)
         return container, first + second
     if not case.stateful:
-        return called(model, x, path, case.batch)
+        return called(model, x, path, case.batch, training)
     layer = model.layers[-1]
     x2 = model_inputs(case, second_inputs(case))
     reset_states(layer)

@@ -34,31 +34,30 @@ def implies(when: dict, then: dict) -> dict:
     return {"operator": "or", "conditions": [negate(when), then]}
 
 
-def case_rules(axes: Axes, filled: Mapping[str, str]) -> list[dict]:
-    """The Case's rules as conditions over these axes, in the order the Case checks
-    them (`filled`: field -> the axis standing for it where no label sets it)."""
-    return [c for rule in RULES for c in _rule(axes, filled, rule)]
+def case_rules(axes: Axes) -> list[dict]:
+    """The Case's rules as conditions over these axes, in the order the Case checks them."""
+    return [c for rule in RULES for c in _rule(axes, rule)]
 
 
-def _rule(axes: Axes, filled: Mapping[str, str], rule: Only) -> list[dict]:
+def _rule(axes: Axes, rule: Only) -> list[dict]:
     """One rule. An axis with a "-" label beside a real label at the field's default
     (design.MASK_VIA) is "-" exactly where the rule says the field cannot be set;
     otherwise the rows that set the field must meet the rule."""
-    axis = _owner(axes, filled, rule.field)
+    axis = _owner(axes, rule.field)
     if axis is None:  # never set here: the rule cannot fire
         return []
     labels = axes[axis]
-    if {_owner(axes, filled, f) for f in rule.when.fields} <= {axis, None}:  # label by label
+    if {_owner(axes, f) for f in rule.when.fields} <= {axis, None}:  # label by label
         broken = [label for label, f in labels.items() if rule.broken(_over_defaults(f))]
         return [negate(_at(axis, broken))] if broken else []
     at_default = [label for label, f in labels.items() if not rule.fires(_over_defaults(f))]
     if rule.values is None and "-" in labels and len(at_default) > 1:
-        cannot = _condition(axes, filled, Not(rule.when))
+        cannot = _condition(axes, Not(rule.when))
         if isinstance(cannot, bool):
             return [eq(axis, "-") if cannot else negate(eq(axis, "-"))]
         return [implies(cannot, eq(axis, "-")), implies(eq(axis, "-"), cannot)]
     fires = _labels(axis, [label for label in labels if label not in at_default], labels)
-    when = _condition(axes, filled, rule.when)
+    when = _condition(axes, rule.when)
     if fires is False or when is True:
         return []
     if when is False:  # the field cannot be set in these rows
@@ -67,21 +66,21 @@ def _rule(axes: Axes, filled: Mapping[str, str], rule: Only) -> list[dict]:
     return [when if fires is True else implies(fires, when)]
 
 
-def _condition(axes: Axes, filled: Mapping[str, str], condition: Condition) -> dict | bool:
+def _condition(axes: Axes, condition: Condition) -> dict | bool:
     """A Case condition over these axes (True or False where it is the same in
     every row): read label by label where it reads one axis."""
-    read = {axis for f in condition.fields if (axis := _owner(axes, filled, f)) is not None}
+    read = {axis for f in condition.fields if (axis := _owner(axes, f)) is not None}
     if len(read) <= 1:
         axis = next(iter(read), "")
         labels = axes.get(axis, {"": {}})
         held = [label for label, f in labels.items() if condition.holds(_over_defaults(f))]
         return _labels(axis, held, labels) if axis else bool(held)
     if isinstance(condition, Not):
-        inner = _condition(axes, filled, condition.condition)
+        inner = _condition(axes, condition.condition)
         return (not inner) if isinstance(inner, bool) else negate(inner)
     assert isinstance(condition, AnyOf)
     every = isinstance(condition, AllOf)
-    parts = [_condition(axes, filled, c) for c in condition.conditions]
+    parts = [_condition(axes, c) for c in condition.conditions]
     if (not every) in parts:  # one part decides it
         return not every
     conditions = [p for p in parts if not isinstance(p, bool)]
@@ -90,10 +89,8 @@ def _condition(axes: Axes, filled: Mapping[str, str], condition: Condition) -> d
     return {"operator": "and" if every else "or", "conditions": conditions}
 
 
-def _owner(axes: Axes, filled: Mapping[str, str], field: str) -> str | None:
+def _owner(axes: Axes, field: str) -> str | None:
     """The axis whose labels set `field`; None where every row leaves it at its default."""
-    if filled.get(field) in axes:
-        return filled[field]
     return next((name for name, ls in axes.items() if any(field in f for f in ls.values())), None)
 
 

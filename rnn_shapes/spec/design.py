@@ -90,9 +90,14 @@ INITIAL = _values("initial_state", absent=True)
 FORM = _values("state_form", absent=True)
 UNROLL = {"loop": {}, "unroll": {"unroll": True}}
 STATEFUL = {"-": {}, "stateful": {"stateful": True}}
-OTHER_BATCH: Labels = {"-": {}, "same": {}, "fewer": {}, "more": {}}  # call_batch: from the shape
-# The field an axis stands for where Design.case fills it in, not the labels.
-FILLED = {"call_batch": "other_batch"}
+# A stateful layer's second batch: its size comes from the shape, so the labels
+# hold stand-ins (the rules read them as "set") that Design.case replaces.
+OTHER_BATCH: Labels = {
+    "-": {},
+    "same": {},
+    "fewer": {"call_batch": "fewer"},
+    "more": {"call_batch": "more"},
+}
 WEIGHTS = {"distinct": {}, "constant": {"weights": TUTORIAL_CONSTANT}}
 
 
@@ -140,7 +145,7 @@ class Design:
     exclusions: tuple[dict, ...] = (BI_FORWARD,)
 
     def constraints(self) -> list[dict]:
-        return case_rules(self.axes, FILLED) + list(self.exclusions)
+        return case_rules(self.axes) + list(self.exclusions)
 
     def rows(self) -> list[dict[str, str]]:
         """The design's rows, as {axis: label}; every t labels of t axes that some
@@ -192,9 +197,9 @@ class Design:
         fields: dict[str, Any] = {}
         for axis, label in row.items():
             fields.update(self.axes[axis][label])
-        if row.get("other_batch") in ("fewer", "more"):
+        if fields.get("call_batch") in ("fewer", "more"):
             batch = int(fields["batch"])
-            fields["call_batch"] = batch + 1 if row["other_batch"] == "more" or batch == 1 else 1
+            fields["call_batch"] = batch + 1 if fields["call_batch"] == "more" or batch == 1 else 1
         return Case(**fields)
 
 
@@ -208,20 +213,25 @@ def _uncovered(design: Design, rows: Sequence[Mapping[str, str]]) -> list:
     held = set()
     for row in rows:
         held |= set(combinations(sorted(row.items()), design.strength))
-    conditions = design.constraints()
-    watch = {axis: [c for c in conditions if axis in reads(c)] for axis in design.axes}
-    # an axis no condition reads takes any label; the most read come first, so a
-    # dead end shows within a few levels
-    order = sorted((a for a in design.axes if watch[a]), key=lambda a: -len(watch[a]))
     missing = []
     for names in combinations(sorted(design.axes), design.strength):
         for labels in product(*(design.axes[n] for n in names)):
             key = tuple(zip(names, labels, strict=True))
-            if key in held or any(holds(c, dict(key)) is False for c in conditions):
-                continue
-            if _completes(design.axes, dict(key), order, watch):
+            if key not in held and feasible(design, dict(key)):
                 missing.append(key)
     return missing
+
+
+def feasible(design: Design, partial: Mapping[str, str]) -> bool:
+    """Whether these labels of some axes are in some valid row of the design."""
+    conditions = design.constraints()
+    if any(holds(c, partial) is False for c in conditions):
+        return False
+    watch = {axis: [c for c in conditions if axis in reads(c)] for axis in design.axes}
+    # an axis no condition reads takes any label; the most read come first, so a
+    # dead end shows within a few levels
+    order = sorted((a for a in design.axes if watch[a]), key=lambda a: -len(watch[a]))
+    return _completes(design.axes, dict(partial), order, watch)
 
 
 def _completes(
@@ -258,7 +268,7 @@ NEW_AXES: dict[str, Labels] = {
 }
 
 
-def _core_design(
+def core_design(
     shapes: Sequence[tuple[int, int, int, int]], exclusions: tuple[dict, ...], **axes: Labels
 ) -> Design:
     """A pairwise design over the core axes (layer-direction, flags, walk, shape) and
@@ -269,9 +279,9 @@ def _core_design(
 
 # default: pairwise at the masked shape and at a single step (distinct weights).
 SLICE_SHAPES = ((3, 5, 2, 3), (2, 1, 2, 3))
-SLICE = _core_design(SLICE_SHAPES, (BI_FORWARD,), **NEW_AXES)
+SLICE = core_design(SLICE_SHAPES, (BI_FORWARD,), **NEW_AXES)
 # full: the same at four shapes (B = 1 and T = 1 among them), both weight schemes.
-CROSS = _core_design(
+CROSS = core_design(
     (*SLICE_SHAPES, (1, 1, 2, 4), (1, 4, 5, 3)), (BI_FORWARD,), weights=WEIGHTS, **NEW_AXES
 )
 
@@ -295,8 +305,8 @@ OPTION_AXES: dict[str, Labels] = {
 }
 OPTION_EXCLUSIONS = (RUNS_UNI_AND_CONCAT, BI_FORWARD)
 # default: pairwise at a short sequence and at a single step.
-OPTIONS_SLICE = _core_design(SLICE_SHAPES, OPTION_EXCLUSIONS, **OPTION_AXES)
+OPTIONS_SLICE = core_design(SLICE_SHAPES, OPTION_EXCLUSIONS, **OPTION_AXES)
 # full: the same at four shapes (B = 1 and T = 1 among them).
-OPTIONS_CROSS = _core_design(
+OPTIONS_CROSS = core_design(
     (*SLICE_SHAPES, (1, 1, 2, 4), (2, 30, 1, 3)), OPTION_EXCLUSIONS, **OPTION_AXES
 )

@@ -25,6 +25,7 @@ from rnn_shapes.spec.blocks import (
     unroll_cases,
 )
 from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.crossing import FAMILIES_CROSS, FAMILIES_SLICE
 from rnn_shapes.spec.design import CROSS, OPTIONS_CROSS, OPTIONS_SLICE, SLICE
 from rnn_shapes.spec.path_blocks import path_blocks, path_cases
 
@@ -56,13 +57,14 @@ def matrix(name: str) -> list[Case]:
         cases = _smoke() + named_cases()
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
-        cases = unique(cases + predict_cases() + path_cases())
+        cases = unique(cases + predict_cases() + path_cases() + FAMILIES_SLICE.cases())
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
         options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases() + predict_cases()
         paths = path_cases() + path_blocks()
-        cases = unique(grid + families + CROSS.cases() + options + paths)
+        meeting = FAMILIES_SLICE.cases() + FAMILIES_CROSS.cases()
+        cases = unique(grid + families + CROSS.cases() + options + paths + meeting)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases

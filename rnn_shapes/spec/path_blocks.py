@@ -72,12 +72,13 @@ def _dynamic_slice() -> list[Case]:
 
 
 def _backward_slice() -> list[Case]:
-    """Each backward pair, concatenated and unmerged, every flag; the forward
-    layer walking backwards with a backward layer walking forwards; masked."""
+    """Each backward pair, concatenated, every flag; the forward layer walking
+    backwards with a backward layer walking forwards; masked. (Every merge mode
+    meets every backward layer in the families' design, spec/crossing.py.)"""
     out = [
         at(MASK_SHAPE, **core, backward_layer=back, backward_units=units)
         for fwd, back, units in BACKWARD_PAIRS
-        for core in cores((fwd,), ((True, "concat"), (True, None)), (False,))
+        for core in cores((fwd,), ((True, "concat"),), (False,))
     ]
     out += [
         at(MASK_SHAPE, **core, backward_layer=back, backward_units=units)
@@ -153,12 +154,18 @@ def _family_examples() -> list[Case]:
 def path_cases() -> list[Case]:
     """The model paths of the default matrix: a time axis of any length, explicit
     backward layers, stacks, every family saved and loaded each way (.keras, .h5,
-    config) and through predict."""
+    config). (Through predict, every path meets every family in the families'
+    design, spec/crossing.py; the full matrix runs these examples through it too.)"""
     examples = _family_examples()
     saved = [replace(c, save=how) for how in SAVES for c in examples]
+    return unique(_dynamic_slice() + _backward_slice() + _stack_slice() + saved)
+
+
+def predicted_examples() -> list[Case]:
+    """The family examples through predict, the last four saved first (full)."""
+    examples = _family_examples()
     predicted = [replace(c, predict=True) for c in examples]
-    predicted += [replace(c, save="keras", predict=True) for c in examples[-4:]]
-    return unique(_dynamic_slice() + _backward_slice() + _stack_slice() + saved + predicted)
+    return predicted + [replace(c, save="keras", predict=True) for c in examples[-4:]]
 
 
 def path_blocks() -> list[Case]:
@@ -166,7 +173,7 @@ def path_blocks() -> list[Case]:
     walking direction at a time axis of any length, masked and not; every
     backward pair with every merge, flag and walk; every stack under every
     layer, direction and flag, masked and not; save/load each way for every
-    layer, direction and flag."""
+    layer, direction and flag; the family examples through predict."""
     dynamic = [
         at(MASK_SHAPE, **core, mask=m, mask_via="call" if m else "layer", dynamic_time=True)
         for core in cores()
@@ -185,4 +192,4 @@ def path_blocks() -> list[Case]:
         for m in (None, "left")
     ]
     saved = [at(MASK_SHAPE, **core, save=how) for how in SAVES for core in cores(walks=(False,))]
-    return dynamic + backward + stacks + saved
+    return dynamic + backward + stacks + saved + predicted_examples()

@@ -172,16 +172,11 @@ def _call_batch(case: Case) -> tuple[str, str] | None:
     return None
 
 
-def _backward_layer(case: Case) -> tuple[str, str] | None:
+def _backward_units(case: Case) -> tuple[str, str] | None:
     if case.backward_layer is None:
         return None
     if case.backward_units != case.units and case.merge_mode in ("sum", "mul", "ave"):
         return "backward_units", "an elementwise merge needs both directions' widths equal"
-    if case.initial_state is not None and (case.layer == "LSTM") != (case.backward_layer == "LSTM"):
-        return (
-            "initial_state",
-            "Bidirectional splits the initial states in half: both layers need as many",
-        )
     return None
 
 
@@ -197,6 +192,16 @@ def _stack(case: Case) -> tuple[str, str] | None:
 
 Check = str | Only | Callable[["Case"], "tuple[str, str] | None"]
 ALL_RATES = AnyOf((Set("dropout"), Set("recurrent_dropout")))
+_LSTM, _BACK_LSTM = Is("layer", ("LSTM",)), Is("backward_layer", ("LSTM",))
+# an explicit backward layer with as many states as the forward one: both LSTMs or neither
+SPLIT_EVENLY = Not(
+    AllOf(
+        (
+            Set("backward_layer"),
+            AnyOf((AllOf((_LSTM, Not(_BACK_LSTM))), AllOf((Not(_LSTM), _BACK_LSTM)))),
+        )
+    )
+)
 
 # In order. A name checks that axis's values (spec/axes.py); an Only is a rule
 # between axes; a function checks what no table states.
@@ -253,7 +258,9 @@ CHECKS: tuple[Check, ...] = (
     Only("backward_layer", Set("bidirectional"), "only a bidirectional case has a backward layer"),
     "backward_layer",
     "backward_units",
-    _backward_layer,
+    _backward_units,
+    Only("initial_state", SPLIT_EVENLY,
+         "Bidirectional splits the initial states in half: both layers need as many"),
     _stack,
     Only("stack", Not(Set("stateful")),
          "a stateful stack would need every layer stateful (not built here)"),

@@ -195,7 +195,7 @@ def _mask(case: Case) -> np.ndarray:
     return mask
 
 
-def expected_rejection(case: Case, keras_major: int) -> str | None:
+def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None:
     """Why this Keras major refuses to build the case, or None if it builds it.
 
     Keras 2 builds the backward copy with go_backwards flipped; Keras 3 copies
@@ -212,7 +212,13 @@ def expected_rejection(case: Case, keras_major: int) -> str | None:
     unroll=True on an input whose time axis is None (`backend.rnn`: "Unrolling
     requires a fixed number of timesteps"). Keras 3 has a like check in
     `RNN.call` (rnn.py) but builds the model from `compute_output_shape`, and
-    each eager call has its length: it runs.
+    each eager call has its length: it runs. Through `Model.predict` on
+    TensorFlow it does not: the predict function is a `tf.function` with
+    `reduce_retracing=True` (keras/src/backend/tensorflow/trainer.py,
+    make_predict_function), so a second call at another length retraces it
+    with the time axis relaxed to None, and `RNN.call`'s check refuses it
+    ("Cannot unroll a RNN if the time dimension is undefined"). A dynamic-time
+    case's second call is such a call. JAX compiles each shape, torch runs eagerly.
     Keras 3 copies the go_backwards layer only when no backward layer is given:
     an explicit one that walks forwards is accepted.
 
@@ -225,6 +231,8 @@ def expected_rejection(case: Case, keras_major: int) -> str | None:
         return "different `go_backwards`"
     if keras_major < 3 and case.unroll and case.dynamic_time:
         return "Unrolling requires a fixed number of timesteps"
+    if case.unroll and case.dynamic_time and case.predict and backend == "tensorflow":
+        return "Cannot unroll a RNN if the time dimension is undefined"
     if case.call_batch is not None:
         return "batch size" if keras_major >= 3 else "is incompatible with the layer"
     if keras_major < 3 and case.initial_state == "constant":
