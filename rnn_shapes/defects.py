@@ -24,8 +24,11 @@ PATH = Path(__file__).with_name("defects.toml")
 KEYS = {"name", "cases", "keras", "backends", "reason", "upstream"}
 # except: case-id patterns the entry does not cover, though `cases` match;
 # explains: aspect/kind patterns of the problems it explains (default: every
-# problem of the case), e.g. "rules/symbolic*" for a defect of the symbolic path only
-OPTIONAL = {"except", "explains"}
+# problem of the case), e.g. "rules/symbolic*" for a defect of the symbolic path only;
+# may_hide: case-id patterns (among `cases`) where the defect is there but need not
+# show, e.g. where a bfloat16 policy's tolerance is wider than what it changes: an
+# agreeing case there is not "no longer shows" (everywhere else it is)
+OPTIONAL = {"except", "explains", "may_hide"}
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 
 
@@ -44,10 +47,15 @@ class Defect:
     clauses: tuple[Clause, ...]  # `keras`, parsed once when the file is read
     excluded: tuple[str, ...] = ()  # the entry's `except` patterns
     explains: tuple[str, ...] = ("*",)  # the entry's `explains` patterns
+    hidden: tuple[str, ...] = ()  # the entry's `may_hide` patterns
 
     def explained(self, problem: Problem) -> bool:
         """Whether this defect accounts for `problem`, by its aspect and kind."""
         return any(fnmatch.fnmatchcase(problem.key, p) for p in self.explains)
+
+    def may_hide(self, case_id: str) -> bool:
+        """Whether the defect may not show on this case (its `may_hide` patterns)."""
+        return any(fnmatch.fnmatchcase(case_id, p) for p in self.hidden)
 
     def applies(self, case_id: str, env: Environment) -> bool:
         return (
@@ -115,6 +123,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         clauses,
         tuple(entry.get("except", ())),
         tuple(entry.get("explains", ("*",))),
+        tuple(entry.get("may_hide", ())),
     )
 
 

@@ -110,8 +110,11 @@ class Judge:
         defect = listed(verdict.case.id, self.env)
         if defect is None:
             return
+        shown = [p for p in verdict.problems if defect.explained(p)]
+        if not shown and defect.may_hide(verdict.case.id):
+            return  # there, but within what the case can see: it agrees
         verdict.defect = defect.name
-        verdict.defect_problems = [p for p in verdict.problems if defect.explained(p)]
+        verdict.defect_problems = shown
         verdict.problems = [p for p in verdict.problems if not defect.explained(p)]
         if not verdict.defect_problems:
             text = (

@@ -93,6 +93,29 @@ def test_except_leaves_out_matching_cases(tmp_path):
     assert entry.applies("LSTM-uni-x", K315) and not entry.applies("LSTM-uni-x-stateful", K315)
 
 
+def test_may_hide_lets_an_agreeing_case_agree_there_only(tmp_path, monkeypatch):
+    """Where the entry says the defect may not show, an agreeing case agrees (and
+    counts no defect); elsewhere the entry stays strict; a disagreement there is
+    still the defect's."""
+    from rnn_shapes import defects
+
+    path = tmp_path / "defects.toml"
+    path.write_text(
+        '[[defect]]\nname="a"\ncases=["GRU-*"]\nmay_hide=["*-mask_left_*"]\nkeras=">=3"\n'
+        'backends=["tensorflow"]\nreason="r"\nupstream=""\n'
+    )
+    entries = load(path)
+    monkeypatch.setattr(defects, "load", lambda: entries)
+    oracle = run_oracle(LISTED)
+    hidden = Judge(K315).against(LISTED, result_of(LISTED, oracle), oracle)
+    assert hidden.agrees and hidden.defect is None
+    shown = Judge(K315).against(LISTED, result_of(LISTED, [o + 0.5 for o in oracle]), oracle)
+    assert shown.agrees and shown.defect == "a"
+    strict = replace(LISTED, mask="right")
+    fixed = Judge(K315).against(strict, result_of(strict, run_oracle(strict)), run_oracle(strict))
+    assert not fixed.agrees and fixed.problems[0].kind == "no-longer-shows"
+
+
 def test_a_case_refused_as_its_rule_predicts_shows_no_defect():
     case = Case(
         layer="GRU",
@@ -141,7 +164,7 @@ def test_every_pattern_matches_a_case_of_some_matrix():
     dead = [
         f"{d.name}: {key} {pattern!r}"
         for d in load(PATH)
-        for key, patterns in (("cases", d.cases), ("except", d.excluded))
+        for key, patterns in (("cases", d.cases), ("except", d.excluded), ("may_hide", d.hidden))
         for pattern in patterns
         if not fnmatch.filter(ids, pattern)
     ]
