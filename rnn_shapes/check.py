@@ -72,7 +72,8 @@ def signature_problems(case: Case, result: Result, backend: str = "tensorflow") 
             text = f"output {name}: dtype expected {want_dtype}, got {dtype}"
             problems.append(Problem("dtype", text, i, want_dtype, dtype))
     problems += symbolic_problems(case, result, backend)
-    return problems + mask_problems(case, result) + fact_problems(case, result)
+    masks = mask_problems(case, result) + received_problems(case, result)
+    return problems + masks + fact_problems(case, result)
 
 
 def symbolic_problems(case: Case, result: Result, backend: str = "tensorflow") -> list[Problem]:
@@ -158,6 +159,24 @@ def mask_problems(case: Case, result: Result) -> list[Problem]:
     ]
 
 
+def received_problems(case: Case, result: Result) -> list[Problem]:
+    """The masks attached to the returned tensors (what a next layer reads) against
+    what the layer's compute_mask says: observed and derived must agree."""
+    if result.received is None or isinstance(result.masks, str):
+        return []  # not observed (predict), or compute_mask raised (masks-error says so)
+    said = result.masks or (None,) * len(result.received)
+    if tuple(said) == result.received:
+        return []
+    names = signature(case).names_of(len(result.received))
+    return [
+        Problem(
+            "received", f"output {name}: compute_mask says {m}, the tensor carries {r}", i, m, r
+        )
+        for i, (name, m, r) in enumerate(zip(names, said, result.received, strict=False))
+        if m != r
+    ]
+
+
 def value_problems(
     case: Case,
     got: tuple[np.ndarray, ...],
@@ -211,6 +230,7 @@ def golden_problems(
     packing: tuple[tuple[str, str, object, object], ...] = (
         ("container", "container", expected.container, got.container),
         ("masks", "output masks", expected.masks, got.masks),
+        ("received", "attached masks", expected.received, got.received),
         ("facts", "facts", expected.facts, got.facts),
     )
     for kind, label, was, now in packing:

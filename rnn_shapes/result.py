@@ -29,6 +29,11 @@ class Result:
     showed: {"repeatable": two fresh seeded models gave the same numbers,
     "differs_from_inference": dropout changed the outputs}.
 
+    `received` (masked cases, direct calls) is the mask Keras attached to each
+    returned tensor, as `masks` is written: what a next layer's `__call__` reads.
+    `masks` is what the layer's `compute_mask` says; the two are judged to agree.
+    None where not observed: `predict` returns NumPy arrays.
+
     `symbolic` is what the built model said its outputs would be before it ran
     (one call's): each output KerasTensor's shape (None where unknown) and
     dtype; None where Keras refused to build the model.
@@ -46,6 +51,7 @@ class Result:
     masks: tuple[str | None, ...] | str | None = None
     facts: dict[str, bool] | None = None
     symbolic: tuple[SymbolicOutput, ...] | None = None
+    received: tuple[str | None, ...] | None = None
 
     @property
     def arity(self) -> int:
@@ -112,6 +118,7 @@ def to_wire(result: Result) -> dict[str, object]:
         "masks": list(result.masks) if isinstance(result.masks, tuple) else result.masks,
         "facts": result.facts,
         "symbolic": None if result.symbolic is None else [list(s) for s in result.symbolic],
+        "received": None if result.received is None else list(result.received),
     }
 
 
@@ -127,6 +134,7 @@ def from_wire(data: dict) -> Result:
         tuple(data["masks"]) if isinstance(data["masks"], list) else data["masks"],
         data.get("facts"),
         symbolic_from(data.get("symbolic")),
+        None if data.get("received") is None else tuple(data["received"]),
     )
 
 

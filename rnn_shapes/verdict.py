@@ -32,6 +32,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "masks",  # masks handed on where none were expected, or none where some were
         "masks-error",  # Keras raised computing them
         "mask",  # one output's mask
+        "received",  # the mask attached to a returned tensor is not what compute_mask says
         "facts",  # a run's facts missing or unexpected
         "fact",  # one fact (repeatable, identical_to_original, ...)
     ),
@@ -43,6 +44,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "outcome",
         "container",
         "masks",
+        "received",
         "facts",
         "arity",
         "output",  # an output's dtype or shape

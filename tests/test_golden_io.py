@@ -23,7 +23,7 @@ from rnn_shapes.cli import main
 from rnn_shapes.golden import store
 from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.record import record
-from rnn_shapes.golden.sets import GoldenError, read_set
+from rnn_shapes.golden.sets import SCHEMA, GoldenError, read_set
 from rnn_shapes.golden.writing import encode, write_set
 from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
@@ -72,6 +72,20 @@ def test_masks_round_trip_and_stay_out_of_unmasked_entries(tmp_path):
     assert golden.results[failed.case_id].masks == "TypeError: no masks"
     assert golden.results[results[2].case_id].masks is None
     assert "masks" not in json.loads(path.read_text())["cases"][results[2].case_id]
+
+
+def test_received_masks_round_trip_strictly_and_stay_out_where_not_observed(tmp_path):
+    results = fake_results()
+    seen = ("1100/1110", None, None)[: results[0].arity]
+    observed = replace(results[0], masks=seen, received=seen)
+    path = write(tmp_path, [observed, *results[1:]])
+    golden = read_set(path)
+    assert golden.results[observed.case_id].received == seen
+    assert golden.results[results[1].case_id].received is None
+    assert "received" not in json.loads(path.read_text())["cases"][results[1].case_id]
+    edit_json(path, lambda d: d["cases"][observed.case_id].update(received=["11x0"]))
+    with pytest.raises(GoldenError, match="received must be"):
+        read_set(path)
 
 
 def test_symbolic_outputs_round_trip_in_ok_and_refused_entries(tmp_path):
@@ -206,8 +220,8 @@ def test_a_set_of_schema_4_reads_and_its_rerecord_moves_into_the_store(tmp_path)
         assert [o.tobytes() for o in old.results[r.case_id].outputs] == [
             o.tobytes() for o in r.outputs
         ]
-    write(tmp_path)  # a re-record: schema 5, values in the store, the .npz gone
-    assert read_set(path).schema == 5 and not npz.exists()
+    write(tmp_path)  # a re-record: today's schema, values in the store, the .npz gone
+    assert read_set(path).schema == SCHEMA and not npz.exists()
     assert store.prune(tmp_path) == ""
 
 

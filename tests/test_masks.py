@@ -9,11 +9,13 @@ a masked row are those of a run over its real steps alone.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
-from rnn_shapes.check import mask_problems
+from rnn_shapes.check import mask_problems, received_problems
 from rnn_shapes.oracle import run_direction
 from rnn_shapes.result import Result
 from rnn_shapes.spec.blocks import mask_cases
@@ -126,6 +128,32 @@ def test_a_reversed_or_missing_mask_is_a_problem():
     assert "expected" in problems(None)[0].text
     assert "Keras raised TypeError" in problems("TypeError: x")[0].text
     assert [p.kind for p in problems((reversed_rows,))] == ["mask"]
+
+
+def test_a_mask_the_tensor_does_not_carry_is_a_problem():
+    """What compute_mask says and what the returned tensor carries (what a next layer
+    reads) must agree: a layer that computes the mask but drops it is seen."""
+    case = masked(mask="right", return_state=True)
+    said = expected_masks(case)
+
+    def problems(received):
+        result = Result(case.id, "ok", "list", masks=said, received=received)
+        return received_problems(case, result)
+
+    assert problems(said) == [] and problems(None) == []  # None: not observed (predict)
+    dropped = problems((None,) * len(said))
+    assert [p.kind for p in dropped] == ["received"] and "compute_mask says" in dropped[0].text
+    assert dropped[0].output == 0
+
+
+@pytest.mark.keras
+def test_a_live_masked_case_observes_the_mask_it_hands_on(rnn_session):
+    from rnn_shapes.keras.run import run_keras
+
+    case = masked(mask="left", return_state=True)
+    result = run_keras(case, reuse=False)
+    assert result.received is not None and result.received == result.masks
+    assert run_keras(replace(case, predict=True), reuse=False).received is None
 
 
 def test_ids_name_the_mask_only_when_there_is_one():

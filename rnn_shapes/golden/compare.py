@@ -108,7 +108,17 @@ def changes(old: dict[str, Result], new: dict[str, Result]) -> dict[str, list[st
     """Case ids new, changed (any field or any bit) and removed from `old` to `new`."""
 
     def same(a: Result, b: Result) -> bool:
-        fields = ("outcome", "container", "dtypes", "error", "shapes", "masks", "facts", "symbolic")
+        fields = (
+            "outcome",
+            "container",
+            "dtypes",
+            "error",
+            "shapes",
+            "masks",
+            "received",
+            "facts",
+            "symbolic",
+        )
         return all(getattr(a, f) == getattr(b, f) for f in fields) and all(
             x.tobytes() == y.tobytes() for x, y in zip(a.outputs, b.outputs, strict=True)
         )

@@ -52,6 +52,20 @@ def parse_masks(path: Path, case_id: str, entry: dict) -> tuple[str | None, ...]
     return tuple(masks)
 
 
+def parse_received(path: Path, case_id: str, entry: dict) -> tuple[str | None, ...] | None:
+    """The optional attached masks of an entry: per output, null or '0'/'1' rows."""
+    received = entry.get("received")
+    if received is None:
+        return None
+    if not (
+        isinstance(received, list)
+        and len(received) == len(entry["outputs"])
+        and all(m is None or (isinstance(m, str) and set(m) <= set("01/")) for m in received)
+    ):
+        raise fail(path, "received must be, per output, null or '0'/'1' rows", case_id)
+    return tuple(received)
+
+
 _SYMBOLIC = re.compile(r"(\w+)\[((?:(?:None|\d+)(?:, )?)*)\]")
 
 
@@ -101,7 +115,8 @@ def parse_entry(
         if not isinstance(entry["error"], str):
             raise fail(path, "error must be a string", case_id)
         return "rejected", None, [], entry["error"]
-    keys = {"outcome", "container", "outputs"} | ({"masks", "facts", "symbolic"} & entry.keys())
+    optional = {"masks", "received", "facts", "symbolic"}
+    keys = {"outcome", "container", "outputs"} | (optional & entry.keys())
     expect_keys(path, entry, keys | ({"values"} if in_store else set()), "entry", case_id)
     named = entry.get("values")
     if in_store and not (isinstance(named, str) and store.NAME.fullmatch(named)):

@@ -35,6 +35,7 @@ from rnn_shapes.golden.entries import (
     fail,
     parse_entry,
     parse_masks,
+    parse_received,
     parse_symbolic,
 )
 from rnn_shapes.keras.environment import Environment, version_tuple
@@ -42,7 +43,7 @@ from rnn_shapes.result import Result, held_dtype
 
 __all__ = ["GoldenError", "GoldenSet", "find_set", "json_path", "read_set", "stale_and_missing"]
 
-SCHEMA = 5
+SCHEMA = 6
 # Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
 # reads as one whose masks were not recorded. Schema 3 added the optional
 # "facts" of a training case and outputs of other dtypes than float32. Schema 4
@@ -50,8 +51,10 @@ SCHEMA = 5
 # 'dtype[shape]' string each (None where unknown), in every entry Keras built;
 # an older set reads as one whose symbolic outputs were not recorded. Schema 5
 # moved the values from the set's own .npz to the shared store: each computed
-# entry names its values.
-READABLE_SCHEMAS = (1, 2, 3, 4, 5)
+# entry names its values. Schema 6 added the optional "received" of a masked
+# case's entry: the mask attached to each returned tensor, as observed (beside
+# "masks", what compute_mask says); an older set reads as one that did not observe it.
+READABLE_SCHEMAS = (1, 2, 3, 4, 5, 6)
 METADATA_KEYS = frozenset(
     {"tensorflow", "keras", "backend", "numpy", "python", "platform", "matrix", "schema_note"}
 )
@@ -185,6 +188,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
     results = {}
     for cid, (outcome, container, outs, error) in parsed.items():
         masks = parse_masks(path, cid, doc["cases"][cid]) if outcome == "ok" else None
+        received = parse_received(path, cid, doc["cases"][cid]) if outcome == "ok" else None
         arrays = tuple(values[f"{cid}/{i}"] for i in range(len(outs)))
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
             if list(arr.shape) != out["shape"] or str(arr.dtype) != held_dtype(out["dtype"]):
@@ -203,7 +207,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         symbolic = parse_symbolic(path, cid, doc["cases"][cid])
         dtypes = tuple(o["dtype"] for o in outs)
         results[cid] = Result(
-            cid, outcome, container, arrays, dtypes, error, masks, facts, symbolic
+            cid, outcome, container, arrays, dtypes, error, masks, facts, symbolic, received
         )
     return GoldenSet(path, dict(meta), results, doc["schema"])
 

@@ -33,6 +33,8 @@ def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:
     }
     if result.masks is not None:  # masked cases only: unmasked entries stay as they were
         entry["masks"] = result.masks if isinstance(result.masks, str) else list(result.masks)
+    if result.received is not None:  # masked cases' direct calls only
+        entry["received"] = list(result.received)
     if result.facts is not None:  # training cases only
         entry["facts"] = dict(sorted(result.facts.items()))
     return entry

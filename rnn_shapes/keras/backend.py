@@ -130,3 +130,16 @@ def to_tensor(value: np.ndarray) -> Any:
     import tensorflow as tf
 
     return tf.convert_to_tensor(value)
+
+
+def attached_mask(tensor: Any) -> Any:
+    """The mask Keras attached to a tensor it returned: what the next layer's
+    `__call__` reads as its mask. Keras 3 keeps it as the `_keras_mask` attribute,
+    or, for an array that takes no attribute (JAX), in a table by id
+    (keras/src/backend/common/tensor_attributes.py, from 3.6); Keras 2 and the
+    earlier Keras 3 lines as the attribute only."""
+    try:
+        from keras.src.backend.common.masking import get_keras_mask
+    except ImportError:
+        return getattr(tensor, "_keras_mask", None)
+    return get_keras_mask(tensor)

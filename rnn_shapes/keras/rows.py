@@ -14,7 +14,14 @@ import numpy as np
 
 from rnn_shapes.keras.build import model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, model_key
-from rnn_shapes.keras.run import called, model_or_refusal, ok_result, output_masks, run_keras
+from rnn_shapes.keras.run import (
+    Received,
+    model_or_refusal,
+    observed,
+    ok_result,
+    output_masks,
+    run_keras,
+)
 from rnn_shapes.result import Result, error_text
 from rnn_shapes.spec.case import Case
 
@@ -64,7 +71,7 @@ def run_rows(cases: Sequence[Case], cache: ModelCache | None = None) -> list[Res
     else:
         stacked = np.concatenate(feeds)
     try:
-        container, outs = called(model, stacked, "call", sum(c.batch for c in cases))
+        container, outs, received = observed(model, stacked, "call", sum(c.batch for c in cases))
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
         return [
             Result(c.id, "rejected", None, error=error_text(exc), symbolic=symbolic) for c in cases
@@ -74,8 +81,16 @@ def run_rows(cases: Sequence[Case], cache: ModelCache | None = None) -> list[Res
     for case, lo, hi in zip(cases, bounds[:-1], bounds[1:], strict=True):
         mine = tuple(np.ascontiguousarray(o[lo:hi]) for o in outs)
         masks = output_masks(case, model.layers[-1], len(mine))
-        results.append(ok_result(case, container, mine, masks, symbolic=symbolic))
+        seen = _rows_of(received, lo, hi)
+        results.append(ok_result(case, container, mine, masks, seen, symbolic=symbolic))
     return results
+
+
+def _rows_of(received: Received, lo: int, hi: int) -> Received:
+    """One case's rows of the masks attached to a shared batch's outputs."""
+    if received is None:
+        return None
+    return tuple(None if m is None else "/".join(m.split("/")[lo:hi]) for m in received)
 
 
 def run_many(

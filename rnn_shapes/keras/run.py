@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_shapes.keras.backend import keras_module, to_numpy, to_tensor
+from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy, to_tensor
 from rnn_shapes.keras.build import build_model, model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, default_cache
 from rnn_shapes.result import Result, container_name, error_text, held_dtype
@@ -83,10 +83,10 @@ def run_keras(
         if case.training:
             return _training(case, model, x, symbolic)
         if case.save is not None:  # the original's outputs, then the loaded model's
-            _, original = _calls(case, model, x, path)
+            _, original, _ = _calls(case, model, x, path)
             stage = f"{case.save} save/load: "
             model, stage = reloaded(model, case.save), ""
-        container, outs = _calls(case, model, x, path)
+        container, outs, received = _calls(case, model, x, path)
         if case.save is not None:
             facts["identical_to_original"] = _same(original, outs)
         if case.predict:
@@ -94,7 +94,9 @@ def run_keras(
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
         return Result(case.id, "rejected", None, error=error_text(exc, stage), symbolic=symbolic)
     masks = _call_masks(case, model.layers[-1], len(outs))
-    return ok_result(case, container, outs, masks, facts=facts or None, symbolic=symbolic)
+    return ok_result(
+        case, container, outs, masks, facts=facts or None, symbolic=symbolic, received=received
+    )
 
 
 def reloaded(model: Any, how: str) -> Any:
@@ -135,7 +137,7 @@ def _as_call(
 ) -> dict[str, bool]:
     """A predict case against the same model's direct call on the same input:
     the same container, and values within PREDICT_ULPS of each output's dtype."""
-    direct_container, direct = _calls(case, model, x, "call")
+    direct_container, direct, _ = _calls(case, model, x, "call")
     close = len(outs) == len(direct) and all(
         a.shape == b.shape and ulp_distance(a, b, str(a.dtype)) <= PREDICT_ULPS
         for a, b in zip(outs, direct, strict=False)
@@ -144,21 +146,28 @@ def _as_call(
 
 
 def ok_result(
-    case: Case, container: str, outs: tuple[np.ndarray, ...], masks: Any, **kw: Any
+    case: Case,
+    container: str,
+    outs: tuple[np.ndarray, ...],
+    masks: Any,
+    received: Received = None,
+    **kw: Any,
 ) -> Result:
     """A Result of these outputs: their dtypes as Keras gave them, their values
-    as NumPy holds them (bfloat16 as float32, exactly)."""
+    as NumPy holds them (bfloat16 as float32, exactly); the masks attached to
+    them kept for a masked case only (as `masks` are)."""
     dtypes = tuple(str(o.dtype) for o in outs)
     held = tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True))
-    return Result(case.id, "ok", container, held, dtypes, masks=masks, **kw)
+    kept = received if mask_of(case) is not None else None
+    return Result(case.id, "ok", container, held, dtypes, masks=masks, received=kept, **kw)
 
 
 def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
     """A training call (dropout active) on a fresh seeded model; a second fresh
     model with the same seed, and the first at inference, say what it showed."""
-    container, outs = _calls(case, model, x, "call", training=True)
-    _, again = _calls(case, build_model(case), x, "call", training=True)
-    _, inference = _calls(case, model, x, "call")
+    container, outs, received = _calls(case, model, x, "call", training=True)
+    _, again, _ = _calls(case, build_model(case), x, "call", training=True)
+    _, inference, _ = _calls(case, model, x, "call")
     facts = {
         "differs_from_inference": any(
             not np.array_equal(a, b) for a, b in zip(outs, inference, strict=True)
@@ -166,29 +175,36 @@ def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
         "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
     }
     masks = _call_masks(case, model.layers[-1], len(outs))
-    return ok_result(case, container, outs, masks, facts=facts, symbolic=symbolic)
+    return ok_result(
+        case, container, outs, masks, facts=facts, symbolic=symbolic, received=received
+    )
 
 
 def _calls(
     case: Case, model: Any, x: Any, path: str, training: bool = False
-) -> tuple[str, tuple[np.ndarray, ...]]:
-    """(container, outputs) of the case's call, of a dynamic-time case's two (x,
-    then the longer input), or of a stateful case's three: x, x reversed in
-    time, and x again after a reset. A training run is never stateful (spec/rules.py)."""
+) -> tuple[str, tuple[np.ndarray, ...], Received]:
+    """(container, outputs, attached masks) of the case's call, of a dynamic-time
+    case's two (x, then the longer input), or of a stateful case's three: x, x
+    reversed in time, and x again after a reset. A training run is never stateful
+    (spec/rules.py)."""
     if case.dynamic_time:
-        container, first = called(model, x, path, case.batch, training)
-        _, second = called(model, model_inputs(longer(case)), path, case.batch, training)
-        return container, first + second
-    if not case.stateful:
-        return called(model, x, path, case.batch, training)
-    layer = model.layers[-1]
-    x2 = model_inputs(case, second_inputs(case))
-    reset_states(layer)
-    container, first = called(model, x, path, case.batch)
-    _, second = called(model, x2, path, case.batch)
-    reset_states(layer)
-    _, third = called(model, x, path, case.batch)
-    return container, first + second + third
+        calls = [
+            observed(model, inputs, path, case.batch, training)
+            for inputs in (x, model_inputs(longer(case)))
+        ]
+    elif not case.stateful:
+        calls = [observed(model, x, path, case.batch, training)]
+    else:
+        layer = model.layers[-1]
+        x2 = model_inputs(case, second_inputs(case))
+        reset_states(layer)
+        calls = [observed(model, inputs, path, case.batch) for inputs in (x, x2)]
+        reset_states(layer)
+        calls.append(observed(model, x, path, case.batch))
+    outs = tuple(o for _, call_outs, _ in calls for o in call_outs)
+    received = [r for _, _, r in calls]
+    joined = None if None in received else tuple(m for r in received for m in r or ())
+    return calls[0][0], outs, joined
 
 
 def output_masks(
@@ -248,19 +264,31 @@ def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Re
     try:
         reset_states(model.layers[-1])
         called(model, x, path, case.batch)
-        container, outs = called(model, x2, path, len(rows))
+        container, outs, received = observed(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
         return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)
     own = mask_of(case)
     mask = None if own is None else own[rows]
     masks = output_masks(case, model.layers[-1], len(outs), mask, calls=1)
-    return ok_result(case, container, outs, masks, symbolic=symbolic)
+    return ok_result(case, container, outs, masks, symbolic=symbolic, received=received)
 
 
 def called(
     model: Any, x: Any, path: str, batch: int, training: bool = False
 ) -> tuple[str, tuple[np.ndarray, ...]]:
     """(container, outputs as NumPy) of one call of the model, direct or through predict."""
+    container, outs, _ = observed(model, x, path, batch, training)
+    return container, outs
+
+
+Received = tuple[str | None, ...] | None  # per output, the mask attached to it
+
+
+def observed(
+    model: Any, x: Any, path: str, batch: int, training: bool = False
+) -> tuple[str, tuple[np.ndarray, ...], Received]:
+    """`called`, and the masks attached to the tensors a direct call returned (None
+    per output without one; None in all for predict, whose outputs are NumPy)."""
     if path == "predict":
         raw = model.predict(x, batch_size=batch, verbose=0)
     elif training:
@@ -268,7 +296,12 @@ def called(
     else:
         raw = model(x)
     container = container_name(raw)
-    return container, tuple(to_numpy(t) for t in (raw if container != "tensor" else (raw,)))
+    tensors = raw if container != "tensor" else (raw,)
+    outs = tuple(to_numpy(t) for t in tensors)
+    if path == "predict":
+        return container, outs, None
+    masks = [attached_mask(t) for t in tensors]
+    return container, outs, tuple(None if m is None else mask_text(to_numpy(m)) for m in masks)
 
 
 def reset_states(layer: Any) -> None:
