@@ -41,6 +41,7 @@ def env(tf: str, keras: str) -> dict[str, str]:
         "numpy": "2.0.0",
         "python": "3.11.0",
         "platform": "test",
+        "backend_version": "0",
     }
 
 

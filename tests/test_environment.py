@@ -11,10 +11,13 @@ from importlib import metadata
 import pytest
 
 from rnn_shapes.keras.environment import (
+    channel,
     environment_name,
     expectation_problems,
     installed,
     major,
+    pre_release,
+    release_order,
     version_tuple,
 )
 
@@ -123,3 +126,39 @@ def test_installed_reads_metadata_only(keras_backend, legacy, monkeypatch, tmp_p
     )  # the child inherits the monkeypatched environment
     assert child.returncode == 0, child.stderr
     assert json.loads(child.stdout) == want
+
+
+NIGHTLY = {"tensorflow": "none", "keras": "3.16.0.dev2026102704", "backend": "jax"}
+
+
+@pytest.mark.parametrize(
+    ("version", "pre"),
+    [
+        ("3.16.0.dev2026102704", True),
+        ("2.23.0.dev20261026", True),
+        ("2.22.0rc0", True),
+        ("3.0.0b1", True),
+        ("3.15.1", False),
+        ("2.13.0+cpu", False),
+        ("2.15.0.post1", False),
+    ],
+)
+def test_pre_release(version, pre):
+    assert pre_release(version) is pre
+
+
+def test_a_pre_release_set_names_its_build_and_sorts_after_every_release():
+    assert environment_name(NIGHTLY) == "keras3.16.0.dev2026102704-jax"
+    both = {
+        "tensorflow": "2.23.0.dev20261026",
+        "keras": "2.23.0.dev2026102618",
+        "backend": "tensorflow",
+    }
+    assert environment_name(both) == "tf2.23.0.dev20261026-keras2.23.0.dev2026102618-tensorflow"
+    release = {"tensorflow": "2.21.0", "keras": "3.15.1", "backend": "tensorflow"}
+    assert environment_name(release) == "tf2.21-keras3.15-tensorflow"  # releases as ever
+    assert [channel(e) for e in (release, NIGHTLY, both)] == ["stable", "next", "next"]
+    newest = {"tensorflow": "none", "keras": "3.99.0", "backend": "numpy"}
+    older_build = {**NIGHTLY, "keras": "3.16.0.dev2026102001"}
+    ordered = sorted([NIGHTLY, both, newest, release, older_build], key=release_order)
+    assert ordered == [release, newest, both, older_build, NIGHTLY]

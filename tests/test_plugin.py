@@ -95,6 +95,7 @@ def test_plugin_is_inert_in_other_tests(tmp_path):
     golden = tmp_path / "golden"
     cases = matrix("default")[:3]
     installed_env = {**installed(), "numpy": "0", "python": "0", "platform": "test"}
+    installed_env["backend_version"] = "0"
     write_set(
         golden,
         environment_name(installed_env),

@@ -53,12 +53,15 @@ SCHEMA = 6
 # moved the values from the set's own .npz to the shared store: each computed
 # entry names its values. Schema 6 added the optional "received" of a masked
 # case's entry: the mask attached to each returned tensor, as observed (beside
-# "masks", what compute_mask says); an older set reads as one that did not observe it.
+# "masks", what compute_mask says), and the backend package's version to the
+# metadata; an older set reads as one that did not observe them.
 READABLE_SCHEMAS = (1, 2, 3, 4, 5, 6)
 METADATA_KEYS = frozenset(
     {"tensorflow", "keras", "backend", "numpy", "python", "platform", "matrix", "schema_note"}
 )
 NPZ_KEYS = frozenset({"values", "values_sha256"})  # schema 1-4 only
+# metadata keys a schema added: schema 6, the backend package's version
+NEW_METADATA = {s: frozenset({"backend_version"} if s >= 6 else ()) for s in READABLE_SCHEMAS}
 SCHEMA_NOTE = (
     "values: each computed case's output arrays (bfloat16 held as float32), in order, "
     "in ../store/<first 2>/<values>.npy.z, shared by every set with the same values"
@@ -133,7 +136,8 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
     expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
     meta = doc["metadata"]
     in_store = doc["schema"] >= 5
-    expect_keys(path, meta, set(METADATA_KEYS | (set() if in_store else NPZ_KEYS)), "metadata")
+    keys = METADATA_KEYS | (set() if in_store else NPZ_KEYS) | NEW_METADATA[doc["schema"]]
+    expect_keys(path, meta, keys, "metadata")
     if not all(isinstance(v, str) for v in meta.values()):
         raise fail(path, "metadata values must be strings")
     _check_releases(path, meta)

@@ -64,12 +64,13 @@ def backend_problem(backend: str) -> str:
 
 # The distributions that install each package: the first one found gives the version.
 KERAS_DISTS = ("keras", "keras-nightly")
-TF_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos")
+TF_KERAS_DISTS = ("tf_keras", "tf-keras", "tf-keras-nightly")
+TF_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly", "tf-nightly-cpu")
 
 
 def installed() -> dict[str, str]:
     """tensorflow, keras and backend as the package metadata says."""
-    keras = _version("tf_keras", "tf-keras") if legacy_keras() else _version(*KERAS_DISTS)
+    keras = _version(*TF_KERAS_DISTS) if legacy_keras() else _version(*KERAS_DISTS)
     if keras.startswith("2.") and not legacy_keras():
         # TF <= 2.15 ships Keras 2 as `keras`; it runs on TensorFlow only
         backend = "tensorflow"
@@ -105,23 +106,49 @@ def minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+_PRE_RELEASE = re.compile(r"\d(?:a|b|rc|\.?dev)\d*")  # PEP 440: 3.16.0.dev2026102704, 2.22.0rc0
+
+
+def pre_release(version: str) -> bool:
+    """Whether a version is a pre-release: a nightly's .devN, an rc, an alpha or beta."""
+    return bool(_PRE_RELEASE.search(version.split("+")[0]))
+
+
+def _named(version: str) -> str:
+    """A release by its minor ('3.15'); a pre-release by its whole version, so its
+    set says which build it is."""
+    return version if pre_release(version) else minor(version)
+
+
 def environment_name(env: dict[str, str]) -> str:
-    """The golden-set folder of an environment, e.g. 'tf2.21-keras3.15-tensorflow', or
-    'keras3.0-jax' where TensorFlow is not installed."""
-    tf = "" if env["tensorflow"] == "none" else f"tf{minor(env['tensorflow'])}-"
-    return f"{tf}keras{minor(env['keras'])}-{env['backend']}"
+    """The golden-set folder of an environment, e.g. 'tf2.21-keras3.15-tensorflow',
+    'keras3.0-jax' where TensorFlow is not installed, or
+    'tf2.21-keras3.16.0.dev2026102704-tensorflow' for a pre-release."""
+    tf = "" if env["tensorflow"] == "none" else f"tf{_named(env['tensorflow'])}-"
+    return f"{tf}keras{_named(env['keras'])}-{env['backend']}"
 
 
-BACKEND_ORDER = ("tensorflow", "jax", "torch")
+CHANNELS = ("stable", "next")  # releases; pre-releases (a nightly or rc of Keras or TensorFlow)
+
+
+def channel(env: Mapping[str, str]) -> str:
+    """'next' where Keras or TensorFlow is a pre-release, else 'stable'."""
+    return "next" if any(pre_release(env[k]) for k in ("keras", "tensorflow")) else "stable"
+
+
+BACKEND_ORDER = ("tensorflow", "jax", "torch", "numpy", "openvino")
 
 
 def release_order(env: dict[str, str]) -> tuple:
-    """Sort key of environments in release order: Keras, then TensorFlow, then backend
-    (Keras 2.12 ... 2.21 (tf-keras), 3.0, 3.0 on JAX, 3.0 on torch, 3.1, ...)."""
+    """Sort key of environments in release order: every release, then every
+    pre-release; within each, Keras, then TensorFlow, then backend (Keras 2.12 ...
+    2.21 (tf-keras), 3.0, 3.0 on JAX, 3.0 on torch, 3.1, ...), a pre-release's
+    build last."""
     tf = (0, 0) if env["tensorflow"] == "none" else version_tuple(env["tensorflow"])
     backend = env["backend"]
     rank = BACKEND_ORDER.index(backend) if backend in BACKEND_ORDER else len(BACKEND_ORDER)
-    return (version_tuple(env["keras"]), rank, tf, backend)
+    builds = (env["keras"], env["tensorflow"])
+    return (CHANNELS.index(channel(env)), version_tuple(env["keras"]), rank, tf, backend, builds)
 
 
 def broken_promise(env: dict[str, str]) -> str:
@@ -147,7 +174,15 @@ def expectation_problems(expect: str, env: dict[str, str]) -> list[str]:
 
 
 # The environment's fields, in the order a golden set's metadata lists them.
-FIELDS = ("tensorflow", "keras", "backend", "numpy", "python", "platform")
+FIELDS = ("tensorflow", "keras", "backend", "backend_version", "numpy", "python", "platform")
+# The package whose version is the backend's own (TensorFlow's is its own field).
+BACKEND_DISTS = {
+    "tensorflow": TF_DISTS,
+    "jax": ("jax",),
+    "torch": ("torch",),
+    "numpy": ("numpy",),
+    "openvino": ("openvino",),
+}
 
 
 @dataclass(frozen=True)
@@ -163,6 +198,7 @@ class Environment:
     tensorflow: str
     keras: str
     backend: str
+    backend_version: str = "none"  # the backend package's (jax 0.10.2, torch 2.13.0+cpu, ...)
     numpy: str = "none"
     python: str = "none"
     platform: str = "none"
@@ -172,8 +208,10 @@ class Environment:
     def installed() -> Environment:
         """This process's environment (KERAS_BACKEND and TF_USE_LEGACY_KERAS as set now;
         read once per process)."""
+        found = installed()
         return Environment(
-            **installed(),
+            **found,
+            backend_version=_version(*BACKEND_DISTS.get(found["backend"], ())),
             numpy=_version("numpy"),
             python=platform.python_version(),
             platform=f"{sys.platform}-{platform.machine()}",
