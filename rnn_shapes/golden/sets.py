@@ -136,7 +136,7 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
     expect_keys(path, doc, {"schema", "metadata", "cases"}, "top level")
     meta = doc["metadata"]
     in_store = doc["schema"] >= 5
-    keys = METADATA_KEYS | (set() if in_store else NPZ_KEYS) | NEW_METADATA[doc["schema"]]
+    keys = set(METADATA_KEYS | (set() if in_store else NPZ_KEYS) | NEW_METADATA[doc["schema"]])
     expect_keys(path, meta, keys, "metadata")
     if not all(isinstance(v, str) for v in meta.values()):
         raise fail(path, "metadata values must be strings")
