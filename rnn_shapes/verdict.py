@@ -92,6 +92,9 @@ class Verdict:
     golden_checked: bool = False  # whether a recorded result was compared too
     defect: str | None = None  # a listed Keras defect explains the disagreement
     defect_problems: list[Problem] = field(default_factory=list)  # what it explains
+    # a listed defect a pre-release no longer shows: fixed upstream (the entry's range
+    # gets its upper bound once a release carries the fix), not a problem there
+    fixed: str | None = None
 
     @property
     def agrees(self) -> bool:

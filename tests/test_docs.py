@@ -17,6 +17,7 @@ from rnn_shapes.cli.table import shape_table, with_table
 from rnn_shapes.golden.sets import SCHEMA
 from rnn_shapes.spec import matrix as m
 from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.crossing import FAMILIES_CROSS, FAMILIES_SLICE
 from rnn_shapes.spec.design import OPTIONS_SLICE, SLICE
 from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.tolerance import ATOL, PREDICT_ULPS, RTOL, SIGNIFICANT_BITS, tolerance
@@ -105,6 +106,7 @@ def _default_parts() -> list[int]:
         OPTIONS_SLICE.cases(),
         m.predict_cases(),
         m.path_cases(),
+        FAMILIES_SLICE.cases(),
     ]
     seen: set[str] = set()
     added = []
@@ -116,22 +118,23 @@ def _default_parts() -> list[int]:
 
 
 def test_family_case_counts():
-    core, slice_, options, predict, paths = _default_parts()
+    core, slice_, options, predict, paths, meet = _default_parts()
     default, full = len(matrix("default")), len(matrix("full"))
-    assert core + slice_ + options + predict + paths == default
+    assert core + slice_ + options + predict + paths + meet == default
     stateful = m.stateful_cases()
     families = flat(text("docs/families.md"))
     claims = [
         f"the tutorials' table ({len(matrix('smoke'))} cases)",
-        f"({core:,} + {slice_} + {options} + {predict} + {paths}, so {default:,} cases)",
+        f"({core:,} + {slice_} + {options} + {predict} + {paths} + {meet}, so {default:,} cases)",
         f"covering designs ({full:,} cases)",
         f"The full matrix has {len(m.mask_cases()):,} masked cases",
         f"The full matrix has {len(m.state_cases()):,} such cases",
         f"The full matrix has {len(m.unroll_cases()):,} such cases",
         f"The full matrix has {sum(c.call_batch is None for c in stateful)} (every layer",
         f"The full matrix has {sum(c.call_batch is not None for c in stateful)} such cases",
-        f"The default matrix has {paths} such cases (`spec/matrix.path_cases` has "
-        f"{len(m.path_cases())}; {len(m.path_cases()) - paths} of them are the predict cases",
+        f"The default matrix has {paths} such cases (`spec/matrix.path_cases`)",
+        f"{meet} new cases in **default**",
+        f"{len(FAMILIES_CROSS.cases())} in **full**",
         f"(`path_blocks`, {len(m.path_blocks()):,} cases)",
         f"direction, flag and walking direction ({len(m.option_cases()):,} cases)",
         f"in **default**, a {slice_}-case slice",

@@ -18,6 +18,7 @@ from rnn_shapes.cli.commands import (
     cmd_bench,
     cmd_check,
     cmd_compare,
+    cmd_history,
     cmd_record,
     cmd_record_all,
     cmd_report,
@@ -151,6 +152,18 @@ def parser() -> argparse.ArgumentParser:
     _matrix_option(cmp)
     cmp.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     cmp.set_defaults(func=cmd_compare)
+
+    h = command("history", "a case's timeline across every committed set (no Keras start)")
+    h.add_argument("cases", nargs="*", metavar="CASE_ID", help="case ids")
+    h.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        help="also the cases whose id matches, as pytest's -k: words, and/or/not, parentheses",
+    )
+    _matrix_option(h)
+    h.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    h.set_defaults(func=cmd_history)
 
     rep = command("report", "write docs/CONFORMANCE.md and its pictures from the golden sets")
     rep.add_argument("--root", metavar="DIR", help=ROOT_HELP)

@@ -169,6 +169,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if comparison.identical else 1
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """Each chosen case's timeline across the committed sets, in release order."""
+    from rnn_shapes.golden.history import lines
+    from rnn_shapes.golden.report.releases import labels, load_sets
+    from rnn_shapes.spec.select import select
+
+    if args.keyword is None and not args.cases:
+        raise RnnShapesError("name a case id, or give -k EXPR")
+    root = _root(args.root)
+    sets = load_sets(root, args.matrix)
+    if not sets:
+        raise RnnShapesError(f"{root}: no golden set of matrix {args.matrix!r}")
+    chosen = select(matrix(args.matrix), args.keyword, args.cases)
+    if not chosen:
+        raise RnnShapesError(f"no case of matrix {args.matrix!r} matches")
+    columns = labels(sets)
+    for case in chosen:
+        sys.stdout.write("\n".join(lines(case, sets, columns)) + "\n")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.report import write
 

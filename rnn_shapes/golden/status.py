@@ -7,10 +7,11 @@ recorded with the installed TensorFlow, Keras and backend releases.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_set
-from rnn_shapes.keras.environment import Environment
+from rnn_shapes.keras.environment import Environment, build_date, channel
 
 RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
 
@@ -36,7 +37,8 @@ def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]
     path = json_path(root, name, matrix_name)
     how = f"{RECORD_IT} --matrix {matrix_name}` in this environment"
     if not path.exists():
-        return NOT_CURRENT, f"{name}: no {matrix_name} golden set in {root}; {how}"
+        older = _older_build(root, env, matrix_name)
+        return NOT_CURRENT, f"{name}: no {matrix_name} golden set in {root}{older}; {how}"
     if not path.is_file():
         return UNREADABLE, f"{path}: not a file, cannot be a golden set; {how}"
     try:
@@ -61,4 +63,39 @@ def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]
         )
     if differs:
         return NOT_CURRENT, f"{path}: recorded with {', '.join(differs)}; {how}"
-    return CURRENT, f"{path}: current ({len(ids)} cases)"
+    return CURRENT, f"{path}: current ({len(ids)} cases){_age(env.keras, 'build')}"
+
+
+def _age(version: str, what: str, today: date | None = None) -> str:
+    """', build of 2026-10-27, 36 days old' for a nightly; '' for a release."""
+    built = build_date(version)
+    if built is None:
+        return ""
+    days = ((today or date.today()) - built).days
+    return f", {what} of {built.isoformat()}, {days} day{'s' * (days != 1)} old"
+
+
+def _older_build(root: Path, env: Environment, matrix_name: str) -> str:
+    """For a pre-release: the newest set recorded of its lane (the same backend and
+    Keras major, another build), and how much older than the installed build it is."""
+    if channel(env.versions()) != "next":
+        return ""
+    recorded = []
+    for path in Path(root).glob(f"*/{matrix_name}.json"):
+        try:
+            other = Environment.of(read_set(path).metadata)
+        except GoldenError:
+            continue
+        alike = (other.backend, other.keras_major) == (env.backend, env.keras_major)
+        if alike and channel(other.versions()) == "next":
+            recorded.append(other)
+    if not recorded:
+        return ""
+    newest = max(recorded, key=lambda e: e.release_order())
+    built, installed = build_date(newest.keras), build_date(env.keras)
+    gap = (
+        f", {(installed - built).days} days older than the installed build"
+        if built and installed
+        else ""
+    )
+    return f" (the newest recorded build of its channel is {newest.name}{gap})"

@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -126,6 +127,18 @@ def environment_name(env: dict[str, str]) -> str:
     'tf2.21-keras3.16.0.dev2026102704-tensorflow' for a pre-release."""
     tf = "" if env["tensorflow"] == "none" else f"tf{_named(env['tensorflow'])}-"
     return f"{tf}keras{_named(env['keras'])}-{env['backend']}"
+
+
+def build_date(version: str) -> date | None:
+    """A nightly's build day, from its .devYYYYMMDD[NN] ('3.16.0.dev2026102704': 27 Oct
+    2026); None for a release or a dev version that names no day."""
+    found = re.search(r"\.?dev(\d{4})(\d{2})(\d{2})", version)
+    if found is None:
+        return None
+    try:
+        return date(*map(int, found.groups()))
+    except ValueError:
+        return None
 
 
 CHANNELS = ("stable", "next")  # releases; pre-releases (a nightly or rc of Keras or TensorFlow)

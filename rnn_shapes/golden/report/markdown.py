@@ -25,6 +25,7 @@ def markdown(report: ConformanceReport) -> str:
         + "` from the committed golden sets in `fixtures/`; "
         "do not edit by hand (a test fails when this file is stale).",
         "",
+        *next_release_lines(report),
         "## Support table",
         "",
         "Per semantic family and layer (a case with several new axes counts in each of its "
@@ -144,6 +145,47 @@ def minor_change_lines(report: ConformanceReport) -> list[str]:
             moved = ", ".join(f"{part} {a} -> {b}" for part, a, b in parts)
             out.append(f"  - {' '.join(row)}: {moved}")
     return out
+
+
+def next_release_lines(report: ConformanceReport) -> list[str]:
+    """'What the next release changes': each pre-release set against the newest release
+    of its Keras major on its backend (nothing where no pre-release set is committed)."""
+    if not report.next_changes:
+        return []
+    out = [
+        "## What the next release changes",
+        "",
+        "Each pre-release set (channel `next`: a nightly build, named by it) against the "
+        "newest release of its Keras major on its backend: the support-table cells that "
+        "change (counts before -> after, a few cases), the listed defects it no longer "
+        "shows (fixed upstream: the entry's range gets its upper bound when a release "
+        "carries the fix), the cases it refuses that the release builds, and what no rule "
+        "or defect entry explains.",
+        "",
+    ]
+    for change in report.next_changes:
+        if change.release is None:
+            out.append(f"- {change.pre}: no release of its Keras major on its backend is recorded")
+            continue
+        n = len(change.cells)
+        cells = f"{n} cell{'s' * (n != 1)} change" if n else "no cell changes"
+        out.append(f"- {change.pre} against {change.release}: {cells}")
+        for row, parts, examples in change.cells:
+            moved = ", ".join(f"{part} {a} -> {b}" for part, a, b in parts)
+            out.append(f"  - {' '.join(row)}: {moved} (e.g. `{'`, `'.join(examples)}`)")
+        for name, ids in change.fixed.items():
+            out.append(f"  - fixed upstream: `{name}` no longer shows in {len(ids)} cases")
+        if change.refusals:
+            out.append(
+                f"  - newly refused: {len(change.refusals)} cases (e.g. `{change.refusals[0]}`)"
+            )
+        unexplained = len(change.unexplained)
+        out.append(
+            f"  - unexplained: {unexplained} problems (e.g. {change.unexplained[0]})"
+            if unexplained
+            else "  - unexplained: none (every difference is a rule or a listed defect)"
+        )
+    return [*out, ""]
 
 
 def _cell(r: Result | None) -> str:

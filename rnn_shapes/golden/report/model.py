@@ -18,10 +18,24 @@ from rnn_shapes.defects import load as load_defects
 from rnn_shapes.golden.audit import Audit, audit
 from rnn_shapes.golden.compare import Comparison, compare, summary_counts
 from rnn_shapes.golden.report.cases import CaseTable, case_table
-from rnn_shapes.golden.report.releases import labels, load_sets, reference, upgrade_path
+from rnn_shapes.golden.report.releases import (
+    labels,
+    load_sets,
+    newest_release_like,
+    reference,
+    upgrade_path,
+)
 from rnn_shapes.golden.sets import GoldenSet
-from rnn_shapes.golden.support import Cell, Row, case_states, cells_of, defect_labels, rows_of
-from rnn_shapes.keras.environment import Environment
+from rnn_shapes.golden.support import (
+    CaseState,
+    Cell,
+    Row,
+    case_states,
+    cells_of,
+    defect_labels,
+    rows_of,
+)
+from rnn_shapes.keras.environment import Environment, channel
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.matrix import matrix
@@ -94,6 +108,19 @@ class MinorChange:
 
 
 @dataclass(frozen=True)
+class NextChange:
+    """A pre-release set against the newest release of its Keras major on its backend:
+    what its release would change."""
+
+    pre: str  # environment names
+    release: str | None  # None: no release of its kind is recorded
+    cells: list[tuple[Row, list[tuple[str, int, int]], list[str]]]  # row, parts, example ids
+    fixed: dict[str, list[str]]  # listed defect -> the cases it no longer shows in
+    refusals: list[str]  # cases the pre-release refuses and the release builds
+    unexplained: list[str]  # its audit's problems: what no rule or defect entry explains
+
+
+@dataclass(frozen=True)
 class ConfigRow:
     """A configuration at REFERENCE_SHAPE whose container, arity or shapes differ somewhere."""
 
@@ -117,6 +144,7 @@ class ConformanceReport:
     environments: list[EnvironmentRow]
     upgrade: list[PairChange]  # consecutive sets of the upgrade path
     minor_changes: list[MinorChange] | None  # None: fewer than two Keras 3 minors on TF
+    next_changes: list[NextChange]  # each pre-release set against its newest release
     others: list[PairChange]  # the reference against each set off the upgrade path
     drift: dict[str, dict[str, float]]  # environment -> layer -> largest ULP distance
     configurations: int  # at REFERENCE_SHAPE, in all
@@ -168,6 +196,7 @@ def build_report(sets: list[GoldenSet]) -> ConformanceReport:
         ],
         upgrade=[_pair_change(compared(a, b)) for a, b in pairwise(path)],
         minor_changes=_minor_changes(sets, path, rows, cells, names),
+        next_changes=_next_changes(sets, audits, states, rows, cells, names),
         others=[_pair_change(against_ref[id(s)]) for s in sets if id(s) not in on_path],
         drift=_drift_by_layer(sets, against_ref, cases),
         configurations=configurations,
@@ -224,16 +253,86 @@ def _minor_changes(
         for row in rows:
             if row not in ca or row not in cb:
                 continue
-            before, after = ca[row].counts(names), cb[row].counts(names)
-            parts = [
-                (part, before.get(part, 0), after.get(part, 0))
-                for part in {**before, **after}
-                if before.get(part, 0) != after.get(part, 0)
-            ]
+            parts = _changed_parts(ca[row], cb[row], names)
             if parts:
                 moved.append((row, parts))
         out.append(MinorChange(a.metadata["keras"], b.metadata["keras"], moved))
     return out
+
+
+def _changed_parts(a: Cell, b: Cell, names: dict[str, str]) -> list[tuple[str, int, int]]:
+    """The parts of a cell whose counts differ from `a` to `b`: (part, before, after)."""
+    before, after = a.counts(names), b.counts(names)
+    return [
+        (part, before.get(part, 0), after.get(part, 0))
+        for part in {**before, **after}
+        if before.get(part, 0) != after.get(part, 0)
+    ]
+
+
+EXAMPLES = 3  # case ids shown per changed cell
+
+
+def _next_changes(
+    sets: list[GoldenSet],
+    audits: list[Audit],
+    states: list[dict[str, CaseState]],
+    rows: list[Row],
+    cells: list[dict[Row, Cell]],
+    names: dict[str, str],
+) -> list[NextChange]:
+    out = []
+    index = {id(s): i for i, s in enumerate(sets)}
+    for i, pre in enumerate(sets):
+        if channel(pre.metadata) != "next":
+            continue
+        fixed: dict[str, list[str]] = {}
+        for v in audits[i].verdicts:
+            if v.fixed is not None:
+                fixed.setdefault(v.fixed, []).append(v.case.id)
+        release = newest_release_like(pre, sets)
+        if release is None:
+            out.append(NextChange(pre.environment.name, None, [], fixed, [], audits[i].problems))
+            continue
+        j = index[id(release)]
+        moved = []
+        for row in rows:
+            if row in cells[i] and row in cells[j]:
+                parts = _changed_parts(cells[j][row], cells[i][row], names)
+                if parts:
+                    moved.append((row, parts, _examples(audits[i], states[i], states[j], row)))
+        refusals = sorted(
+            cid
+            for cid, r in pre.results.items()
+            if r.outcome == "rejected"
+            and cid in release.results
+            and release.results[cid].outcome == "ok"
+        )
+        out.append(
+            NextChange(
+                pre.environment.name,
+                release.environment.name,
+                moved,
+                fixed,
+                refusals,
+                audits[i].problems,
+            )
+        )
+    return out
+
+
+def _examples(
+    pre: Audit, now: dict[str, CaseState], before: dict[str, CaseState], row: Row
+) -> list[str]:
+    """A few cases of the row whose state differs between the two sets."""
+    family, layer = row
+    return [
+        v.case.id
+        for v in pre.verdicts
+        if v.case.layer == layer
+        and family in v.case.families
+        and now.get(v.case.id) != before.get(v.case.id)
+    ][:EXAMPLES]
 
 
 def _drift_by_layer(

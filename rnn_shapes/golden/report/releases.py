@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from rnn_shapes.golden.sets import GoldenSet, read_set
-from rnn_shapes.keras.environment import minor, version_tuple
+from rnn_shapes.keras.environment import channel, minor, version_tuple
 
 
 def load_sets(root: Path, matrix_name: str = "default") -> list[GoldenSet]:
@@ -25,6 +25,9 @@ def labels(sets: list[GoldenSet]) -> list[str]:
     for s in sets:
         m = s.metadata
         label = minor(m["keras"])
+        if channel(m) == "next":  # a pre-release: 'next 3.16 jax'
+            out.append(f"next {label} {m['backend']}")
+            continue
         if minors[label] > 1:
             tf = "" if m["tensorflow"] == "none" else f"tf{minor(m['tensorflow'])}"
             label += f" {m['backend'] if m['backend'] != 'tensorflow' else tf}"
@@ -36,15 +39,37 @@ def labels(sets: list[GoldenSet]) -> list[str]:
     ]
 
 
+def stable(sets: list[GoldenSet]) -> list[GoldenSet]:
+    """The sets of releases (channel 'stable'), in the order given."""
+    return [s for s in sets if channel(s.metadata) == "stable"] or sets
+
+
 def reference(sets: list[GoldenSet]) -> GoldenSet:
-    """The set others are measured against: the newest Keras 3 on TensorFlow."""
-    keras3_tf = [s for s in sets if s.keras_major >= 3 and s.metadata["backend"] == "tensorflow"]
-    return (keras3_tf or sets)[-1]
+    """The set others are measured against: the newest Keras 3 release on TensorFlow."""
+    released = stable(sets)
+    keras3_tf = [
+        s for s in released if s.keras_major >= 3 and s.metadata["backend"] == "tensorflow"
+    ]
+    return (keras3_tf or released)[-1]
+
+
+def newest_release_like(pre: GoldenSet, sets: list[GoldenSet]) -> GoldenSet | None:
+    """The newest release of the same Keras major on the same backend: what a
+    pre-release is measured against (its next release changes that)."""
+    alike = [
+        s
+        for s in sets
+        if channel(s.metadata) == "stable"
+        and s.keras_major == pre.keras_major
+        and s.metadata["backend"] == pre.metadata["backend"]
+    ]
+    return alike[-1] if alike else None
 
 
 def upgrade_path(sets: list[GoldenSet]) -> list[GoldenSet]:
     """The Keras releases in order on TensorFlow: Keras 2 as TF <= 2.15 ships it, then
     each Keras 3 minor with the newest TensorFlow recorded for it."""
+    sets = stable(sets)
     keras2 = [
         s
         for s in sets
