@@ -173,6 +173,8 @@ def next_release_lines(report: ConformanceReport) -> list[str]:
         for row, parts, examples in change.cells:
             moved = ", ".join(f"{part} {a} -> {b}" for part, a, b in parts)
             out.append(f"  - {' '.join(row)}: {moved} (e.g. `{'`, `'.join(examples)}`)")
+        if change.previous is not None:
+            out.append(f"  - against the build before it: {_change_lines(change.previous)[0][2:]}")
         for name, ids in change.fixed.items():
             out.append(f"  - fixed upstream: `{name}` no longer shows in {len(ids)} cases")
         if change.refusals:

@@ -17,6 +17,7 @@ from rnn_shapes.defects import Defect
 from rnn_shapes.defects import load as load_defects
 from rnn_shapes.golden.audit import Audit, audit
 from rnn_shapes.golden.compare import Comparison, compare, summary_counts
+from rnn_shapes.golden.history import lane
 from rnn_shapes.golden.report.cases import CaseTable, case_table
 from rnn_shapes.golden.report.releases import (
     labels,
@@ -118,6 +119,7 @@ class NextChange:
     fixed: dict[str, list[str]]  # listed defect -> the cases it no longer shows in
     refusals: list[str]  # cases the pre-release refuses and the release builds
     unexplained: list[str]  # its audit's problems: what no rule or defect entry explains
+    previous: PairChange | None = None  # against the build before it in its lane, if recorded
 
 
 @dataclass(frozen=True)
@@ -291,8 +293,12 @@ def _next_changes(
             if v.fixed is not None:
                 fixed.setdefault(v.fixed, []).append(v.case.id)
         release = newest_release_like(pre, sets)
+        earlier = [s for s in sets[:i] if lane(s) == lane(pre) and s.keras_major == pre.keras_major]
+        previous = _pair_change(compare(earlier[-1], pre)) if earlier else None
         if release is None:
-            out.append(NextChange(pre.environment.name, None, [], fixed, [], audits[i].problems))
+            out.append(
+                NextChange(pre.environment.name, None, [], fixed, [], audits[i].problems, previous)
+            )
             continue
         j = index[id(release)]
         moved = []
@@ -316,6 +322,7 @@ def _next_changes(
                 fixed,
                 refusals,
                 audits[i].problems,
+                previous,
             )
         )
     return out

@@ -1,0 +1,49 @@
+"""The nightly workflow (.github/workflows/nightly.yml): lints clean, records exactly
+tox.ini's pre-release environments, and fails on what nothing explains."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from test_workflow import ROOT, actionlint, step_running, steps, tox_envs
+
+NIGHTLY = ROOT / ".github" / "workflows" / "nightly.yml"
+TEXT = NIGHTLY.read_text(encoding="utf-8")
+
+
+def jobs() -> dict[str, str]:
+    body = TEXT.split("\njobs:\n", 1)[1]
+    parts = re.split(r"^  ([\w-]+):[ \t]*\n", body, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_actionlint_passes():
+    done = subprocess.run(
+        [actionlint(), "-no-color", NIGHTLY.relative_to(ROOT).as_posix()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_it_records_the_pre_release_environments_of_tox_ini_and_names_none():
+    listing = step_running(jobs()["envs"], "tox -l")
+    pattern = re.search(r"grep '\^([\w-]+)'", listing)[1]
+    chosen = [e for e in tox_envs() if e.startswith(pattern)]
+    assert chosen and all(e.startswith("next-") for e in chosen)
+    assert not any(e.startswith("next-") for e in tox_envs() if e not in chosen)
+    code = "\n".join(re.sub(r"(^|\s)#.*", "", line) for line in TEXT.splitlines())
+    assert not [e for e in tox_envs() if re.search(rf"(?<![\w.-]){re.escape(e)}(?![\w.-])", code)]
+    assert "schedule:" in TEXT and "cron:" in TEXT
+
+
+def test_the_report_job_audits_the_new_sets_and_fails_on_a_failed_audit():
+    report = jobs()["report"]
+    audit = step_running(report, "rnn-shapes audit recorded/")
+    assert 'echo "rc=$rc" >> "$GITHUB_OUTPUT"' in audit
+    assert step_running(report, "rnn-shapes report --root merged")
+    last = steps(report)[-1]
+    assert "steps.audit.outputs.rc" in last and "exit 1" in last
