@@ -13,7 +13,11 @@ from test_compare import CASES, SIGS, base_results, env, make_set
 from rnn_shapes.golden.audit import Audit
 from rnn_shapes.golden.compare import compare
 from rnn_shapes.golden.report import generate
-from rnn_shapes.golden.report.markdown import configuration_table, minor_change_lines
+from rnn_shapes.golden.report.markdown import (
+    configuration_table,
+    minor_change_lines,
+    next_release_lines,
+)
 from rnn_shapes.golden.report.model import build_report, labels, load_sets, upgrade_path
 from rnn_shapes.golden.report.svg import CHAR_WIDTH, heatmap_svg, support_svg
 from rnn_shapes.golden.support import Cell, support_cells
@@ -200,3 +204,30 @@ def test_labels_fall_back_to_the_full_name_where_two_are_alike(tmp_path):
     sets = load_sets(tmp_path, "smoke")
     assert labels(sets)[-3:] == ["3.15 tf2.21", "keras3.15-jax", "tf2.21-keras3.15-jax"]
     assert len(set(labels(sets))) == len(sets)
+
+
+def test_the_next_release_section_measures_a_pre_release_against_its_newest_release(tmp_path):
+    """A nightly on JAX against Keras 3.15 on JAX (not the TensorFlow reference): the cell
+    it changes with an example, the case it newly refuses; the releases' path and
+    reference stay releases; without a pre-release there is no section."""
+    sets = minors(tmp_path)
+    assert next_release_lines(build_report(sets)) == []
+    refused = base_results()
+    refused[0] = Result(refused[0].case_id, "rejected", None, error="TypeError: nightly")
+    nightly = env("none", "3.16.0.dev2026102704") | {"backend": "jax"}
+    write_set(tmp_path, environment_name(nightly), "smoke", refused, SIGS, nightly)
+    sets = load_sets(tmp_path, "smoke")
+    report = build_report(sets)
+    assert report.reference == "tf2.21-keras3.15-tensorflow"
+    assert labels(sets)[-1] == "next 3.16 jax"
+    assert "keras3.16.0.dev2026102704-jax" not in [s.environment.name for s in upgrade_path(sets)]
+    (change,) = report.next_changes
+    assert (change.pre, change.release) == ("keras3.16.0.dev2026102704-jax", "keras3.15-jax")
+    assert change.refusals == [refused[0].case_id]
+    assert any(refused[0].case_id in examples for _, _, examples in change.cells)
+    text = next_release_lines(report)
+    assert text[0] == "## What the next release changes"
+    assert any(
+        line.startswith("- keras3.16.0.dev2026102704-jax against keras3.15-jax") for line in text
+    )
+    assert any("newly refused: 1 cases" in line for line in text)

@@ -8,6 +8,7 @@ from rnn_shapes.golden.report.model import (
     ConformanceReport,
     PairChange,
 )
+from rnn_shapes.keras.environment import channel
 from rnn_shapes.result import Result
 
 
@@ -45,15 +46,17 @@ def markdown(report: ConformanceReport) -> str:
         "",
         "## Environments",
         "",
-        "| column | environment | tensorflow | keras | backend | cases | agree with oracle "
-        "and rules | differ as a listed defect says | refused by Keras | largest deviation "
-        "from the oracle (agreeing cases) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"{_channel_counts(report)}",
+        "",
+        "| column | channel | environment | tensorflow | keras | backend | cases | agree with "
+        "oracle and rules | differ as a listed defect says | refused by Keras | largest "
+        "deviation from the oracle (agreeing cases) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in report.environments:
         m = e.metadata
         lines.append(
-            f"| {e.label} | {e.name} | {m['tensorflow']} | {m['keras']} | "
+            f"| {e.label} | {channel(m)} | {e.name} | {m['tensorflow']} | {m['keras']} | "
             f"{m['backend']} | {e.cases} | {e.agree} | {e.defects} | {e.refused} | "
             f"{e.worst:.3g} |"
         )
@@ -93,6 +96,14 @@ def markdown(report: ConformanceReport) -> str:
     ]
     lines += configuration_table(report)
     return "\n".join(lines) + "\n"
+
+
+def _channel_counts(report: ConformanceReport) -> str:
+    """'36 releases (channel stable) and 5 pre-releases (channel next)'."""
+    channels = [channel(e.metadata) for e in report.environments]
+    stable, pre = channels.count("stable"), channels.count("next")
+    text = f"{stable} release{'s' * (stable != 1)} (channel `stable`)"
+    return text + (f" and {pre} pre-release{'s' * (pre != 1)} (channel `next`)." if pre else ".")
 
 
 def _support_table(report: ConformanceReport) -> list[str]:
