@@ -229,12 +229,12 @@ def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None
     """
     if keras_major >= 3 and case.bidirectional and case.go_backwards and not case.backward_layer:
         return "different `go_backwards`"
+    if keras_major < 3 and case.initial_state == "constant":  # refused at the call, first
+        return "Expected a symbolic tensor instance"
     if keras_major < 3 and case.unroll and case.dynamic_time:
         return "Unrolling requires a fixed number of timesteps"
     if case.unroll and case.dynamic_time and case.predict and backend == "tensorflow":
         return "Cannot unroll a RNN if the time dimension is undefined"
     if case.call_batch is not None:
         return "batch size" if keras_major >= 3 else "is incompatible with the layer"
-    if keras_major < 3 and case.initial_state == "constant":
-        return "Expected a symbolic tensor instance"
     return None
