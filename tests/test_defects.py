@@ -31,7 +31,7 @@ def test_committed_file_reads_and_every_entry_is_complete():
 def test_matching_by_case_keras_version_and_backend():
     assert listed(LISTED.id, K315).name == "initial-state-drops-implicit-mask"
     assert listed(LISTED.id, K215) is None  # Keras 2 fills the mask
-    assert listed(LISTED.id, replace(K315, backend="openvino")) is None
+    assert listed(LISTED.id, replace(K315, backend="mlx")) is None  # a backend it names not
     assert listed(LISTED.id, None) is None
     by_call = Case(layer="GRU", mask="left", mask_via="call", initial_state="input", **SHAPE)
     assert listed(by_call.id, K315) is None  # an explicit mask= is kept
