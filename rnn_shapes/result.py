@@ -88,10 +88,21 @@ def error_text(exc: BaseException, context: str = "") -> str:
     counters Keras appends to layer names ('lstm_3' -> 'lstm'). `context` (what
     was being done, e.g. 'h5 save/load: ') is said first."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", context + str(exc))
+    text = _user_code_error(text)
     text = re.split(r"(?:Call a|A)rguments received", text, maxsplit=1)[0]
     text = re.sub(r"Exception encountered when calling .*?\)\.", "", text)
     text = re.sub(r"\b([A-Za-z]\w*?)_\d+\b", r"\1", text)
     return f"{type(exc).__name__}: {stable_text(text)[:300].rstrip()}"
+
+
+def _user_code_error(text: str) -> str:
+    """A traced function's error ('in user code:' then the traceback's frames, with
+    this machine's paths and line numbers) as the error its last frame raised."""
+    if "in user code:" not in text:
+        return text
+    raised = re.findall(r"^\s*(\w+(?:Error|Exception)): (.+)$", text, flags=re.M)
+    head = text.split("in user code:", 1)[0]
+    return f"{head}in user code: {': '.join(raised[-1])}" if raised else head + "in user code"
 
 
 def stable_text(text: str) -> str:

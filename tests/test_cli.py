@@ -51,6 +51,7 @@ def test_every_command_has_a_description_and_shows_defaults():
         "selftest",
         "table",
         "bench",
+        "history",
     }
     helps = {a.dest: a.help for a in sub._choices_actions}
     assert all(helps.get(name) for name in sub.choices), helps

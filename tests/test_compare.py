@@ -212,7 +212,9 @@ def test_report_marks_differences(tmp_path):
     make_set(tmp_path, "tf2.21-keras3.15-tensorflow", [nudge(r, 7) for r in base_results()])
     files = generate(tmp_path, "smoke")
     md = next(text for path, text in files.items() if path.suffix == ".md")
-    assert "| 2.15 | tf2.15-keras2.15-tensorflow | 2.15.0 | 2.15.0 | tensorflow | 4 |" in md
+    assert (
+        "| 2.15 | stable | tf2.15-keras2.15-tensorflow | 2.15.0 | 2.15.0 | tensorflow | 4 |" in md
+    )
     assert "≠ container 1" in md  # the support table's Keras 2 cell
     assert "container list -> tuple: 1" in md
     assert "**list 2: 2x3 2x3**" in md  # the Keras 2 cell differs from the reference
@@ -230,9 +232,10 @@ def test_report_orders_environments_by_version_number(tmp_path):
         "tf2.16-keras2.16-tensorflow",
         "tf2.16-keras3.15-tensorflow",
     ]
-    assert [s.path.parent.name for s in sets] == names  # 2.9 before 2.16, Keras 2 before 3
-    # the upgrade path: TF 2.9 with its Keras 2, then TF 2.16 (a release candidate) with Keras 3
-    assert [s.path.parent.name for s in upgrade_path(sets)] == [names[0], names[2]]
+    # 2.9 before 2.16, Keras 2 before 3; a TensorFlow release candidate is a pre-release:
+    # after every release, and off the upgrade path (the report's next-release section)
+    assert [s.path.parent.name for s in sets] == names
+    assert [s.path.parent.name for s in upgrade_path(sets)] == [names[0]]
 
 
 def test_report_of_another_matrix_has_files_of_its_own(tmp_path):

@@ -120,3 +120,23 @@ def test_live_slice_covers_the_axes():
 def test_stateful_case_agrees_with_keras(case, rnn_session):
     verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()
+
+
+def test_a_traced_function_error_keeps_its_raise_not_this_machine_s_frames():
+    """tf.function errors carry the traceback ('in user code:' then each frame's path
+    and line); the golden line keeps what the last frame raised, the same on every
+    machine and release."""
+    from rnn_shapes.result import error_text
+
+    frames = (
+        'in user code:\n\n    File "/home/me/.tox/tf214/lib/keras/engine/training.py", line 2416,'
+        " in predict_function  *\n        return step_function(self, iterator)\n\n"
+        "    TypeError: Input 'b' of 'MatMul' Op has type float32 that does not match float64\n"
+    )
+    other = frames.replace("/home/me/.tox/tf214", "/ci/tf215").replace("2416", "2440")
+    line = error_text(TypeError(frames))
+    assert line == error_text(TypeError(other))
+    assert line == (
+        "TypeError: in user code: TypeError: Input 'b' of 'MatMul' Op has type float32 "
+        "that does not match float64"
+    )

@@ -50,12 +50,13 @@ _UNI_BI = ((False, "concat"), (True, "concat"))
 
 
 def _dynamic_slice() -> list[Case]:
-    """Every layer uni and bi-concat with every flag at a time axis of any
-    length; masked ones (each call's mask of its own length); unroll, which
-    needs the length."""
+    """Every layer uni and bi-concat at a time axis of any length, its last output
+    and all its outputs (the families' design crosses the other flags with it);
+    masked ones (each call's mask of its own length); unroll, which needs the length."""
     plain = [
         at(MASK_SHAPE, **core, dynamic_time=True)
         for core in cores(directions=_UNI_BI, walks=(False,))
+        if core["return_sequences"] == core["return_state"]
     ]
     masked = [
         at(MASK_SHAPE, **core, mask=m, mask_via=via, dynamic_time=True)
@@ -97,13 +98,14 @@ def _backward_slice() -> list[Case]:
 
 
 def _stack_slice() -> list[Case]:
-    """Every stack under every layer variant (last output, and all outputs with
-    return_state on the last layer), under a bidirectional top, a mask carried
-    through, and the tutorials' model."""
+    """Every stack under an LSTM and a GRU (last output, and all outputs with
+    return_state on the last layer; the families' design puts a stack under every
+    layer variant), under a bidirectional top, a mask carried through, and the
+    tutorials' model."""
     out = [
         at(MASK_SHAPE, **core, stack=stack)
         for stack in STACKS
-        for core in cores(directions=((False, "concat"),), walks=(False,))
+        for core in cores((_LSTM, _GRU), directions=((False, "concat"),), walks=(False,))
         if core["return_sequences"] == core["return_state"]  # the last output, or all
     ]
     out += [
@@ -153,19 +155,21 @@ def _family_examples() -> list[Case]:
 
 def path_cases() -> list[Case]:
     """The model paths of the default matrix: a time axis of any length, explicit
-    backward layers, stacks, every family saved and loaded each way (.keras, .h5,
-    config). (Through predict, every path meets every family in the families'
-    design, spec/crossing.py; the full matrix runs these examples through it too.)"""
-    examples = _family_examples()
-    saved = [replace(c, save=how) for how in SAVES for c in examples]
+    backward layers, stacks, every family saved and loaded as `.keras`. (Every save
+    format meets every family, and predict every path, in the families' design,
+    spec/crossing.py; the full matrix saves these examples each way and runs them
+    through predict too.)"""
+    saved = [replace(c, save=SAVES[0]) for c in _family_examples()]
     return unique(_dynamic_slice() + _backward_slice() + _stack_slice() + saved)
 
 
-def predicted_examples() -> list[Case]:
-    """The family examples through predict, the last four saved first (full)."""
+def other_examples() -> list[Case]:
+    """The family examples saved the other ways (.h5, config), and through predict,
+    the last four saved first (full)."""
     examples = _family_examples()
+    saved = [replace(c, save=how) for how in SAVES[1:] for c in examples]
     predicted = [replace(c, predict=True) for c in examples]
-    return predicted + [replace(c, save="keras", predict=True) for c in examples[-4:]]
+    return saved + predicted + [replace(c, save="keras", predict=True) for c in examples[-4:]]
 
 
 def path_blocks() -> list[Case]:
@@ -173,7 +177,7 @@ def path_blocks() -> list[Case]:
     walking direction at a time axis of any length, masked and not; every
     backward pair with every merge, flag and walk; every stack under every
     layer, direction and flag, masked and not; save/load each way for every
-    layer, direction and flag; the family examples through predict."""
+    layer, direction and flag; the family examples saved the other ways and through predict."""
     dynamic = [
         at(MASK_SHAPE, **core, mask=m, mask_via="call" if m else "layer", dynamic_time=True)
         for core in cores()
@@ -192,4 +196,4 @@ def path_blocks() -> list[Case]:
         for m in (None, "left")
     ]
     saved = [at(MASK_SHAPE, **core, save=how) for how in SAVES for core in cores(walks=(False,))]
-    return dynamic + backward + stacks + saved + predicted_examples()
+    return dynamic + backward + stacks + saved + other_examples()
