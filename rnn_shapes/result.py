@@ -100,9 +100,9 @@ def _user_code_error(text: str) -> str:
     this machine's paths and line numbers) as the error its last frame raised."""
     if "in user code:" not in text:
         return text
-    raised = re.findall(r"^\s*(\w+(?:Error|Exception)): (.+)$", text, flags=re.M)
-    head = text.split("in user code:", 1)[0]
-    return f"{head}in user code: {': '.join(raised[-1])}" if raised else head + "in user code"
+    head, frames = text.split("in user code:", 1)
+    raised = list(re.finditer(r"^\s*\w+(?:Error|Exception): ", frames, flags=re.M))
+    return f"{head}in user code: {frames[raised[-1].start():].strip()}" if raised else head
 
 
 def stable_text(text: str) -> str:

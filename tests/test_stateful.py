@@ -140,3 +140,12 @@ def test_a_traced_function_error_keeps_its_raise_not_this_machine_s_frames():
         "TypeError: in user code: TypeError: Input 'b' of 'MatMul' Op has type float32 "
         "that does not match float64"
     )
+    layered = (
+        frames.replace(
+            "TypeError: Input",
+            "TypeError: Exception encountered when calling layer 'gru_3' "
+            "(type GRU).\n    \n    Input",
+        )
+        + "    \n    Call arguments received by layer 'gru_3' (type GRU):\n      inputs=x\n"
+    )
+    assert error_text(TypeError(layered)) == line  # Keras' call-site preamble and dump go
