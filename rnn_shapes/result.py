@@ -102,7 +102,7 @@ def _user_code_error(text: str) -> str:
         return text
     head, frames = text.split("in user code:", 1)
     raised = list(re.finditer(r"^\s*\w+(?:Error|Exception): ", frames, flags=re.M))
-    return f"{head}in user code: {frames[raised[-1].start():].strip()}" if raised else head
+    return f"{head}in user code: {frames[raised[-1].start() :].strip()}" if raised else head
 
 
 def stable_text(text: str) -> str:
