@@ -41,7 +41,15 @@ from rnn_shapes.golden.entries import (
 from rnn_shapes.keras.environment import Environment, version_tuple
 from rnn_shapes.result import Result, held_dtype
 
-__all__ = ["GoldenError", "GoldenSet", "find_set", "json_path", "read_set", "stale_and_missing"]
+__all__ = [
+    "GoldenError",
+    "GoldenSet",
+    "find_set",
+    "json_path",
+    "read_metadata",
+    "read_set",
+    "stale_and_missing",
+]
 
 SCHEMA = 6
 # Schema 2 added the optional "masks" of a masked case's entry; a schema 1 set
@@ -166,6 +174,12 @@ def _check_releases(path: Path, meta: dict) -> None:
         raise fail(path, f"metadata backend {meta['backend']!r} is not a backend")
     if meta["matrix"] not in MATRICES:
         raise fail(path, f"metadata matrix {meta['matrix']!r} is not a matrix (one of {MATRICES})")
+
+
+def read_metadata(path: Path) -> dict[str, str]:
+    """A set's metadata, read and checked as `read_set` does, without its cases' values."""
+    path = Path(path)
+    return dict(_header(path, _load(path), None))
 
 
 def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:

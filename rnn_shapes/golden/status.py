@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_set
+from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_metadata, read_set
 from rnn_shapes.keras.environment import Environment, build_date, channel
 
 RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
@@ -83,7 +83,7 @@ def _older_build(root: Path, env: Environment, matrix_name: str) -> str:
     recorded = []
     for path in Path(root).glob(f"*/{matrix_name}.json"):
         try:
-            other = Environment.of(read_set(path).metadata)
+            other = Environment.of(read_metadata(path))
         except GoldenError:
             continue
         alike = (other.backend, other.keras_major) == (env.backend, env.keras_major)

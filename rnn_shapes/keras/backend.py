@@ -138,8 +138,14 @@ def attached_mask(tensor: Any) -> Any:
     or, for an array that takes no attribute (JAX), in a table by id
     (keras/src/backend/common/tensor_attributes.py, from 3.6); Keras 2 and the
     earlier Keras 3 lines as the attribute only."""
+    return _mask_getter()(tensor)
+
+
+@cache
+def _mask_getter() -> Any:
+    """Keras' own getter where it has one, else the attribute (looked up once)."""
     try:
         from keras.src.backend.common.masking import get_keras_mask
     except ImportError:
-        return getattr(tensor, "_keras_mask", None)
-    return get_keras_mask(tensor)
+        return lambda tensor: getattr(tensor, "_keras_mask", None)
+    return get_keras_mask

@@ -90,7 +90,7 @@ def _rows_of(received: Received, lo: int, hi: int) -> Received:
     """One case's rows of the masks attached to a shared batch's outputs."""
     if received is None:
         return None
-    return tuple(None if m is None else "/".join(m.split("/")[lo:hi]) for m in received)
+    return tuple(None if m is None else m[lo:hi] for m in received)
 
 
 def run_many(

@@ -158,7 +158,9 @@ def ok_result(
     them kept for a masked case only (as `masks` are)."""
     dtypes = tuple(str(o.dtype) for o in outs)
     held = tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True))
-    kept = received if mask_of(case) is not None else None
+    kept = None
+    if received is not None and mask_of(case) is not None:
+        kept = tuple(None if m is None else mask_text(m) for m in received)
     return Result(case.id, "ok", container, held, dtypes, masks=masks, received=kept, **kw)
 
 
@@ -281,7 +283,7 @@ def called(
     return container, outs
 
 
-Received = tuple[str | None, ...] | None  # per output, the mask attached to it
+Received = tuple[np.ndarray | None, ...] | None  # per output, the mask attached to it
 
 
 def observed(
@@ -300,8 +302,8 @@ def observed(
     outs = tuple(to_numpy(t) for t in tensors)
     if path == "predict":
         return container, outs, None
-    masks = [attached_mask(t) for t in tensors]
-    return container, outs, tuple(None if m is None else mask_text(to_numpy(m)) for m in masks)
+    masks = (attached_mask(t) for t in tensors)
+    return container, outs, tuple(None if m is None else to_numpy(m) for m in masks)
 
 
 def reset_states(layer: Any) -> None:
