@@ -49,8 +49,11 @@ def rejection_problems(case: Case, result: Result, keras_major: int, backend: st
     return []
 
 
-def signature_problems(case: Case, result: Result, backend: str = "tensorflow") -> list[Problem]:
-    """Arity, shapes, dtypes and container against the rules."""
+def signature_problems(
+    case: Case, result: Result, backend: str = "tensorflow", mask: np.ndarray | None = None
+) -> list[Problem]:
+    """Arity, shapes, dtypes and container against the rules; `mask`, when given, is
+    the mask the layer was given instead of the case's own (a user's model)."""
     sig = signature(case)
     if result.arity != sig.arity:
         text = f"arity: expected {sig.arity} {sig.names}, got {result.arity}"
@@ -72,7 +75,7 @@ def signature_problems(case: Case, result: Result, backend: str = "tensorflow") 
             text = f"output {name}: dtype expected {want_dtype}, got {dtype}"
             problems.append(Problem("dtype", text, i, want_dtype, dtype))
     problems += symbolic_problems(case, result, backend)
-    masks = mask_problems(case, result) + received_problems(case, result)
+    masks = mask_problems(case, result, mask) + received_problems(case, result)
     return problems + masks + fact_problems(case, result)
 
 
@@ -141,9 +144,9 @@ def fact_problems(case: Case, result: Result) -> list[Problem]:
     ]
 
 
-def mask_problems(case: Case, result: Result) -> list[Problem]:
+def mask_problems(case: Case, result: Result, mask: np.ndarray | None = None) -> list[Problem]:
     """The masks handed on with the outputs against the rule (spec.signature.expected_masks)."""
-    want = expected_masks(case)
+    want = expected_masks(case, mask)
     if want == result.masks:
         return []
     if want is None or result.masks is None:

@@ -83,36 +83,47 @@ class Judge:
         values, the listed defects and the golden set."""
         return self.against(case, result, self.expected(case))
 
-    def against(self, case: Case, result: Result, oracle: Expected) -> Verdict:
+    def against(
+        self,
+        case: Case,
+        result: Result,
+        oracle: Expected,
+        mask: np.ndarray | None = None,
+        nominal: bool = False,
+    ) -> Verdict:
         """The judgement with `oracle` as the expected values (a test's own, say).
 
         A defect listed for the case turns a disagreement with the rules and the
         oracle into an expected difference, and an agreement into a problem: a
         listed defect that no longer shows must be noticed. The golden set stays
         exact.
+
+        `nominal`: the case stands for a layer of a user's model (check-model),
+        given `mask` instead of the case's own; a listed defect that does not show
+        there is no problem (the model need not exercise it).
         """
         verdict = Verdict(case, result.outcome, result=result)
         refusal = expected_rejection(case, self.keras_major, self.backend)
         verdict.add("refusal", rejection_problems(case, result, self.keras_major, self.backend))
         if result.outcome == "ok" and refusal is None:
-            verdict.add("rules", signature_problems(case, result, self.backend))
+            verdict.add("rules", signature_problems(case, result, self.backend, mask))
             if oracle is not None:  # None: random values, the rules judge their effects
                 verdict.add("oracle", value_problems(case, result.outputs, oracle, self.backend))
                 if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
                     verdict.max_deviation = max_deviation(result.outputs, oracle)
         if not (refusal is not None and verdict.agrees):  # refused by rule: nothing to show
-            self._apply_defect(verdict)
+            self._apply_defect(verdict, nominal)
         if self.golden is not None:
             self._against_golden(verdict, self.golden)
         return verdict
 
-    def _apply_defect(self, verdict: Verdict) -> None:
+    def _apply_defect(self, verdict: Verdict, nominal: bool = False) -> None:
         defect = listed(verdict.case.id, self.env)
         if defect is None:
             return
         shown = [p for p in verdict.problems if defect.explained(p)]
-        if not shown and defect.may_hide(verdict.case.id):
-            return  # there, but within what the case can see: it agrees
+        if not shown and (nominal or defect.may_hide(verdict.case.id)):
+            return  # there, but within what the case (or the model) can see: it agrees
         if not shown and channel(self.env.versions()) == "next":
             verdict.fixed = defect.name
             return

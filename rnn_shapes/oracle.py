@@ -190,11 +190,13 @@ def run_direction(
     start: list[np.ndarray] | None = None,
     keras_major: int = 3,
     depth: int = 0,
+    weights: dict[str, GateWeights] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One pass of the layer `case` describes (its own type and units: see
-    spec/paths.py): outputs (B, T, U) in walking order, and the final states."""
+    spec/paths.py): outputs (B, T, U) in walking order, and the final states.
+    `weights`, when given, are the direction's own (a user's model), else the case's."""
     arith = Step(
-        direction_weights(case, direction, depth),
+        direction_weights(case, direction, depth) if weights is None else weights,
         activation(case.activation, keras_major),
         activation(case.recurrent_activation, keras_major),
     )
@@ -262,19 +264,44 @@ def _model_call(
     return _call(top, x, start, keras_major)
 
 
+@dataclass(frozen=True)
+class Given:
+    """What a user's model gives a layer instead of the case's own: each direction's
+    weights (forward first) and the mask it receives (None: no mask)."""
+
+    weights: tuple[dict[str, GateWeights], ...]
+    mask: np.ndarray | None
+
+
+def layer_outputs(
+    case: Case,
+    x: np.ndarray,
+    given: Given,
+    start: tuple[list | None, list | None] = (None, None),
+    keras_major: int = 3,
+) -> tuple[np.ndarray, ...]:
+    """One call of the layer `case` describes on the input, mask, initial states and
+    weights a model gave it (check-model): the same equations and rules as a case's."""
+    x = np.asarray(x, dtype=np.float64)
+    outputs, _ = _call(case, x, start, keras_major, given=given)
+    return outputs
+
+
 def _call(
     case: Case,
     x: np.ndarray,
     start: tuple[list | None, list | None],
     keras_major: int = 3,
     depth: int = 0,
+    given: Given | None = None,
 ) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
     """One call of one layer: its outputs, and the final states of each direction."""
-    mask = mask_of(case)
+    mask = mask_of(case) if given is None else given.mask
+    weights = (None, None) if given is None else given.weights
     # Bidirectional forces zero_output_for_mask to return_sequences on both copies
     zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
     seq, states = run_direction(
-        case, x, 0, case.go_backwards, mask, zero, start[0], keras_major, depth
+        case, x, 0, case.go_backwards, mask, zero, start[0], keras_major, depth, weights[0]
     )
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
@@ -290,6 +317,7 @@ def _call(
         start[1],
         keras_major,
         depth,
+        weights[1],
     )
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []

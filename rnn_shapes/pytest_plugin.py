@@ -16,12 +16,16 @@ one per pytest process, kept on the config.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from rnn_shapes.pytest_session import CASE_ARGS, MARKERS, RnnSession
+from rnn_shapes.pytest_session import CASE_ARGS, MARKERS, MODEL_ARG, RnnSession
 from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
 SESSION = pytest.StashKey[RnnSession]()
+CONFORMANCE = Path(__file__).resolve().parent / "conformance"
+MODELS_TESTS = "test_models.py"  # its tests: one per model and recurrent layer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,6 +78,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for argname in CASE_ARGS:
         if argname in metafunc.fixturenames:
             metafunc.parametrize(argname, session_of(metafunc.config).params(argname))
+    if MODEL_ARG in metafunc.fixturenames:
+        metafunc.parametrize(MODEL_ARG, session_of(metafunc.config).model_params())
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The models' tests exist only where `[tool.rnn-shapes] models` names some."""
+    if collection_path.name == MODELS_TESTS and collection_path.parent == CONFORMANCE:
+        return True if not session_of(config).models else None
+    return None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -40,6 +40,8 @@ MARKERS = (
 # Test arguments the plugin parametrises over the matrix (prefixed: a user's
 # own `case` fixture stays theirs).
 CASE_ARGS = ("rnn_case", "rnn_predict_case", "rnn_weights_case")
+# ... and over `[tool.rnn-shapes] models`: (model file, recurrent layer path)
+MODEL_ARG = "rnn_model_layer"
 # How a case test ended, kept in its report's user_properties for the summary.
 OUTCOME_KEY = "rnn_shapes_outcome"
 OUTCOME_WORDS = {
@@ -191,6 +193,47 @@ class RnnSession:
         else:
             raise KeyError(argname)
         return [_param(c) for c in cases]
+
+    # ------------------------------------------------------------ a user's models
+
+    @cached_property
+    def models(self) -> list[Path]:
+        """`[tool.rnn-shapes] models` of the project pytest runs in ([]: none)."""
+        from rnn_shapes.golden.locate import configured_models
+
+        try:
+            return configured_models(self.config.rootpath)
+        except RnnShapesError as exc:
+            raise pytest.UsageError(f"rnn-shapes: {exc}") from None
+
+    def model_params(self) -> list[Any]:
+        """One parameter per model and recurrent layer, read from the files (no Keras)."""
+        from rnn_shapes.spec.model_config import read_model_file, recurrent_layers
+
+        params = []
+        for path in self.models:
+            try:
+                layers = recurrent_layers(read_model_file(path).config)
+            except RnnShapesError as exc:
+                raise pytest.UsageError(f"rnn-shapes: {exc}") from None
+            rel = (
+                path.relative_to(self.config.rootpath)
+                if path.is_relative_to(self.config.rootpath)
+                else path
+            )
+            params += [
+                pytest.param((path, layer.path), id=f"{rel}::{layer.path}") for layer in layers
+            ]
+        return params
+
+    def model_check(self, path: Path) -> Any:
+        """check-model of one file in this process, once."""
+        from rnn_shapes.model_check import check_model
+
+        checks = self.__dict__.setdefault("_model_checks", {})
+        if path not in checks:
+            checks[path] = check_model(path, self.env)
+        return checks[path]
 
     # ------------------------------------------------------------ running cases
 

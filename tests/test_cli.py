@@ -52,6 +52,9 @@ def test_every_command_has_a_description_and_shows_defaults():
         "table",
         "bench",
         "history",
+        "check-model",
+        "record-model",
+        "advise",
     }
     helps = {a.dest: a.help for a in sub._choices_actions}
     assert all(helps.get(name) for name in sub.choices), helps

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.check": 2,
     "rnn_shapes.defects": 2,
     "rnn_shapes.judge": 2,
+    "rnn_shapes.model_check": 2,
     "rnn_shapes.golden": 3,
     "rnn_shapes.cli": 4,
     "rnn_shapes.selftest": 4,

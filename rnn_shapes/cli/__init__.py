@@ -26,6 +26,7 @@ from rnn_shapes.cli.commands import (
     cmd_status,
     cmd_table,
 )
+from rnn_shapes.cli.model_commands import cmd_advise, cmd_check_model, cmd_record_model
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
@@ -196,6 +197,43 @@ def parser() -> argparse.ArgumentParser:
         help="replace the table's region in this Markdown file (the smoke one: docs/families.md)",
     )
     t.set_defaults(func=cmd_table)
+
+    def model_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "models",
+            nargs="+",
+            metavar="PATH",
+            help="a .keras, .h5 or config .json file, or a folder of them",
+        )
+        p.add_argument(
+            "--weights", metavar="FILE", help="a config JSON's weights (default: NAME.weights.h5)"
+        )
+
+    cm = command("check-model", "judge a saved model's recurrent layers against the oracle")
+    model_arguments(cm)
+    cm.add_argument(
+        "--format", choices=("text", "json", "junit"), default="text", help="report format"
+    )
+    cm.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    cm.add_argument("--root", metavar="DIR", help=ROOT_HELP + "; its model records are compared")
+    cm.set_defaults(func=cmd_check_model)
+
+    rm = command("record-model", "record a model's outputs in this environment (golden root)")
+    model_arguments(rm)
+    rm.add_argument("--out", metavar="DIR", help=ROOT_HELP)
+    rm.set_defaults(func=cmd_record_model)
+
+    ad = command(
+        "advise", "what an upgrade changes for a model's layers, from the sets (no Keras start)"
+    )
+    model_arguments(ad)
+    ad.add_argument("--to", required=True, metavar="ENV", help="the environment to upgrade to")
+    ad.add_argument(
+        "--from", dest="source", metavar="ENV", help="the environment now (default: installed)"
+    )
+    _matrix_option(ad)
+    ad.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    ad.set_defaults(func=cmd_advise)
 
     b = command("bench", "measure the harness (the figures of docs/PERFORMANCE.md)")
     _matrix_option(b)

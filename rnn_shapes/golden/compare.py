@@ -78,7 +78,8 @@ class Comparison:
         return [(cid, d, u) for cid, (d, u) in ranked[:n]]
 
 
-def _structural(a: Result, b: Result) -> list[str]:
+def structural(a: Result, b: Result) -> list[str]:
+    """The kinds of structural change from `a` to `b` (outcome, container, arity, ...)."""
     # the symbolic path: what the built model says (sets of schema 4 on both sides)
     kinds = []
     if None not in (a.symbolic, b.symbolic) and a.symbolic != b.symbolic:
@@ -143,7 +144,7 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
     c.shared_ids = shared
     for cid in shared:
         ra, rb = a.results[cid], b.results[cid]
-        kinds = _structural(ra, rb)
+        kinds = structural(ra, rb)
         for kind in kinds:
             c.structural[kind].append(cid)
         # values are compared wherever outputs line up (the container is packaging

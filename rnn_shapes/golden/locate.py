@@ -67,3 +67,36 @@ def _folder(path: Path, given_by: str) -> Path:
     if path.exists() and not path.is_dir():
         raise RnnShapesError(f"{path}: not a folder of golden sets (given by {given_by})")
     return path
+
+
+def configured_models(start: Path) -> list[Path]:
+    """The model files `[tool.rnn-shapes] models` names (globs, relative to the
+    pyproject.toml that has them), sorted; [] when none names any. A pattern that
+    matches no file is an error naming it: a test silently not collected is none."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        pyproject = folder / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise RnnShapesError(f"{pyproject}: cannot read it: {exc}") from None
+        patterns = table.get("tool", {}).get("rnn-shapes", {}).get("models")
+        if patterns is None:
+            continue
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise RnnShapesError(f"{pyproject}: [tool.rnn-shapes] models must be a list of globs")
+        found: list[Path] = []
+        for pattern in patterns:
+            matched = sorted(
+                p
+                for p in folder.glob(pattern)
+                if p.is_file() and not p.name.endswith(".weights.h5")
+            )
+            if not matched:
+                raise RnnShapesError(
+                    f"{pyproject}: [tool.rnn-shapes] models: {pattern!r} matches no file"
+                )
+            found += [p for p in matched if p not in found]
+        return found
+    return []

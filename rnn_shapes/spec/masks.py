@@ -55,3 +55,21 @@ def mask_text(mask: np.ndarray) -> str:
     """A (B, T) mask as text for golden sets and messages: rows of 1 (real) and
     0 (masked) steps, separated by '/', e.g. '11100/11110'."""
     return "/".join("".join("1" if v else "0" for v in row) for row in np.asarray(mask))
+
+
+def nearest_pattern(mask: np.ndarray) -> str:
+    """The pattern a given (B, T) mask is most like, for naming a user's layer as a
+    case (check-model): each row's real steps first ("right"), last ("left"), all
+    ("none"), a row with none ("row"), else "hole"."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.all():
+        return "none"
+    if (~mask).all(axis=1).any():
+        return "row"
+    n = mask.sum(axis=1)
+    steps = np.arange(mask.shape[1])
+    if (mask == (steps[None, :] < n[:, None])).all():
+        return "right"
+    if (mask == (steps[None, :] >= mask.shape[1] - n[:, None])).all():
+        return "left"
+    return "hole"

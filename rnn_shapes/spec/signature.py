@@ -163,7 +163,7 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
 SEQUENCE_OUTPUTS = ("output", "forward_output", "backward_output")
 
 
-def expected_masks(case: Case) -> tuple[str | None, ...] | None:
+def expected_masks(case: Case, mask: np.ndarray | None = None) -> tuple[str | None, ...] | None:
     """The mask Keras hands on with each output of a masked case (None: unmasked case).
 
     `RNN.compute_mask` and `Bidirectional.compute_mask`, Keras 2 and 3: a
@@ -171,11 +171,12 @@ def expected_masks(case: Case) -> tuple[str | None, ...] | None:
     output runs backwards in time and its mask does not; a last output and
     the states carry none. In a stack the top layer's input mask is the one
     the layers below handed on: the model input's. A dynamic-time case's second
-    call carries the mask of its own length.
+    call carries the mask of its own length. `mask`, when given, is the one the
+    layer was given instead of the case's own (a user's model).
     """
     if case.mask is None:
         return None
-    texts = [mask_text(_mask(case))]
+    texts = [mask_text(_mask(case) if mask is None else mask)]
     if case.dynamic_time:
         texts.append(mask_text(_mask(longer(case))))
     names = signature(case).names

@@ -10,7 +10,7 @@
   const same = (x, y) => JSON.stringify(x) === JSON.stringify(y);
   const dtypeSet = (s) => Array.from(new Set(s[SIG.dtypes])).sort().join(",");
 
-  // compare.py's _structural: the kinds of change from signature a to b
+  // compare.py's structural: the kinds of change from signature a to b
   RS.structural = function (a, b) {
     const kinds = [];
     if (a[SIG.symbolic] !== null && b[SIG.symbolic] !== null && !same(a[SIG.symbolic], b[SIG.symbolic])) {

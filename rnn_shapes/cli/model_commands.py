@@ -1,0 +1,94 @@
+"""The commands about a user's model: check-model, record-model, advise.
+
+Every model file is read (and refused, one line naming it) before anything runs
+or is written; the model file itself is never written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rnn_shapes.errors import RnnShapesError
+
+
+def _paths(args: argparse.Namespace) -> list[Path]:
+    from rnn_shapes.spec.model_config import model_files, read_model_file
+
+    paths = [p for given in args.models for p in model_files(Path(given))]
+    weights = Path(args.weights) if args.weights else None
+    if weights is not None and len(paths) > 1:
+        raise RnnShapesError("--weights names the weights of one config JSON: give one model")
+    for path in paths:
+        read_model_file(path, weights)  # bad input: exit 2 before any model runs
+    return paths
+
+
+def _records_root(explicit: str | None) -> Path | None:
+    """The golden root, or None where none is configured (then no records are read)."""
+    from rnn_shapes.golden.locate import RootNotConfigured, golden_root
+
+    try:
+        return golden_root(explicit)
+    except RootNotConfigured:
+        if explicit:
+            raise
+        return None
+
+
+def cmd_check_model(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.commands import _usable
+    from rnn_shapes.cli.model_report import RENDERERS, ModelReport
+    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
+    from rnn_shapes.golden.models import read_records, record_of
+    from rnn_shapes.model_check import check_model
+
+    if args.output:
+        ensure_writable_file(Path(args.output))
+    paths = _paths(args)
+    root = _records_root(args.root)
+    env = _usable()
+    reports = []
+    for path in paths:
+        check = check_model(path, env, Path(args.weights) if args.weights else None)
+        here = record_of(check, env)
+        others = [] if root is None else read_records(root, check.file)
+        reports.append(ModelReport(check, here, [r for r in others if r.name != env.name]))
+    text = RENDERERS[args.format](reports)
+    if args.output:
+        atomic_write_text(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return 0 if all(r.agrees for r in reports) else 1
+
+
+def cmd_record_model(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.commands import _root, _usable
+    from rnn_shapes.golden.atomic import ensure_writable_dir
+    from rnn_shapes.golden.models import MODELS, record_of, write_record
+    from rnn_shapes.model_check import check_model
+
+    paths = _paths(args)
+    root = _root(args.out)
+    ensure_writable_dir(root / MODELS)  # before any model runs
+    env = _usable()
+    for path in paths:
+        check = check_model(path, env, Path(args.weights) if args.weights else None)
+        written = write_record(root, check.file, record_of(check, env))
+        said = "loads" if check.loads else f"does not load ({check.error})"
+        print(f"{written}: {check.file.path.name} {said}; {len(check.layers)} layer calls recorded")
+    return 0
+
+
+def cmd_advise(args: argparse.Namespace) -> int:
+    from rnn_shapes.cli.commands import _root
+    from rnn_shapes.golden.advise import advise, render
+    from rnn_shapes.keras.environment import Environment
+
+    paths = _paths(args)
+    root = _root(args.root)
+    source = args.source or Environment.installed().name
+    reports = [advise(path, source, args.to, root, args.matrix) for path in paths]
+    sys.stdout.write("\n".join(render(r) for r in reports))
+    return 0 if all(not r.changes for r in reports) else 1
