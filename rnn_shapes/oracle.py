@@ -32,12 +32,18 @@ keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
 - Bidirectional sets zero_output_for_mask = return_sequences on both copies,
   overriding the layer's own setting (`Bidirectional.__init__`);
 - a Masking layer masks a step whose features all equal its mask_value; what
-  the masked steps hold never matters, since they are skipped.
+  the masked steps hold never matters, since they are skipped;
+- an Embedding(mask_zero=True) in front masks a step whose token is 0, and hands
+  the layer its table's row of each token (spec/embedding.py: the rows are the
+  case's input, token 0 exactly where its pattern masks): the same rules.
 
 stateful=True: each call starts from the states the previous call left (the
 final states, which a masked step keeps), and reset_states() sets them to 0.
 A call with a batch of another size has no values to predict: the states
 belong to the rows of the fixed batch, and Keras must refuse it.
+
+A user's model (check-model): `layer_outputs` computes one call of one layer
+on the input, mask, initial states and weights the model gave it.
 
 unroll=True changes how Keras runs the loop, not what it computes: the same
 rules hold, and the oracle has no unrolled variant.

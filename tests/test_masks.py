@@ -173,7 +173,7 @@ LIVE = mask_cases()[::13]
 def test_live_slice_covers_every_axis_value():
     seen = {(c.mask, c.mask_via, c.layer_tag, c.direction) for c in LIVE}
     assert {c.mask for c in LIVE} == {"right", "left", "hole", "row", "none"}
-    assert {c.mask_via for c in LIVE} == {"layer", "call"}
+    assert {c.mask_via for c in LIVE} == {"layer", "call", "embedding"}
     assert {c.zero_output_for_mask for c in LIVE} == {False, True}
     assert {c.go_backwards for c in LIVE} == {False, True}
     assert {c.timesteps for c in LIVE} == {1, 5}

@@ -144,9 +144,15 @@ def fake_tox(tmp_path, monkeypatch):
     return tmp_path, calls, argv
 
 
-def args(ini: Path, *envs: str, parallel: int = 1) -> argparse.Namespace:
+def args(
+    ini: Path, *envs: str, parallel: int = 1, keyword: str | None = None
+) -> argparse.Namespace:
     return argparse.Namespace(
-        tox_ini=str(ini), env=list(envs) or None, parallel=parallel, matrix="default"
+        tox_ini=str(ini),
+        env=list(envs) or None,
+        parallel=parallel,
+        matrix="default",
+        keyword=keyword,
     )
 
 
@@ -182,6 +188,17 @@ def test_record_all_records_skips_and_reports_failures_without_losing_others(
     assert ("broken", "status") not in calls
     logs = folder / ".tox" / "record-all"
     assert "RuntimeError: boom" in (logs / "crashes.log").read_text()
+
+
+def test_record_all_with_a_filter_records_only_those_cases(fake_tox, capsys):
+    """-k: the new cases of a grown matrix into each set that lacks them."""
+    folder, calls, argv = fake_tox
+    assert record_all.record_all(args(folder / "tox.ini", "good", "current", keyword="by_x")) == 0
+    jobs = str(os.cpu_count() or 1)
+    inside = ("-qq", "--", "python", "-m", "rnn_shapes")
+    record = ("exec", "-e", "good", *inside, "record", "--matrix", "default", "-j", jobs)
+    assert (*record, "-k", "by_x") in argv
+    assert ("current", "record") not in calls  # a current set is left alone
 
 
 def test_record_all_some_environments_and_an_unknown_one(fake_tox, capsys):

@@ -137,6 +137,13 @@ def parser() -> argparse.ArgumentParser:
     ra.add_argument("-e", "--env", action="append", metavar="NAME", help="only these tox envs")
     ra.add_argument("-p", "--parallel", type=_jobs, default=1, help="environments recorded at once")
     ra.add_argument("--tox-ini", metavar="FILE", help="default: the nearest tox.ini above here")
+    ra.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        help="record only these cases into each set that is not current (new cases of a grown "
+        "matrix), leaving its other entries as they are",
+    )
     ra.set_defaults(func=cmd_record_all)
 
     a = command("audit", "check golden sets against the rules and the oracle, without Keras")

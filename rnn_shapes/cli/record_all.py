@@ -88,8 +88,12 @@ def error_line(output: str) -> str:
     return (errors or lines or ["no output"])[0 if errors else -1]
 
 
-def record_one(ini: Path, env: str, matrix: str, jobs: int, logs: Path) -> Outcome:
-    """Set up, ask, record: the outcome of one environment (never raises for its failures)."""
+def record_one(
+    ini: Path, env: str, matrix: str, jobs: int, logs: Path, keyword: str | None = None
+) -> Outcome:
+    """Set up, ask, record: the outcome of one environment (never raises for its failures).
+    With `keyword`, only the cases it selects are recorded into the environment's set
+    (the matrix grew: its other entries stay as they are, byte for byte)."""
     start = time.monotonic()
     log = logs / f"{env}.log"
 
@@ -108,7 +112,8 @@ def record_one(ini: Path, env: str, matrix: str, jobs: int, logs: Path) -> Outco
     # a crash, or an error of the environment itself, does not
     if code not in (1, 2) or RECORD_IT not in output:
         return outcome("failed", f"status: {error_line(output)}")
-    code, output = _tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), log=log)
+    only = ("-k", keyword) if keyword else ()
+    code, output = _tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), *only, log=log)
     if code != 0:
         return outcome("failed", f"record: {error_line(output)}")
     said = [line for line in output.splitlines() if line.startswith("recorded ")]
@@ -134,7 +139,7 @@ def record_all(args: argparse.Namespace) -> int:
     def run(env: str) -> None:
         with said:
             print(f"        {env:<16} started", flush=True)
-        result = record_one(ini, env, args.matrix, jobs, logs)
+        result = record_one(ini, env, args.matrix, jobs, logs, args.keyword)
         with said:
             outcomes.append(result)
             print(

@@ -12,6 +12,7 @@ import numpy as np
 
 from rnn_shapes.keras.backend import keras_major, keras_module
 from rnn_shapes.spec.case import Case, Constant
+from rnn_shapes.spec.embedding import table, tokens_of, vocabulary
 from rnn_shapes.spec.inputs import inputs
 from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
 from rnn_shapes.spec.paths import backward_case, direction_case, layer_cases
@@ -105,9 +106,18 @@ def functional_model(case: Case, initializers: bool) -> tuple[Any, list[Any]]:
     # stateful: a fixed batch size, declared as Keras 2 and 3 both read it
     batch = (case.batch,) if case.stateful else (None,)
     steps = None if case.dynamic_time else case.timesteps
-    inp = keras.Input(batch_shape=(*batch, steps, case.features), dtype=input_dtype(case))
+    if case.mask_via == "embedding":  # token ids in (spec/embedding.py)
+        inp = keras.Input(batch_shape=(*batch, steps), dtype="int32")
+    else:
+        inp = keras.Input(batch_shape=(*batch, steps, case.features), dtype=input_dtype(case))
     model_in, seq, kwargs = [inp], inp, {}
-    if case.mask is not None and case.mask_via == "layer":
+    if case.mask is not None and case.mask_via == "embedding":
+        embed = keras.layers.Embedding(
+            vocabulary(), case.features, mask_zero=True, dtype=input_dtype(case)
+        )
+        seq = embed(inp)
+        embed.set_weights([table(case.features).astype(input_dtype(case))])
+    elif case.mask is not None and case.mask_via == "layer":
         seq = keras.layers.Masking(mask_value=MASK_VALUE)(inp)
     elif case.mask is not None:
         mask_in = keras.Input(batch_shape=(*batch, steps), dtype="bool")
@@ -157,8 +167,10 @@ def model_inputs(case: Case, x: np.ndarray | None = None) -> Any:
     a Masking layer), then the mask and the initial states where they are inputs."""
     x = inputs(case) if x is None else np.asarray(x, dtype=np.float32)
     x = x.astype(input_dtype(case))
-    if case.mask_via == "layer":
+    if case.mask_via in ("layer", "embedding"):
         x = masked_inputs(case, x)  # x itself when the case has no mask
+    if case.mask_via == "embedding" and case.mask is not None:
+        x = tokens_of(case, x)  # the tokens whose rows these are (0 where masked)
     feed = [x]
     if case.mask_via == "call" and (mask := mask_of(case)) is not None:
         feed.append(mask)

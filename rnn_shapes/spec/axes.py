@@ -25,9 +25,14 @@ MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
 # the values live in `rnn_shapes.spec.inputs`.
 SAMPLES: dict[str, tuple[int, int, int]] = {"seed002": (1, 4, 5), "seed004": (1, 4, 5)}
 # Which steps of which rows are masked (spec/masks.py draws them), and how the
-# mask reaches the layer: a Masking layer in front, or `mask=` in the call.
+# mask reaches the layer: a Masking layer in front, `mask=` in the call, or an
+# Embedding(mask_zero=True) in front of token ids (spec/embedding.py), as most
+# text models get theirs.
 MASK_PATTERNS: tuple[str, ...] = ("right", "left", "hole", "row", "none")
-MASK_VIA: tuple[str, ...] = ("layer", "call")
+MASK_VIA: tuple[str, ...] = ("layer", "call", "embedding")
+# An Embedding case's tokens: one per (row, step), up to these.
+MAX_ROWS = 8
+MAX_STEPS = 128
 # Non-zero initial states: NumPy constants in the call, or model inputs (Input
 # tensors); passed as `layer(x, states)` (positional), `layer(x, initial_state=...)`
 # (keyword) or with the input named too (named: `sequences=` / Keras 2 `inputs=`).

@@ -22,7 +22,7 @@ from rnn_shapes.spec.axes import (
     STATE_FORMS,
     TUTORIAL_CONSTANT,
 )
-from rnn_shapes.spec.case import Case
+from rnn_shapes.spec.case import Case, Lower
 from rnn_shapes.spec.design import RATE
 
 FLAGS = tuple(itertools.product((False, True), repeat=2))  # (return_sequences, return_state)
@@ -186,3 +186,42 @@ def predict_cases() -> list[Case]:
             {"mask": "hole", "mask_via": "call", "unroll": True},
         )
     ]
+
+
+# uni, Bidirectional concatenated and unmerged: what a text model puts on its tokens
+EMBEDDING_DIRECTIONS = ((False, "concat"), (True, "concat"), (True, None))
+
+
+def embedding_cases() -> list[Case]:
+    """The mask of token ids, given by Embedding(mask_zero=True) (spec/embedding.py):
+    every layer, uni / bi-concat / bi-None and flag on right-padded rows; then one
+    of each thing a text model does with it: the other patterns, zero_output, a
+    backward walk, initial states handed over (a seq2seq decoder), a stack, a
+    stateful layer, a time axis of any length, save and load both ways, predict,
+    unroll and the other precisions."""
+    base = [
+        at(MASK_SHAPE, **core, mask="right", mask_via="embedding")
+        for core in cores(directions=EMBEDDING_DIRECTIONS, walks=(False,))
+    ]
+    lstm = {"layer": "LSTM", "return_sequences": True}
+    gru = {"layer": "GRU", "return_sequences": True, "return_state": True}
+    bi = {"layer": "GRU", "bidirectional": True, "return_sequences": True, "return_state": True}
+    token = {"mask_via": "embedding"}
+    examples = [
+        at(MASK_SHAPE, **lstm, **token, mask="left"),
+        *(at(MASK_SHAPE, **gru, **token, mask=m) for m in ("hole", "row", "none")),
+        at(MASK_SHAPE, **lstm, **token, mask="right", zero_output_for_mask=True),
+        at(MASK_SHAPE, **gru, **token, mask="right", go_backwards=True),
+        at(MASK_SHAPE, **lstm, **token, mask="right", initial_state="input"),
+        at(MASK_SHAPE, **bi, **token, mask="left", initial_state="input"),
+        at(MASK_SHAPE, **lstm, **token, mask="right", stack=((Lower("LSTM", 4),))),
+        at(MASK_SHAPE, **gru, **token, mask="right", stateful=True),
+        at(MASK_SHAPE, **lstm, **token, mask="right", dynamic_time=True),
+        *(at(MASK_SHAPE, **bi, **token, mask="right", save=how) for how in ("keras", "h5")),
+        at(MASK_SHAPE, **gru, **token, mask="right", predict=True),
+        at(
+            MASK_SHAPE, layer="SimpleRNN", return_sequences=True, **token, mask="right", unroll=True
+        ),
+        *(at(MASK_SHAPE, **lstm, **token, mask="right", dtype=d) for d in DTYPES[1:]),
+    ]
+    return base + examples

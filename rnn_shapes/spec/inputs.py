@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_shapes.spec.axes import SAMPLES
+from rnn_shapes.spec.axes import MAX_ROWS, MAX_STEPS, SAMPLES
 from rnn_shapes.spec.case import Case
 
 # The worked examples of the tutorials (shared/seeds 002 and 004), verbatim.
@@ -33,10 +33,22 @@ _SAMPLE_VALUES: dict[str, list[list[list[float]]]] = {
 assert {k: np.shape(v) for k, v in _SAMPLE_VALUES.items()} == SAMPLES
 
 
+def embedding_rows(features: int) -> np.ndarray:
+    """The (MAX_ROWS * MAX_STEPS, D) float32 rows an Embedding case's tokens look up,
+    in token order: distinct in their first feature (37 and 11 are prime to 2047)."""
+    k = np.arange(MAX_ROWS * MAX_STEPS, dtype=np.int64)[:, None]
+    d = np.arange(features, dtype=np.int64)[None, :]
+    return ((((k * 37 + d * 11) % 2047) - 1023) / 1024.0).astype(np.float32)
+
+
 def inputs(case: Case) -> np.ndarray:
-    """The float32 (B, T, D) input of `case`."""
+    """The float32 (B, T, D) input of `case`; an Embedding case's is the rows of its
+    tokens (spec/embedding.py)."""
     if case.sample is not None:
         return np.array(_SAMPLE_VALUES[case.sample], dtype=np.float32)
+    if case.mask_via == "embedding":  # its size is bounded by the Case's rules
+        rows = embedding_rows(case.features).reshape(MAX_ROWS, MAX_STEPS, case.features)
+        return np.ascontiguousarray(rows[: case.batch, : case.timesteps])
     n = np.arange(case.batch * case.timesteps * case.features, dtype=np.uint64) + np.uint64(1)
     # Knuth's multiplicative hash; the high 16 bits are well mixed.
     h = ((n * np.uint64(2654435761)) % np.uint64(2**32)) >> np.uint64(16)

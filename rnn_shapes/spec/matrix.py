@@ -16,6 +16,7 @@ from rnn_shapes.spec.axes import (
 )
 from rnn_shapes.spec.blocks import (
     FLAGS,
+    embedding_cases,
     mask_cases,
     option_cases,
     predict_cases,
@@ -58,6 +59,7 @@ def matrix(name: str) -> list[Case]:
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
         cases = unique(cases + predict_cases() + path_cases() + FAMILIES_SLICE.cases())
+        cases = unique(cases + embedding_cases())
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
@@ -65,6 +67,7 @@ def matrix(name: str) -> list[Case]:
         paths = path_cases() + path_blocks()
         meeting = FAMILIES_SLICE.cases() + FAMILIES_CROSS.cases()
         cases = unique(grid + families + CROSS.cases() + options + paths + meeting)
+        cases = unique(cases + embedding_cases())
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases

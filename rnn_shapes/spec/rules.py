@@ -21,6 +21,8 @@ from rnn_shapes.spec.axes import (
     COUNTS,
     KINDS,
     LAYERS,
+    MAX_ROWS,
+    MAX_STEPS,
     PADDING,
     SAMPLES,
     Constant,
@@ -164,6 +166,16 @@ def _sample_shape(case: Case) -> tuple[str, str] | None:
     return None
 
 
+def _embedding_size(case: Case) -> tuple[str, str] | None:
+    """An Embedding case's tokens name (row, step) up to the table's size (a dynamic
+    case's longer call 3 steps more: spec/paths.py)."""
+    steps = case.timesteps + (3 if case.dynamic_time else 0)
+    rows = max(case.batch, case.call_batch or 0)
+    if case.mask_via == "embedding" and (rows > MAX_ROWS or steps > MAX_STEPS):
+        return "mask_via", f"an Embedding case has at most {MAX_ROWS} rows and {MAX_STEPS} steps"
+    return None
+
+
 def _call_batch(case: Case) -> tuple[str, str] | None:
     if case.call_batch is not None and (
         type(case.call_batch) is not int or case.call_batch < 1 or case.call_batch == case.batch
@@ -218,6 +230,9 @@ CHECKS: tuple[Check, ...] = (
     "mask",
     "mask_via",
     Only("mask_via", Set("mask"), "only a masked case says how its mask is given (leave 'layer')"),
+    Only("mask_via", Not(Set("sample")),
+         "a sample is the tutorials' float input, not rows of an embedding", ("embedding",)),
+    _embedding_size,
     Only("zero_output_for_mask", Set("mask"), "only meaningful with a mask"),
     Only("mask", AtLeast("timesteps", 3), "a hole in the middle needs at least 3 timesteps",
          ("hole",)),

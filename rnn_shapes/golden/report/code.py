@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rnn_shapes.spec.axes import keras_keywords
 from rnn_shapes.spec.case import Case, Constant
+from rnn_shapes.spec.embedding import vocabulary
 from rnn_shapes.spec.masks import MASK_VALUE
 from rnn_shapes.spec.paths import backward_case, lower_cases
 from rnn_shapes.spec.states import initial_states, state_units
@@ -91,9 +92,18 @@ def model_code(case: Case) -> str:
     steps = None if case.dynamic_time else case.timesteps
     dtype = "float64" if case.dtype == "float64" else None
     lines = ["import keras", "import numpy as np", ""]
-    lines.append(f"x_in = {_input(case, (steps, case.features), dtype)}")
+    if case.mask_via == "embedding":
+        lines.append(f"x_in = {_input(case, (steps,), 'int32')}  # token ids, 0: padding")
+    else:
+        lines.append(f"x_in = {_input(case, (steps, case.features), dtype)}")
     inputs, kwargs, seq = ["x_in"], "", "x_in"
-    if case.mask is not None and case.mask_via == "layer":
+    if case.mask is not None and case.mask_via == "embedding":
+        lines.append(
+            f"x = keras.layers.Embedding({vocabulary()}, {case.features}, mask_zero=True)(x_in)"
+            "  # its table: rnn_shapes.spec.embedding.table"
+        )
+        seq = "x"
+    elif case.mask is not None and case.mask_via == "layer":
         lines.append(f"x = keras.layers.Masking(mask_value={MASK_VALUE!r})(x_in)")
         seq = "x"
     elif case.mask is not None:
