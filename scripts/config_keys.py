@@ -29,6 +29,7 @@ from rnn_shapes.result import error_text  # noqa: E402
 
 DATA = ROOT / "rnn_shapes" / "config_keys.json"
 CLASSES = ("SimpleRNN", "LSTM", "GRU", "Bidirectional")
+# and the layer classes `keras.layers` has: all a legacy .h5 config can name
 
 
 def _layer(k: Any, cls: str) -> Any:
@@ -58,7 +59,8 @@ def survey(known: dict[str, Any]) -> dict[str, Any]:
                         "as_written_by": other,
                         "error": error_text(exc),
                     }
-    return {"keras": k.__version__, "written": written, "refused": refused}
+    layers = sorted(n for n in dir(k.layers) if isinstance(getattr(k.layers, n), type))
+    return {"keras": k.__version__, "written": written, "refused": refused, "layer_classes": layers}
 
 
 def main() -> None:

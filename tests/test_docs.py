@@ -16,6 +16,7 @@ from rnn_shapes.cli import parser
 from rnn_shapes.cli.table import shape_table, with_table
 from rnn_shapes.golden.sets import SCHEMA
 from rnn_shapes.spec import matrix as m
+from rnn_shapes.spec.blocks import embedding_cases
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.crossing import FAMILIES_CROSS, FAMILIES_SLICE
 from rnn_shapes.spec.design import OPTIONS_SLICE, SLICE
@@ -107,6 +108,7 @@ def _default_parts() -> list[int]:
         m.predict_cases(),
         m.path_cases(),
         FAMILIES_SLICE.cases(),
+        embedding_cases(),
     ]
     seen: set[str] = set()
     added = []
@@ -118,14 +120,16 @@ def _default_parts() -> list[int]:
 
 
 def test_family_case_counts():
-    core, slice_, options, predict, paths, meet = _default_parts()
+    core, slice_, options, predict, paths, meet, tokens = _default_parts()
     default, full = len(matrix("default")), len(matrix("full"))
-    assert core + slice_ + options + predict + paths + meet == default
+    assert core + slice_ + options + predict + paths + meet + tokens == default
     stateful = m.stateful_cases()
     families = flat(text("docs/families.md"))
     claims = [
         f"the tutorials' table ({len(matrix('smoke'))} cases)",
-        f"({core:,} + {slice_} + {options} + {predict} + {paths} + {meet}, so {default:,} cases)",
+        f"({core:,} + {slice_} + {options} + {predict} + {paths} + {meet} + {tokens}, so "
+        f"{default:,} cases)",
+        f"(`spec/blocks.embedding_cases`, {tokens} cases",
         f"covering designs ({full:,} cases)",
         f"The full matrix has {len(m.mask_cases()):,} masked cases",
         f"The full matrix has {len(m.state_cases()):,} such cases",

@@ -50,9 +50,9 @@ def render_text(report: ModelReport) -> str:
         lines.append(f"does not load: {check.error}")
     else:
         n = len({c.path for c in check.layers})
+        layers = f"{n} recurrent layer{'s' * (n != 1)}"
         lines.append(
-            f"loads; {n} recurrent layers, the model run once on the probe batch "
-            f"({check.seconds:.1f} s in all)"
+            f"loads; {layers}, the model run once on the probe batch ({check.seconds:.1f} s)"
         )
         rows = [("layer", "what", "input", "outputs", "verdict", "max dev")]
         for c in check.layers:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 from rnn_shapes.check import value_problems
 from rnn_shapes.defects import listed
 from rnn_shapes.golden.compare import load, structural
+from rnn_shapes.golden.models import every_record
 from rnn_shapes.golden.sets import GoldenSet
 from rnn_shapes.keras.environment import Environment, version_tuple
 from rnn_shapes.spec.axes import AXES
@@ -66,14 +68,20 @@ class Advice:
     target: str
     layers: list[LayerAdvice]
     survey_note: str | None = None
+    unknown_layers: list[str] = field(default_factory=list)  # .h5: classes the target lacks
+    seen: list[str] = field(default_factory=list)  # recorded files of its format and writer
 
     @property
     def changes(self) -> bool:
-        return any(a.changes or a.refused_keys for a in self.layers)
+        return self.unknown_layers != [] or any(a.changes or a.refused_keys for a in self.layers)
 
     @property
     def loads(self) -> bool:
-        return not any(a.refused_keys for a in self.layers)
+        """The prediction: no refused key or class, and the recorded files of the same
+        format and writer do not all fail in the target."""
+        recorded_fail = bool(self.seen) and all(": does not load:" in s for s in self.seen)
+        refused = self.unknown_layers or any(a.refused_keys for a in self.layers)
+        return not (refused or recorded_fail)
 
 
 def advise(
@@ -82,7 +90,9 @@ def advise(
     file = read_model_file(path)
     a, b = load(source, root, matrix_name), load(target, root, matrix_name)
     layers = recurrent_layers(file.config)
-    masked = bool(mask_sources(file.config))
+    sources = mask_sources(file.config)
+    masked = bool(sources)
+    via = None if not sources else ("embedding" if _all_embeddings(file.config) else "layer")
     survey, note = _survey(b.environment)
     cases = matrix(matrix_name)
     advice = Advice(path, file.written_by, a.environment.name, b.environment.name, [], note)
@@ -93,10 +103,52 @@ def advise(
             saved = SAVED_AS[file.format]
             like = [c for c in cases if _like(c, described, layer, masked, saved, len(layers))]
             _compare(item, like, a, b)
-            _defects(item, _nominal(described, layer, masked), cases, a, b)
+            _defects(item, _nominal(described, layer, via), like + cases, a, b)
         item.refused_keys = _refused(layer, survey)
         advice.layers.append(item)
+    if file.format == "h5":
+        advice.unknown_layers = _unknown_layers(file.config, survey)
+    advice.seen = _seen(root, file.format, file.written_by, b.environment.name)
     return advice
+
+
+def _line(version: str | None) -> str | None:
+    return None if not version else ".".join(str(version).split(".")[:2])
+
+
+def _seen(root: Path, fmt: str, writer: str | None, target: str) -> list[str]:
+    """What the target did with the committed model records' files of this format and
+    writer's Keras line (the project's own models/): each one's outcome there."""
+    if _line(writer) is None:
+        return []
+    return [
+        f"{r.model['file']} ({r.model['format']}, Keras {r.model['written_by']}): "
+        + ("loads" if r.loads else f"does not load: {r.error}")
+        for r in every_record(root)
+        if r.name == target
+        and r.model.get("format") == fmt
+        and _line(r.model.get("written_by")) == _line(writer)
+    ]
+
+
+def _unknown_layers(config: Mapping[str, Any], survey: dict[str, Any]) -> list[str]:
+    """The layer classes an .h5 config names that the target's keras.layers lacks: the
+    legacy loader knows no other (a Keras 3 functional graph records ops, NotEqual say)."""
+    known = set(survey.get("layer_classes", ()))
+    if not known:
+        return []
+    named: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            layers = (node.get("config") or {}).get("layers")
+            for entry in layers if isinstance(layers, list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("class_name"), str):
+                    named.add(entry["class_name"])
+                visit(entry)
+
+    visit(config)
+    return sorted(named - known - {"Functional", "Sequential", "Model"})
 
 
 def _like(
@@ -136,7 +188,7 @@ def _same(case: Case, name: str, value: Any, want: Any) -> bool:
 
 def _compare(item: LayerAdvice, like: list[Case], a: GoldenSet, b: GoldenSet) -> None:
     found: dict[str, list[str]] = defaultdict(list)
-    env_a, env_b = a.environment, b.environment
+    env_b = b.environment
     for case in like:
         ra, rb = a.results.get(case.id), b.results.get(case.id)
         if ra is None or rb is None:
@@ -152,23 +204,23 @@ def _compare(item: LayerAdvice, like: list[Case], a: GoldenSet, b: GoldenSet) ->
             want = tuple(o.astype("float64") for o in ra.outputs)
             if value_problems(case, rb.outputs, want, env_b.backend):
                 kinds.append("values change beyond the oracle's tolerance")
-        da, db = listed(case.id, env_a), listed(case.id, env_b)
-        if db is not None and (da is None or da.name != db.name):
-            kinds.append(f"listed defect {db.name!r} applies")
-        if da is not None and (db is None or db.name != da.name):
-            kinds.append(f"listed defect {da.name!r} no longer applies")
         for kind in kinds:
             found[kind].append(case.id)
     item.changes = dict(sorted(found.items()))
 
 
-def _nominal(d: Described, layer: LayerConfig, masked: bool) -> Case | None:
+def _all_embeddings(config: Mapping[str, Any]) -> bool:
+    """Whether every mask the model makes comes from an Embedding (none from Masking)."""
+    return '"Masking"' not in json.dumps(config)
+
+
+def _nominal(d: Described, layer: LayerConfig, via: str | None) -> Case | None:
     """The case that names the layer as check-model would (its sizes nominal)."""
     fields = dict(d.axes, batch=3, timesteps=5, features=4)
     fields.setdefault("units", 2)
-    if masked:
-        fields |= {"mask": "right", "mask_via": "layer"}
-    if not masked or fields.get("bidirectional"):
+    if via is not None:
+        fields |= {"mask": "right", "mask_via": via}
+    if via is None or fields.get("bidirectional"):
         fields.pop("zero_output_for_mask", None)
     if layer.states_given:
         fields["initial_state"] = "input"
@@ -199,7 +251,7 @@ def _defects(
             and found.name == defect.name
         ]
         key = f"listed defect {defect.name!r} {kind} to this layer's configuration"
-        item.changes.setdefault(key, shown)
+        item.changes.setdefault(key, list(dict.fromkeys(shown)))  # like cases first
 
 
 def _survey(target: Environment) -> tuple[dict[str, Any], str | None]:
@@ -259,10 +311,16 @@ def _refused(layer: LayerConfig, survey: dict[str, Any]) -> list[str]:
 
 def _same_form(value: Any, written: Any) -> bool:
     """Whether the file writes a key as the refused writer did: the same value, or a
-    serialised object of the same layout (the same keys)."""
-    if isinstance(value, dict) and isinstance(written, dict):
-        return set(value) == set(written)
-    return value == written
+    serialised object of the same layout (the same keys, all the way down)."""
+    if isinstance(value, dict) or isinstance(written, dict):
+        return _layout(value) == _layout(written)
+    return bool(value == written)
+
+
+def _layout(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _layout(v) for k, v in value.items() if k != "shared_object_id"}
+    return type(value).__name__
 
 
 def render(advice: Advice) -> str:
@@ -274,15 +332,20 @@ def render(advice: Advice) -> str:
         if not item.changes:
             lines.append("  nothing changes in them")
         for kind, ids in item.changes.items():
-            lines.append(f"  {kind}: {len(ids)} cases, e.g. {', '.join(ids[:2])}")
+            n = f"{len(ids)} case{'s' * (len(ids) != 1)}"
+            lines.append(f"  {kind}: {n}, e.g. {', '.join(ids[:2])}")
         lines += [f"  note: {n.line()}" for n in d.notes]
     keys = [k for item in advice.layers for k in item.refused_keys]
     lines += ["", f"config keys {advice.target} will not accept:"]
     lines += [f"  {k}" for k in keys] or ["  none"]
     if advice.survey_note:
         lines.append(f"  ({advice.survey_note})")
-    lines += [
-        "",
-        "predicted: " + ("loads" if advice.loads else "does not load (a key above is refused)"),
-    ]
+    if advice.unknown_layers:
+        lines += ["", f"layer classes {advice.target}'s .h5 loader does not know:"]
+        lines += [f"  {name}" for name in advice.unknown_layers]
+    if advice.seen:
+        lines += ["", f"the committed records' files of its format and writer, in {advice.target}:"]
+        lines += [f"  {s}" for s in advice.seen]
+    why = "a key or a class above is refused, or such files do not load there"
+    lines += ["", "predicted: " + ("loads" if advice.loads else f"does not load ({why})")]
     return "\n".join(lines) + "\n"

@@ -47,6 +47,7 @@ class Record:
     error: str | None
     outputs: dict[str, Result] = field(default_factory=dict)  # "model", "<layer>#<call>"
     verdicts: dict[str, str] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)  # the file: name, format, writer
 
     @property
     def name(self) -> str:
@@ -130,6 +131,12 @@ def read_records(root: Path, file: ModelFile) -> list[Record]:
     return sorted(records, key=lambda r: release_order(r.environment))
 
 
+def every_record(root: Path) -> list[Record]:
+    """Every model record under the root (each model, each environment)."""
+    folder = Path(root) / MODELS
+    return [read_record(p) for p in sorted(folder.glob("*/*.json"))] if folder.is_dir() else []
+
+
 def read_record(path: Path) -> Record:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -138,6 +145,7 @@ def read_record(path: Path) -> Record:
                 f"{path}: model record schema {doc.get('schema')!r}, expected {SCHEMA}"
             )
         record = Record(path, dict(doc["environment"]), bool(doc["loads"]), doc["error"])
+        record.model = dict(doc["model"])
         for key, entry in doc["outputs"].items():
             record.outputs[key] = _result(key, entry)
             if "verdict" in entry:

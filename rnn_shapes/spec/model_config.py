@@ -206,11 +206,11 @@ _READERS = {"keras": _read_keras, "h5": _read_h5, "json": _read_json}
 def recurrent_layers(config: Mapping[str, Any]) -> list[LayerConfig]:
     """Every recurrent layer of a model config, in the config's order: SimpleRNN, LSTM,
     GRU and Bidirectional (around any of them), inside nested models and wrappers too."""
-    return list(_walk(config, "", ()))
+    return list(_walk(config, "", (), top=True))
 
 
 def _walk(
-    entry: Mapping[str, Any], prefix: str, wrappers: tuple[str, ...]
+    entry: Mapping[str, Any], prefix: str, wrappers: tuple[str, ...], top: bool = False
 ) -> Iterator[LayerConfig]:
     cls = entry.get("class_name")
     config = entry.get("config") or {}
@@ -221,7 +221,7 @@ def _walk(
     elif cls in WRAPPERS and isinstance(config.get("layer"), Mapping):
         yield from _walk(config["layer"], f"{path}/", (*wrappers, str(cls)))
     elif isinstance(config.get("layers"), list):
-        outer = f"{path}/" if prefix or cls not in MODELS or wrappers else ""
+        outer = "" if top else f"{path}/"  # the model's own layers go by their names
         for layer in config["layers"]:
             yield from _walk(layer, outer, wrappers)
 
