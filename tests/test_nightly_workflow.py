@@ -47,3 +47,22 @@ def test_the_report_job_audits_the_new_sets_and_fails_on_a_failed_audit():
     assert step_running(report, "rnn-shapes report --root merged")
     last = steps(report)[-1]
     assert "steps.audit.outputs.rc" in last and "exit 1" in last
+
+
+def test_a_build_that_does_not_install_is_one_line_in_the_report(tmp_path):
+    """The record job notes its failure (golden/unrecorded.py); the report job puts every
+    note in the root it reports from, and its run goes on."""
+    from rnn_shapes.golden import unrecorded
+
+    record, report = jobs()["record"], jobs()["report"]
+    noting = [s for s in steps(record) if "unrecorded.note(" in s]
+    assert len(noting) == 1 and "if: failure()" in noting[0] and "install.log" in noting[0]
+    assert any("unrecorded-${{ matrix.env }}" in s and "if: failure()" in s for s in steps(record))
+    merging = step_running(report, "unrecorded.read(folder)")
+    assert 'unrecorded.note(Path("merged")' in merging
+    assert "pattern: unrecorded-*" in report
+    # what the record job's script does, on an installer's log
+    log = tmp_path / "install.log"
+    log.write_text("Collecting keras-nightly\nERROR: No matching distribution found\n")
+    unrecorded.note(tmp_path / "notes", "next-jax", "install: ERROR: No matching distribution")
+    assert unrecorded.read(tmp_path / "notes")["next-jax"]["line"].endswith("distribution")

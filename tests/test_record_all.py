@@ -245,3 +245,36 @@ def test_status_and_record_keep_the_environments_promise(tmp_path, monkeypatch, 
     monkeypatch.setenv("RNN_SHAPES_EXPECT", "tensorflow=2.99 keras=3.99 backend=tensorflow")
     monkeypatch.setenv("RNN_SHAPES_GOLDEN_ROOT", str(tmp_path))
     assert main(["status", "--matrix", "smoke"]) == 1  # kept: on to the set's status
+
+
+def test_a_pre_release_that_does_not_install_is_noted_for_the_report(fake_tox):
+    """One line in the summary and in the report's next-release section, never more;
+    recorded again, its note goes."""
+    from types import SimpleNamespace
+
+    from rnn_shapes.golden import unrecorded
+    from rnn_shapes.golden.report.markdown import next_release_lines
+
+    folder, _, _ = fake_tox
+    (folder / "pyproject.toml").write_text('[tool.rnn-shapes]\ngolden-root = "fx"\n')
+    (folder / "fx").mkdir()
+    STEPS["next-broken"] = STEPS["broken"]
+    STEPS["next-good"] = STEPS["good"]
+    try:
+        code = record_all.record_all(args(folder / "tox.ini", "next-broken", "next-good", "broken"))
+        assert code == 1
+        noted = unrecorded.read(folder / "fx")
+        assert list(noted) == ["next-broken"]  # a release env's failure is not news of a release
+        assert noted["next-broken"]["line"].startswith("install: ERROR: Could not find")
+        report = SimpleNamespace(next_changes=[], unrecorded=noted)
+        lines = next_release_lines(report)  # type: ignore[arg-type]
+        assert any(
+            x.startswith("- next-broken: not recorded (") and "Could not find" in x for x in lines
+        )
+        STEPS["next-broken"] = STEPS["good"]
+        assert record_all.record_all(args(folder / "tox.ini", "next-broken")) == 0
+        assert unrecorded.read(folder / "fx") == {}
+        assert not (folder / "fx" / unrecorded.FILE).exists()
+    finally:
+        STEPS.pop("next-broken", None)
+        STEPS.pop("next-good", None)

@@ -14,6 +14,7 @@ from rnn_shapes.golden.audit import Audit
 from rnn_shapes.golden.compare import compare
 from rnn_shapes.golden.report import generate
 from rnn_shapes.golden.report.markdown import (
+    cell_history_lines,
     configuration_table,
     minor_change_lines,
     next_release_lines,
@@ -231,3 +232,19 @@ def test_the_next_release_section_measures_a_pre_release_against_its_newest_rele
         line.startswith("- keras3.16.0.dev2026102704-jax against keras3.15-jax") for line in text
     )
     assert any("newly refused: 1 cases" in line for line in text)
+
+
+def test_each_cell_that_changes_says_since_and_until_when(tmp_path):
+    """A cell's stretches per lane: Keras 3.1's list is a cell of its own."""
+    report = build_report(minors(tmp_path))
+    ((row, lanes),) = report.cell_history.items()
+    assert row[0] == "core" and list(lanes) == ["tensorflow"]  # the jax lane has one stretch
+    assert [(s.first, s.last, s.text) for s in lanes["tensorflow"]] == [
+        ("2.15", "3.0", "✓"),
+        ("3.1", "3.1", "≠ container 1"),
+        ("3.15 tf2.16", "3.15 tf2.21", "✓"),
+    ]
+    (line,) = [x for x in cell_history_lines(report) if x.startswith("- ")]
+    assert line == (
+        f"- core · {row[1]}: tensorflow: until 3.0 `✓`, 3.1 `≠ container 1`, since 3.15 tf2.16 `✓`"
+    )

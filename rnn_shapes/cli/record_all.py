@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.golden import store
+from rnn_shapes.golden import store, unrecorded
+from rnn_shapes.golden.locate import RootNotConfigured, golden_root
 from rnn_shapes.golden.status import RECORD_IT
 
 KINDS = ("recorded", "skipped", "failed")
@@ -120,6 +121,17 @@ def record_one(
     return outcome("recorded", said[0] if said else error_line(output))
 
 
+def _note_pre_releases(ini: Path, outcomes: list[Outcome]) -> None:
+    """The pre-release environments that failed, noted for the report (golden/unrecorded.py);
+    those recorded or current lose their note."""
+    try:
+        root = golden_root(start=ini.parent)
+    except RootNotConfigured:
+        return
+    for o in outcomes:
+        unrecorded.note(root, o.env, o.line if o.kind == "failed" else None)
+
+
 def record_all(args: argparse.Namespace) -> int:
     ini = find_tox_ini(args.tox_ini)
     known = tox_envs(ini)
@@ -150,6 +162,7 @@ def record_all(args: argparse.Namespace) -> int:
 
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
         list(pool.map(run, envs))
+    _note_pre_releases(ini, outcomes)
     order = {e: i for i, e in enumerate(envs)}
     for kind in KINDS:
         names = sorted((o.env for o in outcomes if o.kind == kind), key=lambda e: order[e])

@@ -44,6 +44,7 @@ def markdown(report: ConformanceReport) -> str:
         "",
         *_support_table(report),
         "",
+        *cell_history_lines(report),
         "## Environments",
         "",
         f"{_channel_counts(report)}",
@@ -130,6 +131,33 @@ def _support_table(report: ConformanceReport) -> list[str]:
     return out
 
 
+def cell_history_lines(report: ConformanceReport) -> list[str]:
+    """Since / until for each cell that changed: per row and lane, its stretches."""
+    if not report.cell_history:
+        return []
+    lines = [
+        "### When each cell changed",
+        "",
+        "For each row whose cell changes along release order, per lane (a backend's "
+        "releases; the pre-release channel apart): what the cell says and since / until "
+        "which environment (`rnn-shapes history CASE_ID` gives a case's own timeline).",
+        "",
+    ]
+    for (family, layer), lanes in report.cell_history.items():
+        parts = []
+        for name, stretches in lanes.items():
+            said = []
+            for i, st in enumerate(stretches):
+                span = st.first if st.first == st.last else f"{st.first} .. {st.last}"
+                when = f"until {st.last}" if i == 0 else f"since {st.first}"
+                if 0 < i < len(stretches) - 1:
+                    when = span
+                said.append(f"{when} `{st.text}`")
+            parts.append(f"{name}: " + ", ".join(said))
+        lines.append(f"- {family} · {layer}: " + "; ".join(parts))
+    return [*lines, ""]
+
+
 def _change_lines(change: PairChange) -> list[str]:
     """A bullet per pair of sets, with a nested bullet per family where a change is."""
     head = f"- {change.before} -> {change.after}"
@@ -161,7 +189,7 @@ def minor_change_lines(report: ConformanceReport) -> list[str]:
 def next_release_lines(report: ConformanceReport) -> list[str]:
     """'What the next release changes': each pre-release set against the newest release
     of its Keras major on its backend (nothing where no pre-release set is committed)."""
-    if not report.next_changes:
+    if not report.next_changes and not report.unrecorded:
         return []
     out = [
         "## What the next release changes",
@@ -174,6 +202,8 @@ def next_release_lines(report: ConformanceReport) -> list[str]:
         "or defect entry explains.",
         "",
     ]
+    for env, said in sorted(report.unrecorded.items()):
+        out.append(f"- {env}: not recorded ({said['date']}): {said['line']}")
     for change in report.next_changes:
         if change.release is None:
             out.append(f"- {change.pre}: no release of its Keras major on its backend is recorded")

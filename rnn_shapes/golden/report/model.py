@@ -8,13 +8,14 @@ audited once and each pair of sets compared once, whichever file shows the resul
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
 from rnn_shapes.defects import Defect
 from rnn_shapes.defects import load as load_defects
+from rnn_shapes.golden import unrecorded
 from rnn_shapes.golden.audit import Audit, audit
 from rnn_shapes.golden.compare import Comparison, compare, summary_counts
 from rnn_shapes.golden.history import lane
@@ -152,10 +153,47 @@ class ConformanceReport:
     configurations: int  # at REFERENCE_SHAPE, in all
     config_rows: list[ConfigRow]  # those that differ somewhere
     cases: CaseTable  # per case and set: what the site's views are computed from
+    cell_history: dict[Row, dict[str, list[CellStretch]]] = field(default_factory=dict)
+    unrecorded: dict[str, dict[str, str]] = field(default_factory=dict)  # golden/unrecorded.py
 
     @property
     def paths(self) -> ReportPaths:
         return report_paths(self.matrix)
+
+
+@dataclass(frozen=True)
+class CellStretch:
+    """Consecutive environments of one lane where a support-table cell read the same."""
+
+    first: str  # column labels
+    last: str
+    text: str
+
+
+def cell_history(
+    sets: list[GoldenSet],
+    columns: list[str],
+    rows: list[Row],
+    cells: list[dict[Row, Cell]],
+    names: dict[str, str],
+) -> dict[Row, dict[str, list[CellStretch]]]:
+    """Per row and lane (a backend's releases; the pre-release channel apart), the
+    stretches of release order where its cell said the same: 'until 3.10', 'since 3.11'.
+    Only rows whose cell changed in some lane."""
+    out: dict[Row, dict[str, list[CellStretch]]] = {}
+    for row in rows:
+        lanes: dict[str, list[CellStretch]] = {}
+        for label, s, per_set in zip(columns, sets, cells, strict=True):
+            cell = per_set.get(row)
+            text = "-" if cell is None else cell.text(names)
+            stretches = lanes.setdefault(lane(s), [])
+            if stretches and stretches[-1].text == text:
+                stretches[-1] = CellStretch(stretches[-1].first, label, text)
+            else:
+                stretches.append(CellStretch(label, label, text))
+        if any(len(st) > 1 for st in lanes.values()):
+            out[row] = {k: v for k, v in lanes.items() if len(v) > 1}
+    return out
 
 
 def read_report(root: Path, matrix_name: str = "default") -> ConformanceReport:
@@ -163,7 +201,7 @@ def read_report(root: Path, matrix_name: str = "default") -> ConformanceReport:
     sets = load_sets(root, matrix_name)
     if not sets:
         raise ValueError(f"no golden sets of matrix {matrix_name!r} under {root}")
-    return build_report(sets)
+    return replace(build_report(sets), unrecorded=unrecorded.read(root))
 
 
 def build_report(sets: list[GoldenSet]) -> ConformanceReport:
@@ -204,6 +242,7 @@ def build_report(sets: list[GoldenSet]) -> ConformanceReport:
         configurations=configurations,
         config_rows=config_rows,
         cases=case_table(sets, cases, states),
+        cell_history=cell_history(sets, columns, rows, cells, names),
     )
 
 
