@@ -40,6 +40,7 @@ from rnn_shapes.spec.model_config import (
     Note,
     describe,
     mask_sources,
+    nodes,
     read_model_file,
 )
 from rnn_shapes.spec.probe import probe_batch
@@ -127,21 +128,14 @@ def probe(model: object, file: ModelFile) -> list[np.ndarray]:
 
 
 def _smallest(config: object, cls: str, key: str) -> float | None:
-    found: list[float] = []
-
-    def visit(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("class_name") == cls and isinstance(node.get("config"), dict):
-                value = node["config"].get(key)
-                if isinstance(value, (int, float)):
-                    found.append(value)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(config)
+    """The smallest `key` of the config's `cls` layers (a vocabulary, a mask value)."""
+    found = [
+        node["config"][key]
+        for node in nodes(config)
+        if node.get("class_name") == cls
+        and isinstance(node.get("config"), dict)
+        and isinstance(node["config"].get(key), (int, float))
+    ]
     return min(found) if found else None
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,3 +32,20 @@ def synthetic_results(cases: Sequence[Case], shift: float = 0.0) -> list[Result]
             )
         )
     return out
+
+
+# A script's first lines that make importing any Keras side fail (a test that something
+# runs without Keras), then the script's own lines, dedented.
+_WITHOUT_KERAS = """import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"tensorflow", "keras", "tf_keras", "jax", "torch"}:
+            raise ImportError("blocked: " + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def run_without_keras(body: str) -> subprocess.CompletedProcess:
+    """Run `body` (Python) in a fresh interpreter where no Keras side can be imported."""
+    script = _WITHOUT_KERAS + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

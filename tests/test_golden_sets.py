@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from synthetic import run_without_keras
 
 from rnn_shapes.golden import store
 from rnn_shapes.golden.audit import audit
@@ -48,13 +46,7 @@ def test_every_stored_value_file_is_named_by_a_committed_set():
 
 
 def test_audit_needs_no_tensorflow():
-    script = textwrap.dedent(f"""
-        import sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in {{"tensorflow", "keras", "tf_keras", "jax", "torch"}}:
-                    raise ImportError("blocked: " + name)
-        sys.meta_path.insert(0, Block())
+    out = run_without_keras(f"""
         from pathlib import Path
         from rnn_shapes.golden.audit import audit
         from rnn_shapes.golden.sets import read_set
@@ -62,5 +54,4 @@ def test_audit_needs_no_tensorflow():
         assert audit(read_set(path)).verdicts
         print("audit ok")
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0 and "audit ok" in out.stdout, out.stderr

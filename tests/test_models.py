@@ -13,12 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from synthetic import run_without_keras
 
 from rnn_shapes.cli import main
 from rnn_shapes.errors import RnnShapesError
@@ -171,20 +171,12 @@ def test_a_config_json_without_a_model_is_refused(tmp_path):
 
 
 def test_reading_and_advising_need_no_keras():
-    script = textwrap.dedent(f"""
-        import sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in {{"tensorflow", "keras", "tf_keras", "jax", "torch"}}:
-                    raise ImportError("blocked: " + name)
-        sys.meta_path.insert(0, Block())
-        from pathlib import Path
+    out = run_without_keras(f"""
         from rnn_shapes.cli import main
         code = main(["advise", {str(K3 / "seq2seq.keras")!r}, "--from", {KERAS3!r},
                      "--to", {KERAS2!r}, "--root", {str(FIXTURES)!r}])
         print("advise exit", code)
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert "advise exit 1" in out.stdout, out.stderr
     assert "predicted: does not load" in out.stdout
 
@@ -396,24 +388,11 @@ def _project(tmp_path: Path, models: str | None) -> Path:
     return tmp_path
 
 
-def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def _pytest(cwd: Path, *args: str, suite: str = "rnn_shapes.conformance.test_models"):
+    """pytest on the packaged `suite` in a project folder (no golden root from outside)."""
     env = {k: v for k, v in os.environ.items() if k != "RNN_SHAPES_GOLDEN_ROOT"}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "--pyargs",
-            "rnn_shapes.conformance.test_models",
-            *args,
-        ],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", suite]
+    return subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
 @pytest.mark.keras
@@ -428,25 +407,8 @@ def test_pytest_is_inert_without_models_and_refuses_a_glob_that_matches_nothing(
     project = _project(tmp_path / "a", None)
     said = _pytest(project, "-q", "-rs")  # the file named: one skip saying why
     assert "1 skipped" in said.stdout and "names no model file" in said.stdout, said.stdout
-    env = {k: v for k, v in os.environ.items() if k != "RNN_SHAPES_GOLDEN_ROOT"}
-    suite = subprocess.run(  # the packaged suite: not even collected
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "--pyargs",
-            "rnn_shapes.conformance",
-            "--collect-only",
-            "-q",
-            "--rnn-matrix",
-            "smoke",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=env,
+    suite = _pytest(  # the packaged suite: not even collected
+        project, "--collect-only", "-q", "--rnn-matrix", "smoke", suite="rnn_shapes.conformance"
     )
     assert suite.returncode == 0 and "test_case[" in suite.stdout, suite.stdout + suite.stderr
     assert "test_model" not in suite.stdout

@@ -23,7 +23,7 @@ from rnn_shapes.keras.build import rnn_layers
 from rnn_shapes.keras.run import reset_states
 from rnn_shapes.result import container_name, error_text
 from rnn_shapes.spec.masks import mask_text
-from rnn_shapes.spec.model_config import ModelFile
+from rnn_shapes.spec.model_config import ModelFile, nodes
 from rnn_shapes.spec.probe import InputSpec
 from rnn_shapes.spec.weights import GATES, GateWeights
 
@@ -80,21 +80,8 @@ def load(file: ModelFile) -> Any:
 
 def _custom_classes(config: Mapping[str, Any]) -> list[str]:
     """Registered names of a package other than Keras ('pkg>Name'), anywhere in the config."""
-    found: set[str] = set()
-
-    def visit(node: Any) -> None:
-        if isinstance(node, Mapping):
-            name = node.get("registered_name")
-            if isinstance(name, str) and ">" in name and not name.startswith("keras"):
-                found.add(name)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(config)
-    return sorted(found)
+    names = {node.get("registered_name") for node in nodes(config)}
+    return sorted(n for n in names if isinstance(n, str) and ">" in n and not n.startswith("keras"))
 
 
 def input_specs(model: Any) -> list[InputSpec]:

@@ -242,6 +242,17 @@ def _states_given(entry: Mapping[str, Any]) -> bool:
 _UNMODELLED_RNNS = ("RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 
+def nodes(config: Any) -> Iterator[Mapping[str, Any]]:
+    """Every mapping in a config, depth first (layers, their configs, serialised objects)."""
+    if isinstance(config, Mapping):
+        yield config
+        for value in config.values():
+            yield from nodes(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from nodes(value)
+
+
 def mask_sources(config: Mapping[str, Any]) -> list[str]:
     """The layers of a config that make a mask: Masking, Embedding(mask_zero=True)."""
     found = []
