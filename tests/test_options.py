@@ -11,7 +11,7 @@ from rnn_shapes.check import fact_problems
 from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
 from rnn_shapes.spec.axes import TUTORIAL_CONSTANT
-from rnn_shapes.spec.blocks import option_cases, predict_cases
+from rnn_shapes.spec.blocks import embedding_cases, option_cases, predict_cases
 from rnn_shapes.spec.crossing import FAMILIES_SLICE
 from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
 from rnn_shapes.spec.matrix import matrix
@@ -66,9 +66,12 @@ def test_options_appear_in_the_id_only_when_not_default():
 
 
 def test_the_default_matrix_grew_at_its_end_only():
-    """The options slice, one predict case per family, the model paths, then where
-    the families meet, after every earlier case (so no earlier id moved)."""
+    """The options slice, one predict case per family, the model paths, where the
+    families meet, then the token masks, after every earlier case (no earlier id moved)."""
     ids = [c.id for c in matrix("default")]
+    tokens = [c.id for c in embedding_cases()]  # the token masks: the last block
+    assert ids[-len(tokens) :] == tokens
+    ids = ids[: -len(tokens)]
     grown = [c.id for c in OPTIONS_SLICE.cases() + predict_cases()]
     grown += [c.id for c in path_cases() if c.id not in set(grown)]
     met = [c.id for c in FAMILIES_SLICE.cases()]
