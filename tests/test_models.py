@@ -454,3 +454,39 @@ def test_a_keras_archive_without_config_is_bad_input(tmp_path):
         z.writestr("metadata.json", "{}")
     with pytest.raises(RnnShapesError, match=r"not a readable \.keras archive"):
         read_model_file(path)
+
+
+def test_a_custom_object_nobody_can_import_is_bad_input(tmp_path, capsys):
+    """One line naming the file and the object, exit 2, nothing written (no Keras start)."""
+    config = json.loads(zipfile.ZipFile(K3 / "stacked.keras").read("config.json"))
+    layer = config["config"]["layers"][-1]
+    layer |= {"module": "nowhere_pkg.layers", "registered_name": "nowhere_pkg>Fancy"}
+    path = tmp_path / "custom.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["record-model", str(path), "--out", str(tmp_path / "root")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(path) in err, err
+    assert "nowhere_pkg>Fancy (module nowhere_pkg.layers)" in err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.keras
+def test_an_explicit_backward_layer_of_another_type_is_judged(tmp_path, env):
+    """Bidirectional(LSTM, backward_layer=GRU): each direction with its own weights."""
+    from rnn_shapes.keras.backend import keras_module
+
+    k = keras_module()
+    k.utils.set_random_seed(2)
+    x_in = k.Input(shape=(5, 3))
+    back = k.layers.GRU(2, return_sequences=True, go_backwards=True)
+    bi = k.layers.Bidirectional(
+        k.layers.LSTM(3, return_sequences=True), backward_layer=back, name="bi"
+    )
+    path = tmp_path / "bi.keras"
+    k.Model(x_in, bi(x_in)).save(path)
+    (check,) = _check(path, env).layers
+    assert check.status == "agrees", [p.text for p in check.problems]
+    assert check.case_id.endswith("-bwd_GRU-ra1_U2") and check.output_shapes == ((3, 5, 5),)

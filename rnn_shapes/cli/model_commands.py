@@ -14,14 +14,19 @@ from rnn_shapes.errors import RnnShapesError
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
-    from rnn_shapes.spec.model_config import model_files, read_model_file
+    from rnn_shapes.spec.model_config import missing_custom_objects, model_files, read_model_file
 
     paths = [p for given in args.models for p in model_files(Path(given))]
     weights = Path(args.weights) if args.weights else None
     if weights is not None and len(paths) > 1:
         raise RnnShapesError("--weights names the weights of one config JSON: give one model")
     for path in paths:
-        read_model_file(path, weights)  # bad input: exit 2 before any model runs
+        file = read_model_file(path, weights)  # bad input: exit 2 before any model runs
+        missing = missing_custom_objects(file.config)
+        if missing:
+            raise RnnShapesError(
+                f"{path}: needs custom objects that are not importable here: {', '.join(missing)}"
+            )
     return paths
 
 

@@ -23,7 +23,7 @@ from rnn_shapes.keras.build import rnn_layers
 from rnn_shapes.keras.run import reset_states
 from rnn_shapes.result import container_name, error_text
 from rnn_shapes.spec.masks import mask_text
-from rnn_shapes.spec.model_config import ModelFile, nodes
+from rnn_shapes.spec.model_config import ModelFile, custom_objects
 from rnn_shapes.spec.probe import InputSpec
 from rnn_shapes.spec.weights import GATES, GateWeights
 
@@ -61,7 +61,7 @@ def load(file: ModelFile) -> Any:
     """The model as this Keras loads it. Keras' refusal raises DoesNotLoad (its
     message as a stable line); a custom object nobody can import is bad input."""
     keras = keras_module()
-    custom = _custom_classes(file.config)
+    custom = custom_objects(file.config)
     try:
         if file.format == "json":
             model = keras.models.model_from_json(json.dumps(file.config))
@@ -76,12 +76,6 @@ def load(file: ModelFile) -> Any:
             ) from None
         raise DoesNotLoad(error_text(exc)) from None
     return model
-
-
-def _custom_classes(config: Mapping[str, Any]) -> list[str]:
-    """Registered names of a package other than Keras ('pkg>Name'), anywhere in the config."""
-    names = {node.get("registered_name") for node in nodes(config)}
-    return sorted(n for n in names if isinstance(n, str) and ">" in n and not n.startswith("keras"))
 
 
 def input_specs(model: Any) -> list[InputSpec]:

@@ -20,6 +20,7 @@ as if it were absent.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -251,6 +252,33 @@ def nodes(config: Any) -> Iterator[Mapping[str, Any]]:
     elif isinstance(config, list):
         for value in config:
             yield from nodes(value)
+
+
+def _custom(name: Any) -> bool:
+    """A registered name of a package other than Keras: 'pkg>Name'."""
+    return isinstance(name, str) and ">" in name and not name.startswith("keras")
+
+
+def custom_objects(config: Mapping[str, Any]) -> list[str]:
+    """The custom objects' registered names, anywhere in the config."""
+    return sorted(
+        {n["registered_name"] for n in nodes(config) if _custom(n.get("registered_name"))}
+    )
+
+
+def missing_custom_objects(config: Mapping[str, Any]) -> list[str]:
+    """The custom objects whose module cannot be found here (found, not imported)."""
+    missing = set()
+    for node in nodes(config):
+        name, module = node.get("registered_name"), node.get("module")
+        if _custom(name) and isinstance(module, str):
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.add(f"{name} (module {module})")
+    return sorted(missing)
 
 
 def mask_sources(config: Mapping[str, Any]) -> list[str]:
