@@ -490,3 +490,15 @@ def test_an_explicit_backward_layer_of_another_type_is_judged(tmp_path, env):
     (check,) = _check(path, env).layers
     assert check.status == "agrees", [p.text for p in check.problems]
     assert check.case_id.endswith("-bwd_GRU-ra1_U2") and check.output_shapes == ((3, 5, 5),)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_model_does_here_what_its_record_says(path, env):
+    """Loaded and checked live in the README's environment: what its committed record of
+    this environment says, to the bit (loads or not, Keras' message, every output)."""
+    check = _check(path, env)
+    records = {r.name: r for r in read_records(FIXTURES, check.file)}
+    assert env.name in records, f"{path}: no record of {env.name} (rnn-shapes record-model)"
+    assert differences(record_of(check, env), records[env.name]) == []
+    assert all(c.status in ("agrees", "defect") for c in check.layers)
