@@ -217,8 +217,8 @@ def next_release_lines(report: ConformanceReport) -> list[str]:
         if change.previous is not None:
             out.append(f"  - against the build before it: {_change_lines(change.previous)[0][2:]}")
         for name, ids in change.fixed.items():
-            n = f"{len(ids)} case{'s' * (len(ids) != 1)}"
-            out.append(f"  - fixed upstream: `{name}` no longer shows in {n}")
+            shown = f"{len(ids)} case{'s' * (len(ids) != 1)}"
+            out.append(f"  - fixed upstream: `{name}` no longer shows in {shown}")
         if change.refusals:
             out.append(
                 f"  - newly refused: {len(change.refusals)} cases (e.g. `{change.refusals[0]}`)"
