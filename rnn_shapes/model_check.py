@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from rnn_shapes.keras.model import (
     run_observed,
 )
 from rnn_shapes.oracle import Given, layer_outputs
-from rnn_shapes.result import Result, held_dtype
+from rnn_shapes.result import Result, held
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.masks import nearest_pattern
 from rnn_shapes.spec.model_config import (
@@ -41,7 +40,6 @@ from rnn_shapes.spec.model_config import (
     describe,
     mask_sources,
     nodes,
-    read_model_file,
 )
 from rnn_shapes.spec.probe import probe_batch
 from rnn_shapes.spec.states import N_STATES
@@ -94,10 +92,10 @@ class ModelCheck:
         return self.loads and all(c.status in ("agrees", "defect") for c in self.layers)
 
 
-def check_model(path: Path, env: Environment, weights: Path | None = None) -> ModelCheck:
-    """Load, run once, and judge every recurrent layer's every call."""
+def check_model(file: ModelFile, env: Environment) -> ModelCheck:
+    """Load the model file (read as data: spec.model_config.read_model_file), run it
+    once, and judge every recurrent layer's every call."""
     start = time.perf_counter()
-    file = read_model_file(path, weights)
     report = ModelCheck(file, env.name, loads=False)
     try:
         model = load(file)
@@ -207,8 +205,6 @@ def nominal_case(described: Described, observed: Observed) -> Case:
         fields["mask_via"] = "call" if observed.input_mask is None else "layer"
     if observed.initial_state is not None:
         fields |= {"initial_state": "input", "state_form": observed.state_form}
-    if fields.get("dtype") is None:
-        fields.pop("dtype", None)
     return Case(**fields)
 
 
@@ -228,14 +224,13 @@ def _start(case: Case, observed: Observed) -> tuple[list | None, list | None]:
 
 
 def _result(case: Case, observed: Observed) -> Result:
-    dtypes = tuple(str(o.dtype) for o in observed.outputs)
-    held = tuple(o.astype(held_dtype(d)) for o, d in zip(observed.outputs, dtypes, strict=True))
+    values, dtypes = held(observed.outputs)
     masked = case.mask is not None
     return Result(
         case.id,
         "ok",
         observed.container,
-        held,
+        values,
         dtypes,
         masks=observed.handed_on if masked else None,
         received=observed.received if masked else None,

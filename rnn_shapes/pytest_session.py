@@ -232,10 +232,11 @@ class RnnSession:
     def model_check(self, path: Path) -> Any:
         """check-model of one file in this process, once."""
         from rnn_shapes.model_check import check_model
+        from rnn_shapes.spec.model_config import read_model_file
 
         checks = self.__dict__.setdefault("_model_checks", {})
         if path not in checks:
-            checks[path] = check_model(path, self.env)
+            checks[path] = check_model(read_model_file(path), self.env)
         return checks[path]
 
     # ------------------------------------------------------------ running cases

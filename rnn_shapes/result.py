@@ -70,6 +70,13 @@ def held_dtype(dtype: str) -> str:
     return HELD_AS.get(dtype, dtype)
 
 
+def held(outs: tuple[np.ndarray, ...]) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
+    """(values as NumPy holds them, dtypes as Keras gave them) of returned outputs:
+    bfloat16 held as float32, exactly."""
+    dtypes = tuple(str(o.dtype) for o in outs)
+    return tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True)), dtypes
+
+
 def container_name(value: object) -> str:
     """'tuple', 'list' or 'tensor': how a model call packed its outputs."""
     if isinstance(value, tuple):

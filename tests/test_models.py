@@ -192,7 +192,7 @@ def env() -> Environment:
 def _check(path: Path, env: Environment):
     from rnn_shapes.model_check import check_model
 
-    return check_model(path, env)
+    return check_model(read_model_file(path), env)
 
 
 @pytest.mark.keras
@@ -357,13 +357,13 @@ def test_advise_predicts_every_recorded_load(path):
     records = {r.name: r for r in read_records(FIXTURES, read_model_file(path))}
     for source in (KERAS2, KERAS3):
         for target in (KERAS2, KERAS3):
-            advice = advise(path, source, target, FIXTURES)
+            advice = advise(read_model_file(path), source, target, FIXTURES)
             advice.seen = []
             assert advice.loads == records[target].loads, (source, target, records[target].error)
 
 
 def test_advise_names_the_container_change_and_the_defect():
-    advice = advise(K2 / "seq2seq.h5", KERAS2, KERAS3, FIXTURES)
+    advice = advise(read_model_file(K2 / "seq2seq.h5"), KERAS2, KERAS3, FIXTURES)
     by_layer = {a.config.path: a for a in advice.layers}
     assert "container list -> tuple" in by_layer["encoder"].changes
     assert all("-state1-" in cid for cid in by_layer["encoder"].changes["container list -> tuple"])
@@ -371,7 +371,7 @@ def test_advise_names_the_container_change_and_the_defect():
     assert by_layer["decoder"].changes[key]  # with the committed cases that show it
     assert any("time_major" in k for k in by_layer["encoder"].refused_keys)
     assert not advice.loads
-    same = advise(K3 / "stacked.keras", KERAS3, KERAS3, FIXTURES)
+    same = advise(read_model_file(K3 / "stacked.keras"), KERAS3, KERAS3, FIXTURES)
     assert not same.changes and same.loads
 
 

@@ -9,25 +9,32 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnn_shapes.errors import RnnShapesError
 
+if TYPE_CHECKING:
+    from rnn_shapes.spec.model_config import ModelFile
 
-def _paths(args: argparse.Namespace) -> list[Path]:
+
+def _files(args: argparse.Namespace) -> list[ModelFile]:
+    """The model files named, each read once (with --weights for a config JSON); bad
+    input is exit 2 before any model runs or anything is written."""
     from rnn_shapes.spec.model_config import missing_custom_objects, model_files, read_model_file
 
     paths = [p for given in args.models for p in model_files(Path(given))]
     weights = Path(args.weights) if args.weights else None
     if weights is not None and len(paths) > 1:
         raise RnnShapesError("--weights names the weights of one config JSON: give one model")
-    for path in paths:
-        file = read_model_file(path, weights)  # bad input: exit 2 before any model runs
+    files = [read_model_file(path, weights) for path in paths]
+    for file in files:
         missing = missing_custom_objects(file.config)
         if missing:
             raise RnnShapesError(
-                f"{path}: needs custom objects that are not importable here: {', '.join(missing)}"
+                f"{file.path}: needs custom objects that are not importable here: "
+                f"{', '.join(missing)}"
             )
-    return paths
+    return files
 
 
 def _records_root(explicit: str | None) -> Path | None:
@@ -51,12 +58,12 @@ def cmd_check_model(args: argparse.Namespace) -> int:
 
     if args.output:
         ensure_writable_file(Path(args.output))
-    paths = _paths(args)
+    files = _files(args)
     root = _records_root(args.root)
     env = _usable()
     reports = []
-    for path in paths:
-        check = check_model(path, env, Path(args.weights) if args.weights else None)
+    for file in files:
+        check = check_model(file, env)
         here = record_of(check, env)
         others = [] if root is None else read_records(root, check.file)
         reports.append(ModelReport(check, here, [r for r in others if r.name != env.name]))
@@ -74,12 +81,12 @@ def cmd_record_model(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.models import MODELS, record_of, write_record
     from rnn_shapes.model_check import check_model
 
-    paths = _paths(args)
+    files = _files(args)
     root = _root(args.out)
     ensure_writable_dir(root / MODELS)  # before any model runs
     env = _usable()
-    for path in paths:
-        check = check_model(path, env, Path(args.weights) if args.weights else None)
+    for file in files:
+        check = check_model(file, env)
         written = write_record(root, check.file, record_of(check, env))
         said = "loads" if check.loads else f"does not load ({check.error})"
         print(f"{written}: {check.file.path.name} {said}; {len(check.layers)} layer calls recorded")
@@ -91,9 +98,9 @@ def cmd_advise(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.advise import advise, render
     from rnn_shapes.keras.environment import Environment
 
-    paths = _paths(args)
+    files = _files(args)
     root = _root(args.root)
     source = args.source or Environment.installed().name
-    reports = [advise(path, source, args.to, root, args.matrix) for path in paths]
+    reports = [advise(file, source, args.to, root, args.matrix) for file in files]
     sys.stdout.write("\n".join(render(r) for r in reports))
     return 0 if all(not r.changes for r in reports) else 1

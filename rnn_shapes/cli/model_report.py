@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rnn_shapes.golden.models import Record, differences, drift
 from rnn_shapes.model_check import LayerCheck, ModelCheck
@@ -23,12 +24,14 @@ class ModelReport:
     here: Record
     others: list[Record] = field(default_factory=list)
 
+    @cached_property
     def against(self) -> list[tuple[Record, list[str]]]:
+        """Each other record and what it differs in (compared once)."""
         return [(r, differences(self.here, r)) for r in self.others]
 
     @property
     def agrees(self) -> bool:
-        return self.check.agrees and not any(lines for _, lines in self.against())
+        return self.check.agrees and not any(lines for _, lines in self.against)
 
 
 def _dev(c: LayerCheck) -> str:
@@ -81,7 +84,7 @@ def render_text(report: ModelReport) -> str:
             lines += ["", "not modelled, or harmless:"] + [f"  {n}" for n in notes]
     if report.others:
         lines += ["", "other environments' records of this model (record-model):"]
-        for record, diffs in report.against():
+        for record, diffs in report.against:
             if not diffs:
                 same = (
                     drift(report.here, record)
@@ -128,7 +131,7 @@ def to_dict(report: ModelReport) -> dict:
             }
             for c in check.layers
         ],
-        "records": [{"environment": r.name, "differences": d} for r, d in report.against()],
+        "records": [{"environment": r.name, "differences": d} for r, d in report.against],
     }
 
 
@@ -160,7 +163,7 @@ def _suite(report: ModelReport) -> ET.Element:
         if c.status == "differs":
             bad = "\n".join([c.verdict_text, *(p.text for p in c.problems)])
         cases.append(("layer", f"{c.path}#{c.call}", bad))
-    for record, diffs in report.against():
+    for record, diffs in report.against:
         cases.append(("record", record.name, "\n".join(diffs) or None))
     failures = 0
     for kind, name, failure in cases:

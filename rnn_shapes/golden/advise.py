@@ -38,9 +38,10 @@ from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.spec.model_config import (
     Described,
     LayerConfig,
+    ModelFile,
     describe,
     mask_sources,
-    read_model_file,
+    nodes,
     recurrent_layers,
 )
 
@@ -85,9 +86,9 @@ class Advice:
 
 
 def advise(
-    path: Path, source: str, target: str, root: Path, matrix_name: str = "default"
+    file: ModelFile, source: str, target: str, root: Path, matrix_name: str = "default"
 ) -> Advice:
-    file = read_model_file(path)
+    """What moving the model file (read as data) from `source` to `target` changes."""
     a, b = load(source, root, matrix_name), load(target, root, matrix_name)
     layers = recurrent_layers(file.config)
     sources = mask_sources(file.config)
@@ -95,7 +96,7 @@ def advise(
     via = None if not sources else ("embedding" if _all_embeddings(file.config) else "layer")
     survey, note = _survey(b.environment)
     cases = matrix(matrix_name)
-    advice = Advice(path, file.written_by, a.environment.name, b.environment.name, [], note)
+    advice = Advice(file.path, file.written_by, a.environment.name, b.environment.name, [], note)
     for layer in layers:
         described = describe(layer)
         item = LayerAdvice(layer, described)
@@ -137,17 +138,14 @@ def _unknown_layers(config: Mapping[str, Any], survey: dict[str, Any]) -> list[s
     known = set(survey.get("layer_classes", ()))
     if not known:
         return []
-    named: set[str] = set()
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            layers = (node.get("config") or {}).get("layers")
-            for entry in layers if isinstance(layers, list) else []:
-                if isinstance(entry, dict) and isinstance(entry.get("class_name"), str):
-                    named.add(entry["class_name"])
-                visit(entry)
-
-    visit(config)
+    named = {
+        entry["class_name"]
+        for node in nodes(config)
+        if isinstance(node.get("config"), Mapping)
+        and isinstance(node["config"].get("layers"), list)
+        for entry in node["config"]["layers"]
+        if isinstance(entry, Mapping) and isinstance(entry.get("class_name"), str)
+    }
     return sorted(named - known - {"Functional", "Sequential", "Model"})
 
 
@@ -211,7 +209,7 @@ def _compare(item: LayerAdvice, like: list[Case], a: GoldenSet, b: GoldenSet) ->
 
 def _all_embeddings(config: Mapping[str, Any]) -> bool:
     """Whether every mask the model makes comes from an Embedding (none from Masking)."""
-    return '"Masking"' not in json.dumps(config)
+    return not any(node.get("class_name") == "Masking" for node in nodes(config))
 
 
 def _nominal(d: Described, layer: LayerConfig, via: str | None) -> Case | None:

@@ -28,7 +28,7 @@ from rnn_shapes.golden.compare import structural
 from rnn_shapes.golden.entries import GoldenError
 from rnn_shapes.keras.environment import Environment, release_order
 from rnn_shapes.model_check import ModelCheck
-from rnn_shapes.result import Result, held_dtype
+from rnn_shapes.result import Result, held, held_dtype
 from rnn_shapes.spec.model_config import ModelFile
 from rnn_shapes.tolerance import PREDICT_ULPS, ulp_bucket, ulp_distance
 
@@ -81,17 +81,12 @@ def record_of(check: ModelCheck, env: Environment, root: Path | None = None) -> 
 
 def _held(key: str, container: str, outs: tuple, received: tuple | None = None) -> Result:
     """Outputs as a Result, their values as NumPy holds them (bfloat16 as float32)."""
-    dtypes = tuple(str(o.dtype) for o in outs)
-    held = tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True))
-    return Result(key, "ok", container, held, dtypes, received=received)
+    return Result(key, "ok", container, *held(outs), received=received)
 
 
 def write_record(root: Path, file: ModelFile, record: Record) -> Path:
     """Write this environment's record of the model (atomically); its path."""
-    folder = records_dir(root, file)
-    ensure_writable_dir(folder)
-    env = Environment.of(record.environment)
-    loads, error, outputs, verdicts = record.loads, record.error, record.outputs, record.verdicts
+    ensure_writable_dir(records_dir(root, file))
     doc = {
         "schema": SCHEMA,
         "model": {
@@ -100,12 +95,14 @@ def write_record(root: Path, file: ModelFile, record: Record) -> Path:
             "sha256": file.sha256,
             "written_by": file.written_by,
         },
-        "environment": env.metadata(),
-        "loads": loads,
-        "error": error,
-        "outputs": {key: _entry(r, verdicts.get(key)) for key, r in sorted(outputs.items())},
+        "environment": record.environment,
+        "loads": record.loads,
+        "error": record.error,
+        "outputs": {
+            key: _entry(r, record.verdicts.get(key)) for key, r in sorted(record.outputs.items())
+        },
     }
-    path = record_path(root, file, env.name)
+    path = record_path(root, file, record.name)
     atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return path
 

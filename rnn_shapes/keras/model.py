@@ -23,7 +23,7 @@ from rnn_shapes.keras.build import rnn_layers
 from rnn_shapes.keras.run import reset_states
 from rnn_shapes.result import container_name, error_text
 from rnn_shapes.spec.masks import mask_text
-from rnn_shapes.spec.model_config import ModelFile, custom_objects
+from rnn_shapes.spec.model_config import RECURRENT, WRAPPERS, ModelFile, custom_objects
 from rnn_shapes.spec.probe import InputSpec
 from rnn_shapes.spec.weights import GATES, GateWeights
 
@@ -102,9 +102,9 @@ def _walk(
     for child in layers:
         name = f"{prefix}{child.name}"
         kind = type(child).__name__
-        if kind in ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN"):
+        if kind in RECURRENT:
             yield name, (child, wrappers)
-        elif kind == "TimeDistributed":
+        elif kind in WRAPPERS:
             yield from _walk([child.layer], f"{name}/", (*wrappers, kind))
         elif hasattr(child, "layers"):
             yield from _walk(child.layers, f"{name}/", wrappers)

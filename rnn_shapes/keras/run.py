@@ -17,7 +17,7 @@ import numpy as np
 from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy, to_tensor
 from rnn_shapes.keras.build import build_model, model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, default_cache
-from rnn_shapes.result import Result, container_name, error_text, held_dtype
+from rnn_shapes.result import Result, container_name, error_text, held
 from rnn_shapes.spec.case import Case
 from rnn_shapes.spec.inputs import second_inputs
 from rnn_shapes.spec.masks import mask_of, mask_text
@@ -156,12 +156,11 @@ def ok_result(
     """A Result of these outputs: their dtypes as Keras gave them, their values
     as NumPy holds them (bfloat16 as float32, exactly); the masks attached to
     them kept for a masked case only (as `masks` are)."""
-    dtypes = tuple(str(o.dtype) for o in outs)
-    held = tuple(o.astype(held_dtype(d)) for o, d in zip(outs, dtypes, strict=True))
+    values, dtypes = held(outs)
     kept = None
     if received is not None and mask_of(case) is not None:
         kept = tuple(None if m is None else mask_text(m) for m in received)
-    return Result(case.id, "ok", container, held, dtypes, masks=masks, received=kept, **kw)
+    return Result(case.id, "ok", container, values, dtypes, masks=masks, received=kept, **kw)
 
 
 def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:

@@ -30,6 +30,8 @@ SAMPLES: dict[str, tuple[int, int, int]] = {"seed002": (1, 4, 5), "seed004": (1,
 # text models get theirs.
 MASK_PATTERNS: tuple[str, ...] = ("right", "left", "hole", "row", "none")
 MASK_VIA: tuple[str, ...] = ("layer", "call", "embedding")
+# A dynamic-time case's second call is this many steps longer (spec/paths.longer).
+LONGER_BY = 3
 # An Embedding case's tokens: one per (row, step), up to these.
 MAX_ROWS = 8
 MAX_STEPS = 128

@@ -36,7 +36,7 @@ def table(features: int) -> np.ndarray:
     """The (vocabulary, features) float32 table: MASK_VALUE at token 0."""
     return np.concatenate(
         [np.full((1, features), MASK_VALUE, np.float32), embedding_rows(features)]
-    ).astype(np.float32)
+    )
 
 
 def token_ids(case: Case) -> np.ndarray:

@@ -58,16 +58,16 @@ def matrix(name: str) -> list[Case]:
         cases = _smoke() + named_cases()
     elif name == "default":
         cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
-        cases = unique(cases + predict_cases() + path_cases() + FAMILIES_SLICE.cases())
-        cases = unique(cases + embedding_cases())
+        later = predict_cases() + path_cases() + FAMILIES_SLICE.cases() + embedding_cases()
+        cases = unique(cases + later)
     elif name == "full":
         grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
         options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases() + predict_cases()
         paths = path_cases() + path_blocks()
         meeting = FAMILIES_SLICE.cases() + FAMILIES_CROSS.cases()
-        cases = unique(grid + families + CROSS.cases() + options + paths + meeting)
-        cases = unique(cases + embedding_cases())
+        tokens = embedding_cases()
+        cases = unique(grid + families + CROSS.cases() + options + paths + meeting + tokens)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases

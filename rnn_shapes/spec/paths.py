@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rnn_shapes.spec.axes import AXES
+from rnn_shapes.spec.axes import AXES, LONGER_BY
 from rnn_shapes.spec.case import Case, Lower
 
 
@@ -103,4 +103,4 @@ def top_case(case: Case) -> Case:
 def longer(case: Case) -> Case:
     """A dynamic-time case's second call: the same model on a sequence 3 steps
     longer (its mask pattern drawn for that length)."""
-    return replace(case, timesteps=case.timesteps + 3)
+    return replace(case, timesteps=case.timesteps + LONGER_BY)

@@ -21,6 +21,7 @@ from rnn_shapes.spec.axes import (
     COUNTS,
     KINDS,
     LAYERS,
+    LONGER_BY,
     MAX_ROWS,
     MAX_STEPS,
     PADDING,
@@ -168,8 +169,8 @@ def _sample_shape(case: Case) -> tuple[str, str] | None:
 
 def _embedding_size(case: Case) -> tuple[str, str] | None:
     """An Embedding case's tokens name (row, step) up to the table's size (a dynamic
-    case's longer call 3 steps more: spec/paths.py)."""
-    steps = case.timesteps + (3 if case.dynamic_time else 0)
+    case's longer call LONGER_BY steps more: spec/paths.py)."""
+    steps = case.timesteps + (LONGER_BY if case.dynamic_time else 0)
     rows = max(case.batch, case.call_batch or 0)
     if case.mask_via == "embedding" and (rows > MAX_ROWS or steps > MAX_STEPS):
         return "mask_via", f"an Embedding case has at most {MAX_ROWS} rows and {MAX_STEPS} steps"
