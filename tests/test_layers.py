@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.spec": 0,
     "rnn_shapes.errors": 0,
     "rnn_shapes.files": 0,
+    "rnn_shapes.phases": 0,
     "rnn_shapes.tolerance": 0,
     "rnn_shapes.result": 0,
     "rnn_shapes.oracle": 1,

@@ -9,7 +9,9 @@ Paths are checked before any case runs.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from rnn_shapes import __version__
@@ -28,6 +30,7 @@ from rnn_shapes.cli.commands import (
 )
 from rnn_shapes.cli.model_commands import cmd_advise, cmd_check_model, cmd_record_model
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.phases import reached
 from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
 EXIT_STATUS = (
@@ -256,13 +259,35 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt_once(signum: int, frame: object) -> None:
+    """Ctrl-C: KeyboardInterrupt once; a SIGINT after it (a second Ctrl-C, or one the
+    kernel hands over late) is ignored while the command stops its workers, which is
+    bounded, so the exit stays the one line and 130 rather than a death by signal."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)  # handlers are the main thread's to set
+    previous = signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        return _main(argv)
+    finally:
+        # main() called inside another program gets its handler back; after an
+        # interrupt SIGINT stays ignored, as the process is on its way out
+        if signal.getsignal(signal.SIGINT) is _interrupt_once:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser().parse_args(argv)
     except KeyboardInterrupt:
         print("rnn-shapes: interrupted", file=sys.stderr)
         return 130
     try:
+        reached("parsed")
         return args.func(args)
     except RnnShapesError as exc:
         print(f"rnn-shapes {args.command}: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.phases import reached
 from rnn_shapes.spec.matrix import matrix
 
 if TYPE_CHECKING:
@@ -39,8 +40,10 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
     from rnn_shapes.keras.pool import keras_results
 
     progress = Progress(len(cases), label)
-    results = []
+    results: list = []
     for chunk in keras_results(cases, jobs, universe=matrix(matrix_name)):
+        if not results:
+            reached("running cases")
         results += chunk
         progress.advance(len(chunk))
     progress.close()

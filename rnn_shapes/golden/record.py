@@ -16,6 +16,7 @@ from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.sets import GoldenError, json_path, read_set
 from rnn_shapes.golden.writing import write_set
 from rnn_shapes.keras.environment import Environment
+from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
 from rnn_shapes.spec.matrix import cases_by_id
 from rnn_shapes.spec.signature import signature
@@ -65,6 +66,7 @@ def record(
         raise GoldenError(
             f"{exc.filename or path}: cannot write the set ({exc.strerror or exc}); {kept}"
         ) from None
+    reached("set written")
     diff = changes(previous, got)
     pruned = store.prune(root)  # the previous set's values that no set names now
     summary = (

@@ -13,6 +13,7 @@ from rnn_shapes.files import atomic_write_text
 from rnn_shapes.golden import store
 from rnn_shapes.golden.sets import SCHEMA, SCHEMA_NOTE, json_path
 from rnn_shapes.golden.store import values_name
+from rnn_shapes.phases import reached
 from rnn_shapes.result import Result, symbolic_text
 from rnn_shapes.spec.signature import Signature
 
@@ -83,6 +84,7 @@ def write_set(
         with store.locked(root, exclusive=False):
             for arrays in values.values():
                 store.put(root, arrays)
+            reached("values written")
             atomic_write_text(path, text)
     except OSError:
         store.prune(root)  # after the shared lock is let go: prune takes it exclusively

@@ -2,7 +2,8 @@
 
 Workers are spawned, not forked: a forked TensorFlow runtime is not safe.
 They never see Ctrl-C (SIGINT is blocked while they start and ignored once
-they run); the parent stops them at once, so an interrupt prints one line and
+they run, and the parent takes a Ctrl-C only once all are spawned); the parent
+stops them at once, so an interrupt prints one line and
 no traceback from any worker. A worker whose parent is gone (killed with
 SIGKILL, which skips every cleanup) exits by itself, and with the workers goes
 multiprocessing's resource tracker, which lives while any of them holds its pipe.
@@ -19,6 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
 
@@ -43,18 +45,32 @@ def _exit_without(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT held back while workers are spawned: they inherit the blocked mask, so a
-    Ctrl-C while Python starts in them raises nothing there; the parent gets it, late
-    by the few milliseconds of the spawn."""
+def sigint_deferred() -> Iterator[None]:
+    """A Ctrl-C while workers are spawned takes effect once they are all spawned.
+
+    Blocking SIGINT in this thread is not enough: the kernel hands a process's signal
+    to any thread that does not block it (a BLAS thread, say), and Python then raises
+    KeyboardInterrupt in the main thread all the same, possibly between a worker's
+    start and the writing of what it needs to run (the worker then dies with a
+    traceback of its own). So the handler only notes the signal here, and the
+    interrupt is raised after the region. The block stays too: workers inherit this
+    thread's mask, so a Ctrl-C while Python starts in them raises nothing there.
+    """
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
         yield
         return
+    noted: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending SIGINT lands now, noted
+        signal.signal(signal.SIGINT, handler)
+    if noted:
+        if callable(handler):
+            handler(signal.SIGINT, None)  # the command's own (cli: once, then ignored)
+        raise KeyboardInterrupt
 
 
 def _stop(ex: ProcessPoolExecutor) -> None:
@@ -128,8 +144,9 @@ def keras_results(
     finished = False
     try:
         order = sorted(range(len(chunks)), key=lambda i: -_cost(chunks[i]))  # stable
-        with _sigint_blocked():  # submitting spawns the workers
+        with sigint_deferred():  # submitting spawns the workers
             futures = [ex.submit(_run_chunk, chunks[i], path, parts[i]) for i in order]
+        reached("workers started")
         for future in as_completed(futures):
             yield future.result()
         finished = True
@@ -137,6 +154,7 @@ def keras_results(
         if finished:
             ex.shutdown(wait=True)
         else:
+            reached("stopping workers")
             _stop(ex)
 
 
