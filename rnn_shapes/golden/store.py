@@ -90,6 +90,12 @@ class StoreError(RnnShapesError, ValueError):
 _CACHE: dict[Path, tuple[np.ndarray, ...]] = {}  # one process reads a shared file once
 
 
+def forget() -> None:
+    """Forget the value files this process has read: the next read goes to the disk, as
+    a fresh process's would (after a file was changed behind the store's back)."""
+    _CACHE.clear()
+
+
 def get(root: Path, name: str, count: int) -> tuple[np.ndarray, ...]:
     """The `count` arrays stored under `name`; StoreError naming the file otherwise."""
     path = value_path(root, name)
@@ -188,7 +194,7 @@ def prune(root: Path) -> str:
             p.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 p.parent.rmdir()  # only when it became empty
-        _CACHE.clear()
+        forget()
     said = [f"{len(unused)} value files no set names"] if unused else []
     said += [f"{len(leftovers)} temporary files of killed writes"] if leftovers else []
     return f"store: {' and '.join(said)} removed" if said else ""
