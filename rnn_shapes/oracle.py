@@ -265,9 +265,9 @@ def _model_call(
     sequence output hands it on); the case's own layer last."""
     *lowers, (top, _) = layer_cases(case)
     for lower, depth in lowers:
-        outs, _ = _call(lower, x, (None, None), keras_major, depth)
+        outs, _ = layer_call(lower, x, (None, None), keras_major, depth)
         x = outs[0]
-    return _call(top, x, start, keras_major)
+    return layer_call(top, x, start, keras_major)
 
 
 @dataclass(frozen=True)
@@ -289,11 +289,11 @@ def layer_outputs(
     """One call of the layer `case` describes on the input, mask, initial states and
     weights a model gave it (check-model): the same equations and rules as a case's."""
     x = np.asarray(x, dtype=np.float64)
-    outputs, _ = _call(case, x, start, keras_major, given=given)
+    outputs, _ = layer_call(case, x, start, keras_major, given=given)
     return outputs
 
 
-def _call(
+def layer_call(
     case: Case,
     x: np.ndarray,
     start: tuple[list | None, list | None],

@@ -46,7 +46,7 @@ def test_uncovered_sees_a_missing_pair():
 def test_every_new_axis_value_meets_every_layer_in_every_direction():
     cases = SLICE.cases()
     met = {(c.layer_tag, c.direction) for c in cases}
-    assert len(met) == len(LAYER_DIRECTION) == 24
+    assert len(met) == len(LAYER_DIRECTION)
     values = {
         "mask": lambda c: c.mask,
         "mask_via": lambda c: c.mask_via if c.mask else None,
@@ -142,7 +142,8 @@ def test_matrices_are_the_same_under_another_hash_seed(tmp_path):
         ).stdout
         for seed, cache in (("0", "a"), ("4242", "b"), ("7", "b"))
     ]
-    assert runs[0] == runs[1] == runs[2] and runs[0].count("\n") > 8000
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0].count("\n") == len(matrix("default")) + len(matrix("full"))
     assert len(list((tmp_path / "b").glob("design-*.json"))) == 6
 
 
@@ -178,9 +179,8 @@ def test_a_cached_design_of_half_its_rows_is_built_again(tmp_path, monkeypatch):
 
 
 def test_an_unwritable_design_cache_is_said_once_naming_the_folder(tmp_path, monkeypatch, capsys):
-    from rnn_shapes.spec import design, design_cache
+    from rnn_shapes.spec import design
 
-    monkeypatch.setattr(design_cache, "_WARNED", set())
     (tmp_path / "file").write_text("a file where the folder should be")
     folder = tmp_path / "file" / "below"
     monkeypatch.setenv("RNN_SHAPES_CACHE", str(folder))

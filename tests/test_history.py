@@ -87,12 +87,12 @@ def test_history_command_needs_a_case_and_reads_the_committed_sets():
 def test_status_says_how_old_a_pre_release_set_is_and_that_a_newer_build_is_installed(tmp_path):
     from datetime import date
 
-    from rnn_shapes.golden.status import NOT_CURRENT, _age, status_of
+    from rnn_shapes.golden.status import NOT_CURRENT, age, status_of
     from rnn_shapes.keras.environment import Environment, build_date
 
     assert build_date("3.16.0.dev2026102704") == date(2026, 10, 27)
-    assert build_date("3.15.1") is None and _age("3.15.1", "build") == ""
-    assert _age("3.16.0.dev2026102704", "build", date(2026, 12, 2)).endswith(
+    assert build_date("3.15.1") is None and age("3.15.1", "build") == ""
+    assert age("3.16.0.dev2026102704", "build", date(2026, 12, 2)).endswith(
         "build of 2026-10-27, 36 days old"
     )
     write_set(tmp_path, "old-build", "smoke", synthetic_results([CASE, OTHER]), SIGS,

@@ -226,14 +226,14 @@ def test_a_weight_read_wrong_is_caught(env, monkeypatch):
     """Break on purpose: gates swapped when the model's weights are read."""
     import rnn_shapes.keras.model as model_side
 
-    real = model_side._unpacked
+    real = model_side.unpacked
 
     def swapped(rnn):
         gates = real(rnn)
         names = list(gates)
         return dict(zip(names, [gates[n] for n in reversed(names)], strict=True))
 
-    monkeypatch.setattr(model_side, "_unpacked", swapped)
+    monkeypatch.setattr(model_side, "unpacked", swapped)
     check = _check(K3 / "stacked.keras", env)
     assert {c.path: c.status for c in check.layers} == {
         "lstm": "differs",

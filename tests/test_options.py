@@ -220,12 +220,12 @@ def test_constant_cases_run_on_models_built_with_keras_initializers(rnn_session)
     """A Constant case's model holds what Keras' Constant initializers made, also
     after a distinct case of the same configuration had its weights assigned."""
     from rnn_shapes.keras.build import rnn_layers
-    from rnn_shapes.keras.run import _prepared_model
+    from rnn_shapes.keras.run import prepared_model
 
     constant = Case(layer="LSTM", weights=TUTORIAL_CONSTANT, **SHAPE)
     distinct = Case(layer="LSTM", **SHAPE)
     for case in (constant, distinct, constant):
-        cell = rnn_layers(_prepared_model(case, reuse=True).layers[-1])[0].cell
+        cell = rnn_layers(prepared_model(case, reuse=True).layers[-1])[0].cell
         kernel, bias = np.asarray(cell.kernel.numpy()), np.asarray(cell.bias.numpy())
         is_constant = bool(np.all(kernel == np.float32(TUTORIAL_CONSTANT.kernel)))
         assert is_constant == (case is constant)

@@ -205,13 +205,13 @@ def test_stack_feeds_each_layer_the_previous_sequence():
     low1, low2 = lower_cases(case)
     assert (low1.features, low2.features, top_case(case).features) == (2, 4, 4)
     x = inputs(case)
-    h1 = oracle_module._call(low1, x.astype(np.float64), (None, None), 3, 2)[0][0]
-    h2 = oracle_module._call(low2, h1, (None, None), 3, 1)[0][0]
-    top = oracle_module._call(top_case(case), h2, (None, None), 3, 0)[0]
+    h1 = oracle_module.layer_call(low1, x.astype(np.float64), (None, None), 3, 2)[0][0]
+    h2 = oracle_module.layer_call(low2, h1, (None, None), 3, 1)[0][0]
+    top = oracle_module.layer_call(top_case(case), h2, (None, None), 3, 0)[0]
     for got, want in zip(run_oracle(case), top, strict=True):
         np.testing.assert_array_equal(got, want)
     # each layer has its own weights: the same layer one place lower differs
-    lower = oracle_module._call(top_case(case), h2, (None, None), 3, 1)[0]
+    lower = oracle_module.layer_call(top_case(case), h2, (None, None), 3, 1)[0]
     assert not np.allclose(lower[0], top[0])
 
 
@@ -262,7 +262,7 @@ def test_mutation_stack_fed_last_step_only_is_caught(monkeypatch, rnn_session):
     case = Case(layer="LSTM", stack=(Lower("GRU", 4),), **SHAPE)
     result = rnn_session.run(case)
     assert Judge(rnn_session.env)(case, result).agrees
-    real = oracle_module._call
+    real = oracle_module.layer_call
 
     def last_step_only(layer_case, x, start, keras_major=3, depth=0):
         outs, states = real(layer_case, x, start, keras_major, depth)
@@ -271,7 +271,7 @@ def test_mutation_stack_fed_last_step_only_is_caught(monkeypatch, rnn_session):
         seq = np.repeat(outs[0][:, -1:], outs[0].shape[1], axis=1)
         return (seq, *outs[1:]), states
 
-    monkeypatch.setattr(oracle_module, "_call", last_step_only)
+    monkeypatch.setattr(oracle_module, "layer_call", last_step_only)
     verdict = Judge(rnn_session.env)(case, result)  # a fresh judge: nothing memoised
     assert not verdict.agrees and verdict.failed_aspects() == ["oracle"]
 

@@ -52,7 +52,7 @@ def find_tox_ini(explicit: str | None) -> Path:
     raise RnnShapesError(f"{Path.cwd()}: no tox.ini here or above; pass --tox-ini")
 
 
-def _tox(ini: Path, *args: str, log: Path | None = None) -> tuple[int, str]:
+def run_tox(ini: Path, *args: str, log: Path | None = None) -> tuple[int, str]:
     """(exit status, output) of a tox command; with `log`, the output goes there as it comes."""
     command = [sys.executable, "-m", "tox", "-c", str(ini), *args]
     if log is None:
@@ -71,7 +71,7 @@ def _tox(ini: Path, *args: str, log: Path | None = None) -> tuple[int, str]:
 
 
 def tox_envs(ini: Path) -> list[str]:
-    code, output = _tox(ini, "-l")
+    code, output = run_tox(ini, "-l")
     if code != 0:
         raise RnnShapesError(f"{ini}: `tox -l` failed ({error_line(output)}); is tox installed?")
     envs = [line.strip() for line in output.splitlines() if _ENV_NAME.fullmatch(line.strip())]
@@ -102,11 +102,11 @@ def record_one(
         return Outcome(env, kind, line, time.monotonic() - start)
 
     log.write_text("", encoding="utf-8")
-    code, output = _tox(ini, "run", "-e", env, "--notest", log=log)
+    code, output = run_tox(ini, "run", "-e", env, "--notest", log=log)
     if code != 0:
         return outcome("failed", f"install: {error_line(output)}")
     rnn = ("exec", "-e", env, "-qq", "--", "python", "-m", "rnn_shapes")
-    code, output = _tox(ini, *rnn, "status", "--matrix", matrix, log=log)
+    code, output = run_tox(ini, *rnn, "status", "--matrix", matrix, log=log)
     if code == 0:
         return outcome("skipped", error_line(output))
     # not current (1) or unreadable (2, a record repairs it) say how to record it;
@@ -114,7 +114,7 @@ def record_one(
     if code not in (1, 2) or RECORD_IT not in output:
         return outcome("failed", f"status: {error_line(output)}")
     only = ("-k", keyword) if keyword else ()
-    code, output = _tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), *only, log=log)
+    code, output = run_tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), *only, log=log)
     if code != 0:
         return outcome("failed", f"record: {error_line(output)}")
     said = [line for line in output.splitlines() if line.startswith("recorded ")]

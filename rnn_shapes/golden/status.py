@@ -63,10 +63,10 @@ def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]
         )
     if differs:
         return NOT_CURRENT, f"{path}: recorded with {', '.join(differs)}; {how}"
-    return CURRENT, f"{path}: current ({len(ids)} cases){_age(env.keras, 'build')}"
+    return CURRENT, f"{path}: current ({len(ids)} cases){age(env.keras, 'build')}"
 
 
-def _age(version: str, what: str, today: date | None = None) -> str:
+def age(version: str, what: str, today: date | None = None) -> str:
     """', build of 2026-10-27, 36 days old' for a nightly; '' for a release."""
     built = build_date(version)
     if built is None:

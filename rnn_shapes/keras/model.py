@@ -186,10 +186,11 @@ def _text(mask: Any) -> str | None:
 def layer_weights(layer: Any) -> tuple[dict[str, GateWeights], ...]:
     """Each direction's weights gate by gate (forward first), read from its cell:
     the packed (D, G*U) kernels split back into gates (keras/build.py packs them)."""
-    return tuple(_unpacked(rnn) for rnn in rnn_layers(layer))
+    return tuple(unpacked(rnn) for rnn in rnn_layers(layer))
 
 
-def _unpacked(rnn: Any) -> dict[str, GateWeights]:
+def unpacked(rnn: Any) -> dict[str, GateWeights]:
+    """A recurrent layer's weights, split per gate as the oracle reads them."""
     cell = rnn.cell
     kind = type(rnn).__name__
     units = int(cell.units)

@@ -27,7 +27,7 @@ from rnn_shapes.tolerance import PREDICT_ULPS, ulp_distance
 PATHS = ("call", "predict")
 
 
-def _prepared_model(case: Case, reuse: bool, cache: ModelCache | None = None) -> Any:
+def prepared_model(case: Case, reuse: bool, cache: ModelCache | None = None) -> Any:
     """A training case's model is always fresh: its dropout seed must not have
     been drawn from by an earlier case."""
     if not reuse or case.training:
@@ -45,7 +45,7 @@ def model_or_refusal(
     if known is not None:
         return None, Result(case.id, "rejected", None, error=known)
     try:
-        return _prepared_model(case, reuse, cache), None
+        return prepared_model(case, reuse, cache), None
     except Exception as exc:  # Keras refuses the configuration, or fails building it:
         error = error_text(exc)  # a recorded outcome, never a crash
         cache.remember_refusal(case, error)

@@ -55,7 +55,7 @@ def zero_output_ignored(real, new, old, out, zero):
     return REAL_MASKED_STEP(real, new, old, out, False)
 
 
-REAL_CALL = oracle_module._call
+REAL_CALL = oracle_module.layer_call
 
 
 def stateful_carry_dropped(case, x, start, keras_major=3, depth=0):
@@ -108,7 +108,7 @@ ORACLE_FAULTS = {
         Case(layer="SimpleRNN", mask="right", zero_output_for_mask=True, **SHAPE),
     ),
     "stateful: carry dropped": (
-        "_call",
+        "layer_call",
         stateful_carry_dropped,
         Case(layer="LSTM", stateful=True, **SHAPE),
     ),

@@ -57,17 +57,17 @@ def matrix(name: str) -> list[Case]:
     if name == "smoke":
         cases = _smoke() + named_cases()
     elif name == "default":
-        cases = _grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
+        cases = grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
         later = predict_cases() + path_cases() + FAMILIES_SLICE.cases() + embedding_cases()
         cases = unique(cases + later)
     elif name == "full":
-        grid = _grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
+        shapes = grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
         families = mask_cases() + state_cases() + unroll_cases() + stateful_cases()
         options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases() + predict_cases()
         paths = path_cases() + path_blocks()
         meeting = FAMILIES_SLICE.cases() + FAMILIES_CROSS.cases()
         tokens = embedding_cases()
-        cases = unique(grid + families + CROSS.cases() + options + paths + meeting + tokens)
+        cases = unique(shapes + families + CROSS.cases() + options + paths + meeting + tokens)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")
     return cases
@@ -116,7 +116,9 @@ def _smoke() -> list[Case]:
     ]
 
 
-def _grid(shapes: tuple[tuple[int, int, int, int], ...]) -> list[Case]:
+def grid(shapes: tuple[tuple[int, int, int, int], ...]) -> list[Case]:
+    """Every layer, direction and flag at each of `shapes` (B, T, D, U): the matrices'
+    base, before the designs and the named cases join it."""
     return [
         Case(
             layer=layer,
