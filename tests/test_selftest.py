@@ -3,6 +3,7 @@ harness with a blind spot fails the self-test."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,26 +19,44 @@ pytestmark = pytest.mark.keras
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def shown_table() -> str:
+    """The table docs/selftest.md shows: its fenced block that starts with the header."""
+    text = (ROOT / "docs/selftest.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```\n(rnn-shapes selftest on .*?)```", text, re.S)
+    return block
+
+
 def test_every_fault_is_caught_and_the_control_is_not(rnn_session):
     base, outcomes = selftest(rnn_session.env, run_keras)
     names = [o.name for o in outcomes]
     assert names == [*KERAS_FAULTS, *ORACLE_FAULTS, *GOLDEN_FAULTS, CONTROL]
     assert base.usable, "no slice case agrees at baseline: nothing could be tried"
-    for o in outcomes:
-        assert o.passed, f"{o.name} ({o.where}): reported on {o.reported} of {o.tried} cases"
-    tried = [o for o in outcomes if o.tried]
-    assert all(o.caught for o in tried if o.where != "control")
+    for o in outcomes:  # an untried fault passes only for a reason the environment states
+        assert o.passed, (
+            f"{o.name} ({o.where}): reported on {o.reported} of {o.tried} cases {o.note}"
+        )
+    assert all(o.caught for o in outcomes if o.tried and o.where != "control")
     control = outcomes[-1]
     assert control.tried and not control.caught and control.where == "control"
-    untried = [o.name for o in outcomes if not o.tried]
-    assert len(untried) <= 3, f"faults not tried here: {untried}"  # a listed defect's cases
     text = table(base, outcomes)
     assert all(n in text for n in names) and "the control was not reported" in text
-    faults = len(names) - 1
-    for page in ("docs/selftest.md", "README.md"):  # the table the docs show is this one
-        shown = (ROOT / page).read_text(encoding="utf-8")
-        assert f"verdict: {faults} of {faults} faults caught" in shown, page
-    assert all(n in (ROOT / "docs/selftest.md").read_text(encoding="utf-8") for n in names)
+    verdict = text.strip().splitlines()[-1]
+    shown = shown_table()
+    # The docs' table is this run's wherever its environment is this one (CI's is:
+    # the README's environment, tests/test_docs.py).
+    if shown.split()[3] == base.env.name:
+        assert text == shown, "docs/selftest.md shows another table: paste this run's"
+        assert verdict in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(n in shown for n in names)
+
+
+def test_an_untried_fault_fails_the_selftest_unless_the_environment_excuses_it():
+    from rnn_shapes.selftest.run import Outcome
+
+    untried = Outcome("a fault", "keras", note="disagrees at baseline")
+    excused = Outcome("a fault", "keras", note="Keras 3's cell only", excused=True)
+    control = Outcome(CONTROL, "control", excused=True)
+    assert not untried.passed and excused.passed and not control.passed
 
 
 def test_a_harness_blind_to_values_fails_the_selftest(rnn_session, monkeypatch):
@@ -51,9 +70,14 @@ def test_a_harness_blind_to_values_fails_the_selftest(rnn_session, monkeypatch):
 
 
 def test_the_command_exits_0_when_every_fault_shows(capsys):
-    assert main(["selftest", "--only", "GRU gates z<->r"]) == 0
+    only = "GRU gates z<->r"
+    named = [
+        n for n in (*KERAS_FAULTS, *ORACLE_FAULTS, *GOLDEN_FAULTS) if only.lower() in n.lower()
+    ]
+    assert len(named) > 1  # the Keras fault and the oracle's
+    assert main(["selftest", "--only", only]) == 0
     out = capsys.readouterr().out
-    assert "GRU gates z<->r" in out and "verdict: 2 of 2 faults caught" in out
+    assert only in out and f"verdict: {len(named)} of {len(named)} faults caught" in out
 
 
 def test_the_slice_covers_every_fault():

@@ -59,6 +59,10 @@ class Outcome:
     reported: int = 0
     aspects: set[str] = field(default_factory=set)
     note: str = ""  # why it was not tried here
+    # Not tried for a reason the environment states: the fault is of Keras 3's cell, or
+    # each of its cases is refused here as the rules predict or carries a listed defect.
+    # A fault left untried for any other reason fails: nothing proved it is caught.
+    excused: bool = False
 
     @property
     def caught(self) -> bool:
@@ -66,9 +70,10 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        """A fault must be caught; the control must not be."""
+        """A fault must be caught, the control tried and not caught; an untried fault
+        passes only when excused."""
         if not self.tried:
-            return True
+            return self.excused and self.where != "control"
         return not self.caught if self.where == "control" else self.caught
 
 
@@ -79,23 +84,41 @@ class Baseline:
     env: Environment
     results: dict[str, Result]  # by case id: what the judge reads as a recorded set
     usable: set[str]  # slice names whose baseline agrees, no listed defect involved
+    # the others: why each cannot carry a fault, and whether that is excused
+    why_not: dict[str, tuple[str, bool]] = field(default_factory=dict)
     path: Path = Path("<the self-test's baseline>")
 
     def of(self, name: str) -> Result:
         return self.results[SLICE[name].id]
 
 
+def unusable(v: Verdict, result: Result) -> tuple[str, bool] | None:
+    """Why a case cannot carry a fault, and whether that is excused; None if it can."""
+    if v.defect is not None:
+        return f"listed defect {v.defect!r}", True
+    if not v.agrees:
+        return "disagrees at baseline", False
+    if result.outcome != "ok":
+        return "refused here, as the rules predict", True
+    return None
+
+
 def baseline(env: Environment, run: Callable[[Case], Result]) -> Baseline:
     results = {case.id: run(case) for case in SLICE.values()}
     judge = Judge(env)
-    usable = {
-        name
-        for name, case in SLICE.items()
-        if (v := judge(case, results[case.id])).agrees
-        and v.defect is None
-        and results[case.id].outcome == "ok"
-    }
-    return Baseline(env, results, usable)
+    why_not = {}
+    for name, case in SLICE.items():
+        why = unusable(judge(case, results[case.id]), results[case.id])
+        if why is not None:
+            why_not[name] = why
+    return Baseline(env, results, set(SLICE) - set(why_not), why_not)
+
+
+def _untried(outcome: Outcome, whys: Iterable[tuple[str, bool]]) -> Outcome:
+    listed = list(whys)
+    outcome.note = "; ".join(sorted({text for text, _ in listed}))
+    outcome.excused = all(excused for _, excused in listed)
+    return outcome
 
 
 def _note(outcome: Outcome, verdicts: Iterable[Verdict]) -> Outcome:
@@ -118,12 +141,10 @@ def keras_fault(
     factory, names = fault
     outcome = Outcome(name, where)
     if name in KERAS3_ONLY and base.env.keras_major < 3:
-        outcome.note = "Keras 3's cell only"
-        return outcome
+        return _untried(outcome, [("Keras 3's cell only", True)])
+    if not any(n in base.usable for n in names):
+        return _untried(outcome, (base.why_not[n] for n in names))
     names = tuple(n for n in names if n in base.usable)
-    if not names:
-        outcome.note = "no case of it agrees here at baseline"
-        return outcome
     with factory():
         results = {n: run(SLICE[n]) for n in names}
     judge = Judge(base.env, golden=base)
@@ -135,9 +156,9 @@ def oracle_fault(name: str, base: Baseline, run: Callable[[Case], Result]) -> Ou
     attr, replacement, case = ORACLE_FAULTS[name]
     result = run(case)
     outcome = Outcome(name, "oracle")
-    if not Judge(base.env)(case, result).agrees:
-        outcome.note = "its case does not agree here at baseline"
-        return outcome
+    why = unusable(Judge(base.env)(case, result), result)
+    if why is not None:
+        return _untried(outcome, [why])
     with mock.patch.object(oracle_module, attr, replacement):
         return _note(outcome, [Judge(base.env)(case, result)])  # a fresh judge: no memo
 
@@ -192,13 +213,22 @@ def table(base: Baseline, outcomes: list[Outcome]) -> str:
         caught = "-" if not o.tried else "yes" if o.caught else "no"
         by = ", ".join(sorted(o.aspects)) or ("" if o.tried else f"not tried: {o.note}")
         lines.append(f"{o.name:<44} {o.where:<8} {caught:<7} {by:<28} {o.reported}/{o.tried}")
-    faults = [o for o in outcomes if o.where != "control" and o.tried]
-    survived = [o.name for o in faults if not o.caught]
+    faults = [o for o in outcomes if o.where != "control" and not (o.excused and not o.tried)]
+    survived = [o.name for o in faults if o.tried and not o.caught]
+    untried = [o.name for o in faults if not o.tried]
     control = next(o for o in outcomes if o.where == "control")
+    said = (
+        "; the control was NOT TRIED"
+        if not control.tried
+        else "; the control was REPORTED"
+        if control.caught
+        else "; the control was not reported"
+    )
     lines += [
         "",
-        f"verdict: {len(faults) - len(survived)} of {len(faults)} faults caught"
+        f"verdict: {sum(o.tried and o.caught for o in faults)} of {len(faults)} faults caught"
         + (f"; SURVIVED: {', '.join(survived)}" if survived else "")
-        + ("; the control was REPORTED" if control.caught else "; the control was not reported"),
+        + (f"; NOT TRIED: {', '.join(untried)}" if untried else "")
+        + said,
     ]
     return "\n".join(lines) + "\n"
