@@ -8,9 +8,12 @@ the committed sets into a temporary folder, opened from its file:// URL.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -200,7 +203,10 @@ def test_two_environments_match_compare(browser, report, sets):
     names = [e.name for e in report.environments]
     ref = names.index(report.reference)
     jax = [k for k, s in enumerate(sets) if s.metadata["backend"] == "jax"]
-    pairs = [(0, ref), (jax[0], jax[-1]), (4, 5), (ref, len(sets) - 1), (9, 8)]
+    keras2 = [k for k, s in enumerate(sets) if s.metadata["keras"].startswith("2.")]
+    # across the majors, within a backend, to the newest, and backwards in release order
+    pairs = [(0, ref), (jax[0], jax[-1]), (keras2[-1], keras2[-1] + 1), (ref, len(sets) - 1)]
+    pairs.append((ref, ref - 1))
     for a, b in pairs:
         go(browser, f"#compare/{a}/{b}")
         view = "#view-compare"
@@ -235,16 +241,21 @@ def test_a_case_page_spells_out_its_id_and_model(browser, report):
     assert len(each(browser, "#case-envs tbody tr")) == len(report.environments)
 
 
-VIEWS = ["#table", "#cell/3/9", "#compare/4/33", "#search/LSTM and bi-concat", "#case/"]
+def views(report) -> list[str]:
+    """One of each view: a cell with a defect, the oldest set against the reference."""
+    ri, i = _cell_with_a_defect(report)
+    ref = [e.name for e in report.environments].index(report.reference)
+    first = matrix("default")[0].id
+    return ["#table", f"#cell/{ri}/{i}", f"#compare/0/{ref}", "#search/LSTM and bi-concat",
+            f"#case/{first}"]  # fmt: skip
 
 
-def test_views_fit_1280_px_and_log_no_errors(browser, tmp_path_factory):
+def test_views_fit_1280_px_and_log_no_errors(browser, report, tmp_path_factory):
     keep = os.environ.get("RNN_SHAPES_SCREENSHOTS")  # a folder to keep them in
     shots = Path(keep) if keep else tmp_path_factory.mktemp("screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    first = matrix("default")[0].id
-    for k, view in enumerate(VIEWS):
-        go(browser, view + (first if view == "#case/" else ""))
+    for k, view in enumerate(views(report)):
+        go(browser, view)
         width = js(
             browser, "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];"
         )
@@ -254,9 +265,37 @@ def test_views_fit_1280_px_and_log_no_errors(browser, tmp_path_factory):
     assert not errors, errors
 
 
+# The site's files of the committed sets, built in a process of its own: their digests.
+SITE_CHILD = """
+import hashlib, json, sys
+from pathlib import Path
+from rnn_shapes.golden.locate import configured_root
+from rnn_shapes.golden.report.model import build_report
+from rnn_shapes.golden.report.pages import site_files
+from rnn_shapes.golden.report.releases import load_sets
+report = build_report(load_sets(configured_root(Path(sys.argv[1]))))
+files = site_files(report, None, "2000-01-01T00:00:00Z")
+print(json.dumps({str(k): hashlib.sha256(v.encode()).hexdigest() for k, v in files.items()}))
+"""
+
+
+def digests(files: dict) -> dict[str, str]:
+    return {str(k): hashlib.sha256(v.encode()).hexdigest() for k, v in files.items()}
+
+
 def test_site_bytes_are_deterministic(report):
+    """The same bytes in another process under another hash seed (set and dict order
+    follow it): this process's seed is random, the child's fixed and another."""
     one = site_files(report, None, "2000-01-01T00:00:00Z")
-    two = site_files(report, None, "2000-01-01T00:00:00Z")
-    assert one == two
+    seed = os.environ.get("PYTHONHASHSEED", "")
+    child_seed = str(int(seed) + 1) if seed.isdigit() else "0"
+    child = subprocess.run(
+        [sys.executable, "-c", SITE_CHILD, str(ROOT)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": child_seed},
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert json.loads(child.stdout) == digests(one)
     size = sum(len(text.encode()) for text in one.values())
     assert size < 8_000_000, f"the site is {size} bytes"
