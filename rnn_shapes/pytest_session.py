@@ -51,6 +51,8 @@ OUTCOME_WORDS = {
     "disagree": "disagree",
 }
 
+NO_MODELS = "[tool.rnn-shapes] models names no model file in this project: no model test ran"
+
 
 class RnnSession:
     """State of the conformance suite in one pytest process."""
@@ -211,7 +213,7 @@ class RnnSession:
         from rnn_shapes.spec.model_config import read_model_file, recurrent_layers
 
         if not self.models:  # the file named on its own: say why nothing runs
-            why = "[tool.rnn-shapes] models names no model file in this project"
+            why = NO_MODELS
             return [pytest.param(None, marks=pytest.mark.skip(reason=why), id="no-models")]
         params = []
         for path in self.models:
@@ -331,6 +333,8 @@ class RnnSession:
             except RnnShapesError:
                 line = checked_against(self.live_judge, self.why_no_golden())
             terminalreporter.write_line(line)
+            if not self.models:  # the model tests were left out of the suite: say so
+                terminalreporter.write_line(NO_MODELS)
         if self.regen_summary:
             terminalreporter.section("rnn-shapes golden set")
             terminalreporter.write_line(self.regen_summary)
