@@ -5,9 +5,10 @@ the signal landed; a guessed delay does not know it (a loaded machine moves ever
 phase later). So the commands name their phases: with RNN_SHAPES_PHASES set to a
 file, each phase appends a line "PID PHASE" to it; with RNN_SHAPES_PAUSE_AT set to a
 phase's name, the process stops itself (SIGSTOP) there, after its line, and a signal
-sent while it is stopped takes effect at exactly that point once it is continued
-(SIGCONT). Neither is set in normal use, and a phase then costs one environment
-lookup. Standard library only: `__main__` names a phase before the package imports.
+sent to its main thread while it is stopped takes effect at that point once it is
+continued (SIGCONT); one sent to the process may be taken by another of its threads,
+and then lands a moment later. Neither is set in normal use, and a phase then costs
+one environment lookup. Standard library only: `__main__` names a phase before the package imports.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ PHASES_VAR = "RNN_SHAPES_PHASES"
 PAUSE_VAR = "RNN_SHAPES_PAUSE_AT"
 
 # Every phase a command names, in the order a run meets them. Tests wait for these
-# names; a name used in code but not listed here is an error (tests/test_phases.py).
+# names; a name used in code but not listed here is an error (tests/test_suite_rules.py).
 PHASES = (
     "importing",  # __main__, before the package's modules load
     "parsed",  # the command line read, before the command's own work

@@ -37,9 +37,11 @@ def cli(*args: str, cwd: Path = ROOT, **kw) -> subprocess.CompletedProcess:
 # side was imported (the proof that no case ran) and exits with the command's status.
 NO_KERAS = """import sys
 from rnn_shapes.cli import main
-code = main(sys.argv[1:])
-started = sorted({"tensorflow", "keras", "tf_keras", "jax", "torch"} & set(sys.modules))
-print(f"KERAS STARTED: {started}" if started else "", file=sys.stderr, end="")
+try:
+    code = main(sys.argv[1:])
+finally:  # also when the command line ends with SystemExit (argparse's errors)
+    started = sorted({"tensorflow", "keras", "tf_keras", "jax", "torch"} & set(sys.modules))
+    print(f"KERAS STARTED: {started}" if started else "", file=sys.stderr, end="")
 sys.exit(code)
 """
 

@@ -667,13 +667,15 @@ def test_a_killed_record_leaves_a_whole_set_and_a_later_record_repairs(phase, tm
     before = set(store.stored(tmp_path))
     log = tmp_path / "phases.txt"
     flipping = recorder(tmp_path, SHIFTS[1], times=1, phases=log, pause_at=phase)
-    deadline = time.monotonic() + 120
-    while not (log.exists() and phase in log.read_text()) or state(flipping.pid) != "T":
-        assert flipping.poll() is None, flipping.communicate()[1]
-        assert time.monotonic() < deadline, f"the record never stopped at {phase!r}"
-        time.sleep(0.02)
-    flipping.kill()
-    flipping.wait()
+    try:
+        deadline = time.monotonic() + 120
+        while not (log.exists() and f" {phase}\n" in log.read_text()) or state(flipping.pid) != "T":
+            assert flipping.poll() is None, flipping.communicate()[1]
+            assert time.monotonic() < deadline, f"the record never stopped at {phase!r}"
+            time.sleep(0.02)
+    finally:  # stopped or not, it goes: a failed test leaves nothing stopped behind
+        flipping.kill()
+        flipping.wait()
     # the kill came mid-record: the new values are in the store beside the old
     assert set(store.stored(tmp_path)) > before
     assert recorded_shift(path) == KILLED_AT[phase]  # whole, never a mix

@@ -34,29 +34,29 @@ def interrupted_cleanly(run: Watched, line: str = INTERRUPTED) -> list[str]:
 
 @pytest.mark.keras
 def test_a_ctrl_c_while_workers_run_stops_the_pool_with_one_line(tmp_path):
-    run = Watched(["check", "-j", "2"], tmp_path, pause_at="running cases")
-    run.wait_stopped_at("running cases")
-    helpers = children(run.pid)
-    assert len(helpers) >= 2, helpers  # two workers (and the resource tracker)
-    phases = interrupted_cleanly(run)
-    # the running chunks were killed, not waited for (a default check runs for minutes)
-    assert phases[-1] == "stopping workers", phases
-    assert gone_within(helpers) == set()
+    with Watched(["check", "-j", "2"], tmp_path, pause_at="running cases") as run:
+        run.wait_stopped_at("running cases")
+        assert len(run.workers()) == 2, run.workers()
+        helpers = children(run.pid)  # the workers and multiprocessing's tracker
+        phases = interrupted_cleanly(run)
+        # the running chunks were killed, not waited for (a default check runs minutes)
+        assert phases[-1] == "stopping workers", phases
+        assert gone_within(helpers) == set()
 
 
 @pytest.mark.keras
 def test_workers_and_the_tracker_exit_when_record_is_killed(tmp_path):
     out = tmp_path / "out"
-    run = Watched(["record", "--matrix", "smoke", "-j", "2", "--out", str(out)], tmp_path,
-                  pause_at="running cases")  # fmt: skip
-    run.wait_stopped_at("running cases")
-    helpers = children(run.pid)
-    assert len(helpers) >= 2, helpers  # two workers (and the resource tracker)
-    run.proc.kill()  # SIGKILL: no cleanup of the parent's runs
-    run.finish()
-    assert run.proc.returncode == -signal.SIGKILL
-    assert gone_within(helpers) == set()  # each worker notices that its parent is gone
-    assert not list(out.glob("*/*.json"))  # killed before the set: none written
+    args = ["record", "--matrix", "smoke", "-j", "2", "--out", str(out)]
+    with Watched(args, tmp_path, pause_at="running cases") as run:
+        run.wait_stopped_at("running cases")
+        assert len(run.workers()) == 2, run.workers()
+        helpers = children(run.pid)  # the workers and multiprocessing's tracker
+        run.proc.kill()  # SIGKILL: no cleanup of the parent's runs
+        run.finish()
+        assert run.proc.returncode == -signal.SIGKILL
+        assert gone_within(helpers) == set()  # each worker notices its parent is gone
+        assert not list(out.glob("*/*.json"))  # killed before the set: none written
 
 
 @pytest.mark.keras
@@ -71,13 +71,13 @@ def test_workers_and_the_tracker_exit_when_record_is_killed(tmp_path):
 def test_an_early_ctrl_c_is_one_line_from_the_parent_and_no_worker(phase, line, tmp_path):
     """While the package, the parser, the matrices and the workers start: no traceback
     anywhere, and no worker left behind."""
-    run = Watched(["check", "-j", "2"], tmp_path, pause_at=phase)
-    run.wait_stopped_at(phase)
-    helpers = children(run.pid)
-    assert (len(helpers) >= 2) == (phase == "workers started"), helpers
-    phases = interrupted_cleanly(run, line)
-    assert "running cases" not in phases, phases
-    assert gone_within(helpers) == set()
+    with Watched(["check", "-j", "2"], tmp_path, pause_at=phase) as run:
+        run.wait_stopped_at(phase)
+        assert len(run.workers()) == (2 if phase == "workers started" else 0), run.workers()
+        helpers = children(run.pid)
+        phases = interrupted_cleanly(run, line)
+        assert "running cases" not in phases, phases
+        assert gone_within(helpers) == set()
 
 
 # Run as `python -m rnn_shapes` would be, but stopped (SIGSTOP) as soon as the Keras
@@ -100,21 +100,21 @@ runpy.run_module("rnn_shapes", run_name="__main__", alter_sys=True)
 def test_a_ctrl_c_while_keras_imports_in_process_is_one_line(tmp_path):
     """In-process Keras (-j 1), interrupted half imported: neither TensorFlow's start-up
     banner nor its complaints about a module left half built reach the terminal."""
-    run = Watched(["check", "-j", "1"], tmp_path, python=("-c", STOP_IN_KERAS_IMPORT))
-    run.wait_for("parsed")
-    run.wait_stopped("in Keras' import")
-    assert not {"tensorflow", "jax", "torch"}.isdisjoint(loaded_modules(run.pid)), (
-        "stopped before any backend loaded"
-    )
-    phases = interrupted_cleanly(run)
-    assert "running cases" not in phases, phases
+    with Watched(["check", "-j", "1"], tmp_path, python=("-c", STOP_IN_KERAS_IMPORT)) as run:
+        run.wait_for("parsed")
+        run.wait_stopped("in Keras' import")
+        assert not {"tensorflow", "jax", "torch"}.isdisjoint(loaded_modules(run.pid)), (
+            "stopped before any backend loaded"
+        )
+        phases = interrupted_cleanly(run)
+        assert "running cases" not in phases, phases
 
 
 @pytest.mark.keras
 def test_a_ctrl_c_with_one_job_while_cases_run_is_one_line(tmp_path):
-    run = Watched(["check", "-j", "1"], tmp_path, pause_at="running cases")
-    run.wait_stopped_at("running cases")
-    interrupted_cleanly(run)
+    with Watched(["check", "-j", "1"], tmp_path, pause_at="running cases") as run:
+        run.wait_stopped_at("running cases")
+        interrupted_cleanly(run)
 
 
 def loaded_modules(pid: int) -> set[str]:
@@ -146,11 +146,28 @@ def test_a_ctrl_c_while_workers_spawn_takes_effect_once_all_are_spawned():
     helper = threading.Thread(target=other_thread)
     helper.start()
     steps = []
-    with pytest.raises(KeyboardInterrupt):
-        with sigint_deferred():
-            ready.set()
-            assert sent.wait(60)
-            for step in range(100):  # bytecodes: Python's handler runs among them
-                steps.append(step)
+    with pytest.raises(KeyboardInterrupt), sigint_deferred():
+        ready.set()
+        assert sent.wait(60)
+        for step in range(100):  # bytecodes: Python's handler runs among them
+            steps.append(step)
     helper.join(60)
     assert steps == list(range(100))  # the region ran to its end, then the interrupt
+
+
+def test_an_ignored_sigint_stays_ignored(capsys):
+    """Started with SIGINT ignored (nohup, `cmd &` in a script), the command line does
+    not take it back: a Ctrl-C while workers spawn, or later, changes nothing."""
+    from rnn_shapes.cli import main
+    from rnn_shapes.keras.pool import sigint_deferred
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigint_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert main(["table"]) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert "| layer" in capsys.readouterr().out

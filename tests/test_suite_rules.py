@@ -70,10 +70,11 @@ def test_every_phase_is_named_in_the_code_and_only_those():
     used = []
     for path in (ROOT / "rnn_shapes").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "reached"
-                and isinstance(node.args[0], ast.Constant)
-            ):
+            func = getattr(node, "func", None)
+            name = getattr(func, "id", None) or getattr(func, "attr", None)
+            if isinstance(node, ast.Call) and name == "reached":
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                assert len(node.args) == 1 and isinstance(node.args[0], ast.Constant), where
                 used.append(node.args[0].value)
-    assert sorted(used) == sorted(PHASES)
+    assert len(used) == len(set(used)), f"a phase reached in two places: {sorted(used)}"
+    assert set(used) == set(PHASES)

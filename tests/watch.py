@@ -1,14 +1,18 @@
 """Watching a command from outside: wait for the phase it names (rnn_shapes/phases.py),
-never for a guessed time, and fail with what was seen when a bound runs out.
+never for a guessed time, and fail with what was seen when the bound runs out.
 
 Every wait here has a bound: it is there to turn a hang into a failure that says where
-the command was, not to decide an outcome. The bounds are generous on purpose (a loaded
-2-core machine starts TensorFlow in tens of seconds).
+the command was, not to decide an outcome. One bound per command, under pytest-timeout's
+(pyproject.toml), so the failure that says where comes first; generous on purpose (a
+loaded 2-core machine starts TensorFlow in tens of seconds).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -18,12 +22,14 @@ from pathlib import Path
 from rnn_shapes.phases import PAUSE_VAR, PHASES, PHASES_VAR
 
 ROOT = Path(__file__).resolve().parent.parent
-BOUND = 180.0  # seconds: a phase a loaded machine has not reached by then is a hang
+BOUND = 300.0  # seconds from a command's start to its end, every wait included
+_TGKILL = {"x86_64": 234, "aarch64": 131, "arm64": 131}  # the tgkill system call
 
 
 class Watched:
     """A `python -m rnn_shapes` run in its own process group (as a terminal's Ctrl-C
-    reaches it), saying its phases into a file; optionally stopped at one of them."""
+    reaches it), saying its phases into a file; optionally stopped at one of them.
+    A context manager: whatever the test's outcome, nothing of the run outlives it."""
 
     def __init__(
         self,
@@ -38,6 +44,7 @@ class Watched:
         extra = {PHASES_VAR: str(self.log), "RNN_SHAPES_STATUS_SECONDS": "0"}
         if pause_at:
             extra[PAUSE_VAR] = pause_at
+        self.deadline = time.monotonic() + BOUND
         self.proc = subprocess.Popen(
             [sys.executable, *python, *args],
             cwd=ROOT,
@@ -49,35 +56,46 @@ class Watched:
         )
         self.pid = self.proc.pid
 
+    def __enter__(self) -> Watched:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """A failed test's run is killed, stopped or not, with all of its group."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        for pid in self.group():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait(60)
+
     def phases(self) -> list[str]:
-        """The phases the command itself (not its workers) has said, in order."""
-        lines = self.log.read_text(encoding="utf-8").splitlines()
+        """The phases the command itself (not its workers) has said, in order; a line
+        still being written (no newline yet) is not read."""
+        lines = self.log.read_text(encoding="utf-8").split("\n")[:-1]
         return [ph for pid, ph in (line.split(" ", 1) for line in lines) if int(pid) == self.pid]
 
     def _fail(self, waited_for: str) -> None:
         self.proc.kill()
         _, err = self.proc.communicate(timeout=60)
         raise AssertionError(
-            f"{waited_for} not within {BOUND:.0f} s; phases said: {self.phases()}; "
-            f"exit {self.proc.returncode}; stderr: {err[-2000:]!r}"
+            f"{waited_for} not within {BOUND:.0f} s of the start; phases said: "
+            f"{self.phases()}; exit {self.proc.returncode}; stderr: {err[-2000:]!r}"
         )
+
+    def _until(self, done, waited_for: str, poll: float = 0.02) -> None:
+        while not done():
+            if self.proc.poll() is not None or time.monotonic() > self.deadline:
+                self._fail(waited_for)
+            time.sleep(poll)
 
     def wait_for(self, phase: str) -> None:
         """Until the command has said `phase`; fails if it exits or the bound runs out."""
         assert phase in PHASES, phase
-        deadline = time.monotonic() + BOUND
-        while phase not in self.phases():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self._fail(f"phase {phase!r}")
-            time.sleep(0.05)
+        self._until(lambda: phase in self.phases(), f"phase {phase!r}")
 
     def wait_stopped(self, where: str) -> None:
         """Until the command has stopped itself (SIGSTOP), `where` naming the place."""
-        deadline = time.monotonic() + BOUND
-        while state(self.pid) != "T":
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self._fail(f"a stop {where}")
-            time.sleep(0.02)
+        self._until(lambda: state(self.pid) == "T", f"a stop {where}")
 
     def wait_stopped_at(self, phase: str) -> None:
         """Until the command has said `phase` and stopped itself there (pause_at)."""
@@ -85,15 +103,19 @@ class Watched:
         self.wait_stopped(f"at {phase!r}")
 
     def interrupt(self) -> None:
-        """Ctrl-C to the whole group, as a terminal sends it, taking effect where the
-        command stopped: the parent's pending SIGINT is delivered as it continues."""
-        os.killpg(self.pid, signal.SIGINT)
+        """Ctrl-C as a terminal sends it, to every process of the group, the command's
+        own SIGINT to its main thread: there it lands where the command stopped (sent
+        to the process, another thread could take it and it would land later)."""
+        for pid in self.group() - {self.pid}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+        signal_main_thread(self.pid, signal.SIGINT)
         os.kill(self.pid, signal.SIGCONT)
 
     def finish(self) -> tuple[str, str]:
         """(stdout, stderr) once it has exited; a command that does not is a failure."""
         try:
-            return self.proc.communicate(timeout=BOUND)
+            return self.proc.communicate(timeout=max(self.deadline - time.monotonic(), 1))
         except subprocess.TimeoutExpired:
             self._fail("exit")
             raise  # unreachable: _fail raises
@@ -101,6 +123,22 @@ class Watched:
     def group(self) -> set[int]:
         """The live processes of its process group (itself, its workers, the tracker)."""
         return {p for p in pids() if pgrp(p) == self.pid and state(p) not in ("Z", None)}
+
+    def workers(self) -> set[int]:
+        """Its pool's worker processes (multiprocessing's spawned children, not the
+        resource tracker)."""
+        return {p for p in children(self.pid) if "spawn_main" in cmdline(p)}
+
+
+def signal_main_thread(pid: int, sig: int) -> None:
+    """Send `sig` to the main thread of process `pid` (its thread id is its pid)."""
+    number = _TGKILL.get(platform.machine())
+    if number is None:  # pragma: no cover - another architecture: the process instead
+        os.kill(pid, sig)
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(number, pid, pid, sig) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill", pid)
 
 
 def pids() -> list[int]:
@@ -125,6 +163,13 @@ def pgrp(pid: int) -> int | None:
     return int(fields[2]) if fields else None
 
 
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def children(pid: int) -> set[int]:
     """The live processes whose parent is `pid` (workers and multiprocessing's tracker)."""
     found = set()
@@ -135,7 +180,7 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def gone_within(pids_: set[int], seconds: float = BOUND) -> set[int]:
+def gone_within(pids_: set[int], seconds: float = 60) -> set[int]:
     """The pids still alive (not zombies) after at most `seconds`; empty once all exited.
     A bound, not a timing: it returns as soon as every one is gone."""
     deadline = time.monotonic() + seconds

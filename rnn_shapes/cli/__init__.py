@@ -268,15 +268,23 @@ def _interrupt_once(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if threading.current_thread() is not threading.main_thread():
+    """The command line; its exit status.
+
+    Called by another program, it hands that program's SIGINT handler back, except
+    after an interrupt: SIGINT then stays ignored, as a process that runs the command
+    line is on its way out (a program that goes on after 130 sets its handler again).
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous in (
+        signal.SIG_IGN,  # nohup, `cmd &` in a script: Ctrl-C is not for this process
+        None,  # set outside Python
+    ):
         return _main(argv)  # handlers are the main thread's to set
-    previous = signal.signal(signal.SIGINT, _interrupt_once)
+    signal.signal(signal.SIGINT, _interrupt_once)
     try:
         return _main(argv)
     finally:
-        # main() called inside another program gets its handler back; after an
-        # interrupt SIGINT stays ignored, as the process is on its way out
-        if signal.getsignal(signal.SIGINT) is _interrupt_once:
+        if signal.getsignal(signal.SIGINT) is _interrupt_once:  # not interrupted
             signal.signal(signal.SIGINT, previous)
 
 

@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
@@ -26,6 +26,10 @@ from rnn_shapes.spec.case import Case
 
 CHUNK = 8
 PARENT_POLL_SECONDS = 0.5
+# The parent waits for results in slices of this: a Ctrl-C that the kernel hands to
+# another of its threads (a BLAS thread) raises in the main thread only at its next
+# bytecode, and a wait without end would hold it back until a chunk completes.
+WAKE_SECONDS = 0.5
 
 
 def _init_worker(parent: int) -> None:
@@ -59,18 +63,28 @@ def sigint_deferred() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
         yield
         return
+    handler = signal.getsignal(signal.SIGINT)
+    # Outside the main thread no handler can be set, and one that ignores SIGINT (nohup,
+    # `cmd &` in a script) is honoured: there the block alone, for the workers.
+    noting = threading.current_thread() is threading.main_thread() and handler not in (
+        signal.SIG_IGN,
+        None,  # set outside Python: left alone
+    )
     noted: list[int] = []
-    handler = signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
+    if noting:
+        signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending SIGINT lands now, noted
-        signal.signal(signal.SIGINT, handler)
-    if noted:
+        if noting:
+            signal.signal(signal.SIGINT, handler)
+    if noted:  # now, as the handler would have had it
         if callable(handler):
-            handler(signal.SIGINT, None)  # the command's own (cli: once, then ignored)
-        raise KeyboardInterrupt
+            handler(signal.SIGINT, None)  # Python's own or the command line's: raises
+        else:
+            signal.raise_signal(signal.SIGINT)  # SIG_DFL: the default action
 
 
 def _stop(ex: ProcessPoolExecutor) -> None:
@@ -147,8 +161,11 @@ def keras_results(
         with sigint_deferred():  # submitting spawns the workers
             futures = [ex.submit(_run_chunk, chunks[i], path, parts[i]) for i in order]
         reached("workers started")
-        for future in as_completed(futures):
-            yield future.result()
+        pending = set(futures)
+        while pending:  # woken twice a second: see WAKE_SECONDS
+            done, pending = wait(pending, timeout=WAKE_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
         finished = True
     finally:  # on Ctrl-C, an error or a caller that stopped early: end the workers now
         if finished:
