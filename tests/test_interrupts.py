@@ -80,19 +80,16 @@ def test_an_early_ctrl_c_is_one_line_from_the_parent_and_no_worker(phase, line, 
         assert gone_within(helpers) == set()
 
 
-# Run as `python -m rnn_shapes` would be, but stopped (SIGSTOP) as soon as the Keras
-# package starts importing its layers: the backend (TensorFlow) is loaded, Keras is
-# half imported. argv[1:] is the command line.
+# Stops the process (SIGSTOP) as soon as the Keras package starts importing its
+# layers: the backend (TensorFlow) is loaded, Keras is half imported.
 STOP_IN_KERAS_IMPORT = """
-import os, runpy, signal, sys
+import os
 class StopInKeras:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[-1] == "layers" and name.split(".")[0] in {"keras", "tf_keras"}:
             sys.meta_path.remove(self)
             os.kill(os.getpid(), signal.SIGSTOP)
 sys.meta_path.insert(0, StopInKeras())
-sys.argv = ["rnn_shapes", *sys.argv[1:]]
-runpy.run_module("rnn_shapes", run_name="__main__", alter_sys=True)
 """
 
 
@@ -100,7 +97,7 @@ runpy.run_module("rnn_shapes", run_name="__main__", alter_sys=True)
 def test_a_ctrl_c_while_keras_imports_in_process_is_one_line(tmp_path):
     """In-process Keras (-j 1), interrupted half imported: neither TensorFlow's start-up
     banner nor its complaints about a module left half built reach the terminal."""
-    with Watched(["check", "-j", "1"], tmp_path, python=("-c", STOP_IN_KERAS_IMPORT)) as run:
+    with Watched(["check", "-j", "1"], tmp_path, hook=STOP_IN_KERAS_IMPORT) as run:
         run.wait_for("parsed")
         run.wait_stopped("in Keras' import")
         assert not {"tensorflow", "jax", "torch"}.isdisjoint(loaded_modules(run.pid)), (
@@ -146,12 +143,17 @@ def test_a_ctrl_c_while_workers_spawn_takes_effect_once_all_are_spawned():
     helper = threading.Thread(target=other_thread)
     helper.start()
     steps = []
-    with pytest.raises(KeyboardInterrupt), sigint_deferred():
-        ready.set()
-        assert sent.wait(60)
-        for step in range(100):  # bytecodes: Python's handler runs among them
-            steps.append(step)
-    helper.join(60)
+    # Python's handler, as in a terminal (a suite run in the background ignores SIGINT)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), sigint_deferred():
+            ready.set()
+            assert sent.wait(60)
+            for step in range(100):  # bytecodes: Python's handler runs among them
+                steps.append(step)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        helper.join(60)
     assert steps == list(range(100))  # the region ran to its end, then the interrupt
 
 

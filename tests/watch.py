@@ -22,13 +22,24 @@ from pathlib import Path
 from rnn_shapes.phases import PAUSE_VAR, PHASES, PHASES_VAR
 
 ROOT = Path(__file__).resolve().parent.parent
+# `python -m rnn_shapes ARGS` as a terminal starts it, with Python's own SIGINT handler:
+# a suite started in the background by a script (`pytest &`) ignores SIGINT, and its
+# children would inherit that. HOOK is code to run first.
+AS_FROM_A_TERMINAL = """
+import runpy, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+{hook}
+sys.argv = ["rnn_shapes", *sys.argv[1:]]
+runpy.run_module("rnn_shapes", run_name="__main__", alter_sys=True)
+"""
 BOUND = 300.0  # seconds from a command's start to its end, every wait included
 _TGKILL = {"x86_64": 234, "aarch64": 131, "arm64": 131}  # the tgkill system call
 
 
 class Watched:
-    """A `python -m rnn_shapes` run in its own process group (as a terminal's Ctrl-C
-    reaches it), saying its phases into a file; optionally stopped at one of them.
+    """A `python -m rnn_shapes` run as from a terminal, in its own process group (as a
+    terminal's Ctrl-C reaches it), saying its phases into a file; optionally stopped
+    at one of them, or by `hook` (code run before the package).
     A context manager: whatever the test's outcome, nothing of the run outlives it."""
 
     def __init__(
@@ -36,7 +47,7 @@ class Watched:
         args: list[str],
         folder: Path,
         pause_at: str | None = None,
-        python: tuple[str, ...] = ("-m", "rnn_shapes"),
+        hook: str = "",
     ) -> None:
         assert pause_at is None or pause_at in PHASES, pause_at
         self.log = folder / f"phases-{time.monotonic_ns()}.txt"
@@ -46,7 +57,7 @@ class Watched:
             extra[PAUSE_VAR] = pause_at
         self.deadline = time.monotonic() + BOUND
         self.proc = subprocess.Popen(
-            [sys.executable, *python, *args],
+            [sys.executable, "-c", AS_FROM_A_TERMINAL.format(hook=hook), *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
