@@ -126,6 +126,9 @@ def test_default_holds_the_slice_and_full_holds_default():
     assert len(default) == len(set(default))
 
 
+# Three interpreters build both matrices from scratch: up to 6 minutes beside a heavy
+# job on 2 cores (docs/notes/flake-free-suite.md), so a bound of its own.
+@pytest.mark.timeout(1800)
 def test_matrices_are_the_same_under_another_hash_seed(tmp_path):
     """Built afresh in each process (an empty cache each), and again from the cache."""
     script = (
