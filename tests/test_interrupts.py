@@ -36,7 +36,7 @@ def interrupted_cleanly(run: Watched, line: str = INTERRUPTED) -> list[str]:
 def test_a_ctrl_c_while_workers_run_stops_the_pool_with_one_line(tmp_path):
     with Watched(["check", "-j", "2"], tmp_path, pause_at="running cases") as run:
         run.wait_stopped_at("running cases")
-        assert len(run.workers()) == 2, run.workers()
+        run.wait_workers(2)
         helpers = children(run.pid)  # the workers and multiprocessing's tracker
         phases = interrupted_cleanly(run)
         # the running chunks were killed, not waited for (a default check runs minutes)
@@ -50,7 +50,7 @@ def test_workers_and_the_tracker_exit_when_record_is_killed(tmp_path):
     args = ["record", "--matrix", "smoke", "-j", "2", "--out", str(out)]
     with Watched(args, tmp_path, pause_at="running cases") as run:
         run.wait_stopped_at("running cases")
-        assert len(run.workers()) == 2, run.workers()
+        run.wait_workers(2)
         helpers = children(run.pid)  # the workers and multiprocessing's tracker
         run.proc.kill()  # SIGKILL: no cleanup of the parent's runs
         run.finish()
@@ -73,7 +73,10 @@ def test_an_early_ctrl_c_is_one_line_from_the_parent_and_no_worker(phase, line, 
     anywhere, and no worker left behind."""
     with Watched(["check", "-j", "2"], tmp_path, pause_at=phase) as run:
         run.wait_stopped_at(phase)
-        assert len(run.workers()) == (2 if phase == "workers started" else 0), run.workers()
+        if phase == "workers started":  # spawned: each is starting Python
+            run.wait_workers(2)
+        else:
+            assert run.workers() == set() and run.group() == {run.pid}, run.group()
         helpers = children(run.pid)
         phases = interrupted_cleanly(run, line)
         assert "running cases" not in phases, phases

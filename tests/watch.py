@@ -136,9 +136,17 @@ class Watched:
         return {p for p in pids() if pgrp(p) == self.pid and state(p) not in ("Z", None)}
 
     def workers(self) -> set[int]:
-        """Its pool's worker processes (multiprocessing's spawned children, not the
-        resource tracker)."""
+        """Its pool's worker processes that have started Python (multiprocessing's
+        spawned children, not the resource tracker; one just forked still shows its
+        parent's command line)."""
         return {p for p in children(self.pid) if "spawn_main" in cmdline(p)}
+
+    def wait_workers(self, n: int) -> set[int]:
+        """Until `n` workers have started Python (the command may be stopped: they are
+        not); returns them."""
+        self._until(lambda: len(self.workers()) >= n, f"{n} workers")
+        assert len(self.workers()) == n, self.workers()
+        return self.workers()
 
 
 def signal_main_thread(pid: int, sig: int) -> None:
