@@ -134,7 +134,7 @@ def test_a_ctrl_c_while_workers_spawn_takes_effect_once_all_are_spawned():
     thread. So while workers spawn, the interrupt is noted and raised after."""
     import threading
 
-    from rnn_shapes.keras.pool import sigint_deferred
+    from rnn_shapes.interrupts import sigint_deferred
 
     ready, sent = threading.Event(), threading.Event()
 
@@ -164,7 +164,7 @@ def test_an_ignored_sigint_stays_ignored(capsys):
     """Started with SIGINT ignored (nohup, `cmd &` in a script), the command line does
     not take it back: a Ctrl-C while workers spawn, or later, changes nothing."""
     from rnn_shapes.cli import main
-    from rnn_shapes.keras.pool import sigint_deferred
+    from rnn_shapes.interrupts import sigint_deferred
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

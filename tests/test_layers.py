@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.errors": 0,
     "rnn_shapes.files": 0,
     "rnn_shapes.phases": 0,
+    "rnn_shapes.interrupts": 0,
     "rnn_shapes.tolerance": 0,
     "rnn_shapes.result": 0,
     "rnn_shapes.oracle": 1,

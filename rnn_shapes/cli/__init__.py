@@ -9,9 +9,7 @@ Paths are checked before any case runs.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from rnn_shapes import __version__
@@ -30,6 +28,7 @@ from rnn_shapes.cli.commands import (
 )
 from rnn_shapes.cli.model_commands import cmd_advise, cmd_check_model, cmd_record_model
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.interrupts import interrupted_once
 from rnn_shapes.phases import reached
 from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
@@ -259,33 +258,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _interrupt_once(signum: int, frame: object) -> None:
-    """Ctrl-C: KeyboardInterrupt once; a SIGINT after it (a second Ctrl-C, or one the
-    kernel hands over late) is ignored while the command stops its workers, which is
-    bounded, so the exit stays the one line and 130 rather than a death by signal."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line; its exit status.
-
-    Called by another program, it hands that program's SIGINT handler back, except
-    after an interrupt: SIGINT then stays ignored, as a process that runs the command
-    line is on its way out (a program that goes on after 130 sets its handler again).
-    """
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or previous in (
-        signal.SIG_IGN,  # nohup, `cmd &` in a script: Ctrl-C is not for this process
-        None,  # set outside Python
-    ):
-        return _main(argv)  # handlers are the main thread's to set
-    signal.signal(signal.SIGINT, _interrupt_once)
-    try:
+    """The command line; its exit status (Ctrl-C: rnn_shapes/interrupts.py)."""
+    with interrupted_once():
         return _main(argv)
-    finally:
-        if signal.getsignal(signal.SIGINT) is _interrupt_once:  # not interrupted
-            signal.signal(signal.SIGINT, previous)
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -11,7 +11,6 @@ multiprocessing's resource tracker, which lives while any of them holds its pipe
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import os
 import signal
@@ -20,6 +19,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+from rnn_shapes.interrupts import sigint_deferred
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
 from rnn_shapes.spec.case import Case
@@ -46,45 +46,6 @@ def _exit_without(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_POLL_SECONDS)
     os._exit(1)
-
-
-@contextlib.contextmanager
-def sigint_deferred() -> Iterator[None]:
-    """A Ctrl-C while workers are spawned takes effect once they are all spawned.
-
-    Blocking SIGINT in this thread is not enough: the kernel hands a process's signal
-    to any thread that does not block it (a BLAS thread, say), and Python then raises
-    KeyboardInterrupt in the main thread all the same, possibly between a worker's
-    start and the writing of what it needs to run (the worker then dies with a
-    traceback of its own). So the handler only notes the signal here, and the
-    interrupt is raised after the region. The block stays too: workers inherit this
-    thread's mask, so a Ctrl-C while Python starts in them raises nothing there.
-    """
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
-        yield
-        return
-    handler = signal.getsignal(signal.SIGINT)
-    # Outside the main thread no handler can be set, and one that ignores SIGINT (nohup,
-    # `cmd &` in a script) is honoured: there the block alone, for the workers.
-    noting = threading.current_thread() is threading.main_thread() and handler not in (
-        signal.SIG_IGN,
-        None,  # set outside Python: left alone
-    )
-    noted: list[int] = []
-    if noting:
-        signal.signal(signal.SIGINT, lambda signum, frame: noted.append(signum))
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending SIGINT lands now, noted
-        if noting:
-            signal.signal(signal.SIGINT, handler)
-    if noted:  # now, as the handler would have had it
-        if callable(handler):
-            handler(signal.SIGINT, None)  # Python's own or the command line's: raises
-        else:
-            signal.raise_signal(signal.SIGINT)  # SIG_DFL: the default action
 
 
 def _stop(ex: ProcessPoolExecutor) -> None:
