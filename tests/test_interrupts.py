@@ -164,12 +164,15 @@ def test_an_ignored_sigint_stays_ignored(capsys):
     """Started with SIGINT ignored (nohup, `cmd &` in a script), the command line does
     not take it back: a Ctrl-C while workers spawn, or later, changes nothing."""
     from rnn_shapes.cli import main
-    from rnn_shapes.interrupts import sigint_deferred
+    from rnn_shapes.interrupts import interrupted_once, sigint_deferred
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         with sigint_deferred():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # not taken over
             os.kill(os.getpid(), signal.SIGINT)
+        with interrupted_once():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         assert main(["table"]) == 0
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
