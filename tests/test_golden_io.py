@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from synthetic import synthetic_results
-from watch import state
+from watch import phases_said, state
 
 from rnn_shapes.cli import main
 from rnn_shapes.golden import store
@@ -669,7 +669,7 @@ def test_a_killed_record_leaves_a_whole_set_and_a_later_record_repairs(phase, tm
     flipping = recorder(tmp_path, SHIFTS[1], times=1, phases=log, pause_at=phase)
     try:
         deadline = time.monotonic() + 120
-        while not (log.exists() and f" {phase}\n" in log.read_text()) or state(flipping.pid) != "T":
+        while phase not in phases_said(log, flipping.pid) or state(flipping.pid) != "T":
             assert flipping.poll() is None, flipping.communicate()[1]
             assert time.monotonic() < deadline, f"the record never stopped at {phase!r}"
             time.sleep(0.02)

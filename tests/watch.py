@@ -80,10 +80,8 @@ class Watched:
         self.proc.wait(60)
 
     def phases(self) -> list[str]:
-        """The phases the command itself (not its workers) has said, in order; a line
-        still being written (no newline yet) is not read."""
-        lines = self.log.read_text(encoding="utf-8").split("\n")[:-1]
-        return [ph for pid, ph in (line.split(" ", 1) for line in lines) if int(pid) == self.pid]
+        """The phases the command itself (not its workers) has said, in order."""
+        return phases_said(self.log, self.pid)
 
     def _fail(self, waited_for: str) -> None:
         self.proc.kill()
@@ -147,6 +145,15 @@ class Watched:
         self._until(lambda: len(self.workers()) >= n, f"{n} workers")
         assert len(self.workers()) == n, self.workers()
         return self.workers()
+
+
+def phases_said(log: Path, pid: int) -> list[str]:
+    """The phases process `pid` has said into `log` (RNN_SHAPES_PHASES), in order; a
+    line still being written (no newline yet) is not read."""
+    if not log.exists():
+        return []
+    lines = log.read_text(encoding="utf-8").split("\n")[:-1]
+    return [ph for p, ph in (line.split(" ", 1) for line in lines) if int(p) == pid]
 
 
 def signal_main_thread(pid: int, sig: int) -> None:
