@@ -15,25 +15,25 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from rnn_shapes.cases.case import Case, Constant
+    from rnn_shapes.cases.inputs import inputs
+    from rnn_shapes.cases.matrix import matrix
+    from rnn_shapes.cases.signature import Signature, signature
     from rnn_shapes.golden.sets import GoldenSet
     from rnn_shapes.oracle import run_oracle
     from rnn_shapes.result import Result
-    from rnn_shapes.spec.case import Case, Constant
-    from rnn_shapes.spec.inputs import inputs
-    from rnn_shapes.spec.matrix import matrix
-    from rnn_shapes.spec.signature import Signature, signature
     from rnn_shapes.verdict import Verdict
 
 # The public names and the modules they live in.
 _HOMES = {
     "run_oracle": "rnn_shapes.oracle",
     "Result": "rnn_shapes.result",
-    "Case": "rnn_shapes.spec.case",
-    "Constant": "rnn_shapes.spec.case",
-    "inputs": "rnn_shapes.spec.inputs",
-    "matrix": "rnn_shapes.spec.matrix",
-    "Signature": "rnn_shapes.spec.signature",
-    "signature": "rnn_shapes.spec.signature",
+    "Case": "rnn_shapes.cases.case",
+    "Constant": "rnn_shapes.cases.case",
+    "inputs": "rnn_shapes.cases.inputs",
+    "matrix": "rnn_shapes.cases.matrix",
+    "Signature": "rnn_shapes.cases.signature",
+    "signature": "rnn_shapes.cases.signature",
 }
 
 
@@ -72,8 +72,8 @@ def check_case(case: Case, path: str = "call", golden: GoldenSet | None = None) 
     rules (arity, order, shapes, dtypes, container), the oracle's values and, if
     `golden` is given, the result recorded there. `verdict.agrees`, and
     `verdict.explain()` for what disagrees."""
+    from rnn_shapes.environment import Environment
     from rnn_shapes.judge import Judge
-    from rnn_shapes.keras.environment import Environment
     from rnn_shapes.keras.run import run_keras as _run
 
     return Judge(Environment.installed(), golden)(case, _run(case, path=path))

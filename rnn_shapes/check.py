@@ -12,9 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import (
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import (
     calls,
     expected_facts,
     expected_masks,
@@ -24,6 +23,7 @@ from rnn_shapes.spec.signature import (
     symbolic_dtype,
     symbolic_signature,
 )
+from rnn_shapes.result import Result
 from rnn_shapes.tolerance import tolerance
 from rnn_shapes.verdict import Problem
 
@@ -81,7 +81,7 @@ def signature_problems(
 
 def symbolic_problems(case: Case, result: Result, backend: str = "tensorflow") -> list[Problem]:
     """What the built model said its outputs would be, against the rules
-    (spec.signature.symbolic_signature) and against what each call returned
+    (cases.signature.symbolic_signature) and against what each call returned
     (a None in the symbolic shape matches any size). A set of schema < 4 did not
     record them: nothing to judge (the runner records them for every model it
     builds, tests/test_paths.py)."""
@@ -126,7 +126,7 @@ def symbolic_problems(case: Case, result: Result, backend: str = "tensorflow") -
 
 
 def fact_problems(case: Case, result: Result) -> list[Problem]:
-    """What a training run showed against the rule (spec.signature.expected_facts)."""
+    """What a training run showed against the rule (cases.signature.expected_facts)."""
     want = expected_facts(case)
     if want == result.facts:
         return []
@@ -145,7 +145,7 @@ def fact_problems(case: Case, result: Result) -> list[Problem]:
 
 
 def mask_problems(case: Case, result: Result, mask: np.ndarray | None = None) -> list[Problem]:
-    """The masks handed on with the outputs against the rule (spec.signature.expected_masks)."""
+    """The masks handed on with the outputs against the rule (cases.signature.expected_masks)."""
     want = expected_masks(case, mask)
     if want == result.masks:
         return []

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from rnn_shapes.environment import Environment, version_tuple
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.keras.environment import Environment, version_tuple
 from rnn_shapes.verdict import KINDS, Problem
 
 PATH = Path(__file__).with_name("defects.toml")

@@ -16,6 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import expected_rejection
 from rnn_shapes.check import (
     REGEN_HINT,
     golden_problems,
@@ -24,11 +26,9 @@ from rnn_shapes.check import (
     value_problems,
 )
 from rnn_shapes.defects import listed
-from rnn_shapes.keras.environment import Environment, channel
+from rnn_shapes.environment import Environment, channel
 from rnn_shapes.oracle import run_oracle
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import expected_rejection
 from rnn_shapes.tolerance import max_deviation
 from rnn_shapes.verdict import Problem, Verdict
 

@@ -34,7 +34,7 @@ keras/src/backend/*/rnn.py `rnn()`, Keras 2 `keras/backend.py` `rnn()`):
 - a Masking layer masks a step whose features all equal its mask_value; what
   the masked steps hold never matters, since they are skipped;
 - an Embedding(mask_zero=True) in front masks a step whose token is 0, and hands
-  the layer its table's row of each token (spec/embedding.py: the rows are the
+  the layer its table's row of each token (cases/embedding.py: the rows are the
   case's input, token 0 exactly where its pattern masks): the same rules.
 
 stateful=True: each call starts from the states the previous call left (the
@@ -69,7 +69,7 @@ Model paths (keras/src/layers/rnn/{rnn,bidirectional}.py, Keras 2 the same):
   that fixed length would, from zero states (a layer that is not stateful
   keeps nothing between calls); a mask is drawn for each length;
 - an explicit backward_layer is a layer of its own type and units
-  (spec/paths.py): it walks the other way, its outputs are flipped to input
+  (cases/paths.py): it walks the other way, its outputs are flipped to input
   order, concat joins the two widths (U_fwd + U_bwd), and with return_state the
   states are the forward layer's, then the backward layer's own ([h, c] for an
   LSTM, [h] otherwise);
@@ -77,10 +77,10 @@ Model paths (keras/src/layers/rnn/{rnn,bidirectional}.py, Keras 2 the same):
   (return_sequences=True; a bidirectional lower layer concatenated), and each
   layer is masked by the input's mask (a sequence output hands it on); the
   case's own layer is the top, and only its outputs are returned. Each layer
-  has its own weights (spec/weights.py, by depth);
+  has its own weights (cases/weights.py, by depth);
 - saving and loading, and get_config / from_config with the weights set,
   change nothing: the same values are expected (and equal to the original's
-  bit for bit, spec/signature.expected_facts).
+  bit for bit, cases/signature.expected_facts).
 
 Initial states (`initial_state=`): the list is the layer's states in order
 ([h] or LSTM's [h, c]); Bidirectional gives the first half to the forward copy
@@ -97,12 +97,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.masks import mask_of
-from rnn_shapes.spec.paths import direction_case, layer_cases, longer
-from rnn_shapes.spec.states import N_STATES, initial_states
-from rnn_shapes.spec.weights import GateWeights, direction_weights
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.inputs import inputs
+from rnn_shapes.cases.masks import mask_of
+from rnn_shapes.cases.paths import direction_case, layer_cases, longer
+from rnn_shapes.cases.states import N_STATES, initial_states
+from rnn_shapes.cases.weights import GateWeights, direction_weights
 
 Fn = Callable[[np.ndarray], np.ndarray]
 
@@ -199,7 +199,7 @@ def run_direction(
     weights: dict[str, GateWeights] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One pass of the layer `case` describes (its own type and units: see
-    spec/paths.py): outputs (B, T, U) in walking order, and the final states.
+    cases/paths.py): outputs (B, T, U) in walking order, and the final states.
     `weights`, when given, are the direction's own (a user's model), else the case's."""
     arith = Step(
         direction_weights(case, direction, depth) if weights is None else weights,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from rnn_shapes.cases.matrix import MATRICES, matrix_sizes
 from rnn_shapes.pytest_session import CASE_ARGS, MARKERS, MODEL_ARG, RnnSession
-from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
 SESSION = pytest.StashKey[RnnSession]()
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"

@@ -18,15 +18,15 @@ from typing import Any
 
 import pytest
 
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.environment import Environment, backend_problem
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden.judging import checked_against, judge_for
-from rnn_shapes.golden.locate import RootNotConfigured, golden_root
+from rnn_shapes.golden.layout import RootNotConfigured, golden_root
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, stale_and_missing
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment, backend_problem
 from rnn_shapes.result import Result, from_wire, to_wire
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.verdict import Verdict
 
 LAYER_MARKS = {"SimpleRNN": "simplernn", "LSTM": "lstm", "GRU": "gru"}
@@ -201,7 +201,7 @@ class RnnSession:
     @cached_property
     def models(self) -> list[Path]:
         """`[tool.rnn-shapes] models` of the project pytest runs in ([]: none)."""
-        from rnn_shapes.golden.locate import configured_models
+        from rnn_shapes.golden.layout import configured_models
 
         try:
             return configured_models(self.config.rootpath)
@@ -210,7 +210,7 @@ class RnnSession:
 
     def model_params(self) -> list[Any]:
         """One parameter per model and recurrent layer, read from the files (no Keras)."""
-        from rnn_shapes.spec.model_config import read_model_file, recurrent_layers
+        from rnn_shapes.models.config import read_model_file, recurrent_layers
 
         if not self.models:  # the file named on its own: say why nothing runs
             why = NO_MODELS
@@ -233,8 +233,8 @@ class RnnSession:
 
     def model_check(self, path: Path) -> Any:
         """check-model of one file in this process, once."""
-        from rnn_shapes.model_check import check_model
-        from rnn_shapes.spec.model_config import read_model_file
+        from rnn_shapes.models.check import check_model
+        from rnn_shapes.models.config import read_model_file
 
         checks = self.__dict__.setdefault("_model_checks", {})
         if path not in checks:

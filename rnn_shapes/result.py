@@ -22,7 +22,7 @@ class Result:
     then holds the exception's type and message and there are no outputs.
 
     `masks` (masked cases only) is the mask Keras hands on with each output, as
-    `spec.masks.mask_text` writes it, or None for an output with no mask; a
+    `cases.masks.mask_text` writes it, or None for an output with no mask; a
     string instead of a tuple is the error Keras raised computing them.
 
     `facts` (training cases only, whose values are random) says what the run

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import output_dtype
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import output_dtype
 
 ATOL = 2e-6
 RTOL = 2e-6

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rnn_shapes.cases.case import Case
     from rnn_shapes.result import Result
-    from rnn_shapes.spec.case import Case
 
 # The aspects a verdict judges, in the order a failure message lists them, and
 # the kinds of problem each can have.

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import signature
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import signature
 
 
 def synthetic_results(cases: Sequence[Case], shift: float = 0.0) -> list[Result]:

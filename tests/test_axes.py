@@ -1,4 +1,4 @@
-"""The table of axes (spec/axes.py) and what is read from it: the Case's fields,
+"""The table of axes (cases/axes.py) and what is read from it: the Case's fields,
 families, Keras' keywords, the rules' messages and the designs' constraints."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from rnn_shapes.spec import design
-from rnn_shapes.spec.axes import (
+from rnn_shapes.cases import design
+from rnn_shapes.cases.axes import (
     AXES,
     FAMILIES,
     LAYER_VARIANTS,
@@ -20,11 +20,11 @@ from rnn_shapes.spec.axes import (
     keras_options,
     layer_tag,
 )
-from rnn_shapes.spec.case import Case, families
-from rnn_shapes.spec.constraints import case_rules, holds
-from rnn_shapes.spec.matrix import MATRICES, any_case, cases_by_id, matrix
-from rnn_shapes.spec.paths import backward_case, lower_cases
-from rnn_shapes.spec.rules import RULES
+from rnn_shapes.cases.case import Case, families
+from rnn_shapes.cases.constraints import case_rules, holds
+from rnn_shapes.cases.matrix import MATRICES, any_case, cases_by_id, matrix
+from rnn_shapes.cases.paths import backward_case, lower_cases
+from rnn_shapes.cases.rules import RULES
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2)
 

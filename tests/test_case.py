@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rnn_shapes import Case, Constant, matrix
-from rnn_shapes.spec.matrix import DEFAULT_SHAPES, MATRICES, grid
+from rnn_shapes.cases.matrix import DEFAULT_SHAPES, MATRICES, grid
 
 BASE = dict(layer="LSTM", units=3, batch=2, timesteps=5, features=1)
 

@@ -15,11 +15,11 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from rnn_shapes import __version__
+from rnn_shapes.cases.matrix import matrix, matrix_sizes
 from rnn_shapes.cli import main
 from rnn_shapes.cli.progress import Progress
 from rnn_shapes.cli.summary import render_json, render_junit, render_text
-from rnn_shapes.keras.environment import Environment
-from rnn_shapes.spec.matrix import matrix, matrix_sizes
+from rnn_shapes.environment import Environment
 from rnn_shapes.verdict import Problem, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,8 +341,8 @@ def test_check_judges_against_the_golden_set_unless_told_not_to(tmp_path, capsys
     from dataclasses import replace
 
     from rnn_shapes import run_keras
+    from rnn_shapes.cases.signature import signature
     from rnn_shapes.golden.writing import write_set
-    from rnn_shapes.spec.signature import signature
 
     case = matrix("smoke")[0]
     env = Environment.installed()

@@ -16,17 +16,17 @@ import numpy as np
 import pytest
 from synthetic import synthetic_results
 
+from rnn_shapes.analysis.compare import compare, load, render
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.signature import signature
 from rnn_shapes.cli import main
-from rnn_shapes.golden.compare import compare, load, render
-from rnn_shapes.golden.report import generate, write
-from rnn_shapes.golden.report.model import load_sets, upgrade_path
-from rnn_shapes.golden.report.svg import heatmap_svg
 from rnn_shapes.golden.sets import read_set
 from rnn_shapes.golden.writing import write_set
+from rnn_shapes.report import generate, write
+from rnn_shapes.report.model import load_sets, upgrade_path
+from rnn_shapes.report.svg import heatmap_svg
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.signature import signature
 from rnn_shapes.tolerance import ulp_distance
 
 CASES = [c for c in matrix("smoke") if c.sample is None][:4]
@@ -278,7 +278,7 @@ GRID = [
 # prints that order, then the heat map.
 HEATMAP_CHILD = textwrap.dedent("""
     import json, sys
-    from rnn_shapes.golden.report.svg import heatmap_svg
+    from rnn_shapes.report.svg import heatmap_svg
     drift = json.loads(sys.argv[1])
     layers = {layer for row in drift.values() for layer in row}
     rows = {env: {layer: row[layer] for layer in layers if layer in row}

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
+from rnn_shapes.cases.signature import expected_masks
 from rnn_shapes.defects import PATH, listed, load
+from rnn_shapes.environment import Environment
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
-from rnn_shapes.spec.signature import expected_masks
 
 K315 = Environment(tensorflow="2.21.0", keras="3.15.1", backend="tensorflow")
 K215 = Environment(tensorflow="2.15.1", keras="2.15.0", backend="tensorflow")
@@ -158,7 +158,7 @@ def test_listed_defect_still_shows_live(layer, via, rnn_session):
 def test_every_pattern_matches_a_case_of_some_matrix():
     """A `cases` or `except` pattern that matches no case applies nowhere, silently:
     a typo, or a case the matrices no longer build."""
-    from rnn_shapes.spec.matrix import MATRICES, matrix
+    from rnn_shapes.cases.matrix import MATRICES, matrix
 
     ids = sorted({c.id for name in MATRICES for c in matrix(name)})
     dead = [

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from rnn_shapes.spec.crossing import FAMILIES_CROSS, FAMILIES_SLICE
-from rnn_shapes.spec.design import (
+from rnn_shapes.cases.crossing import FAMILIES_CROSS, FAMILIES_SLICE
+from rnn_shapes.cases.design import (
     CROSS,
     LAYER_DIRECTION,
     NEW_AXES,
@@ -20,7 +20,7 @@ from rnn_shapes.spec.design import (
     feasible,
     uncovered,
 )
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.cases.matrix import matrix
 
 DESIGNS = {
     "slice": SLICE,
@@ -132,7 +132,7 @@ def test_default_holds_the_slice_and_full_holds_default():
 def test_matrices_are_the_same_under_another_hash_seed(tmp_path):
     """Built afresh in each process (an empty cache each), and again from the cache."""
     script = (
-        "from rnn_shapes.spec.matrix import matrix;"
+        "from rnn_shapes.cases.matrix import matrix;"
         "print('\\n'.join(c.id for n in ('default', 'full') for c in matrix(n)))"
     )
     runs = [
@@ -151,7 +151,7 @@ def test_matrices_are_the_same_under_another_hash_seed(tmp_path):
 
 
 def test_a_damaged_or_unwritable_design_cache_is_built_again(tmp_path, monkeypatch):
-    from rnn_shapes.spec import design
+    from rnn_shapes.cases import design
 
     monkeypatch.setenv("RNN_SHAPES_CACHE", str(tmp_path))
     built = design.OPTIONS_SLICE.rows()
@@ -167,7 +167,7 @@ def test_a_damaged_or_unwritable_design_cache_is_built_again(tmp_path, monkeypat
 def test_a_cached_design_of_half_its_rows_is_built_again(tmp_path, monkeypatch):
     """Well-formed rows of the right axes and labels, but too few to cover every pair
     (or breaking a rule): the cache is not trusted, the matrix keeps every case."""
-    from rnn_shapes.spec import design
+    from rnn_shapes.cases import design
 
     monkeypatch.setenv("RNN_SHAPES_CACHE", str(tmp_path))
     fresh = Design(design.SLICE.axes, design.SLICE.strength)
@@ -182,7 +182,7 @@ def test_a_cached_design_of_half_its_rows_is_built_again(tmp_path, monkeypatch):
 
 
 def test_an_unwritable_design_cache_is_said_once_naming_the_folder(tmp_path, monkeypatch, capsys):
-    from rnn_shapes.spec import design
+    from rnn_shapes.cases import design
 
     (tmp_path / "file").write_text("a file where the folder should be")
     folder = tmp_path / "file" / "below"
@@ -196,14 +196,14 @@ def test_an_unwritable_design_cache_is_said_once_naming_the_folder(tmp_path, mon
 def test_spec_imports_neither_keras_nor_golden_nor_cli():
     """spec is what a case is: the design cache writes through rnn_shapes.files."""
     script = (
-        "import importlib, pkgutil, sys, rnn_shapes.spec as s\n"
+        "import importlib, pkgutil, sys, rnn_shapes.cases as s\n"
         "for m in pkgutil.iter_modules(s.__path__):\n"
-        "    importlib.import_module('rnn_shapes.spec.' + m.name)\n"
+        "    importlib.import_module('rnn_shapes.cases.' + m.name)\n"
         "print('\\n'.join(sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
     wrong = ("rnn_shapes.golden", "rnn_shapes.keras", "rnn_shapes.cli", "keras", "tensorflow")
-    assert "rnn_shapes.spec.design" in loaded
+    assert "rnn_shapes.cases.design" in loaded
     assert not [m for m in loaded if m.split(".")[0] in wrong or m.startswith(wrong)]

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from test_cli import commands
 
+from rnn_shapes.cases import matrix as m
+from rnn_shapes.cases.blocks import embedding_cases
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.crossing import FAMILIES_CROSS, FAMILIES_SLICE
+from rnn_shapes.cases.design import OPTIONS_SLICE, SLICE
+from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.cli.table import shape_table, with_table
 from rnn_shapes.golden.sets import SCHEMA
-from rnn_shapes.spec import matrix as m
-from rnn_shapes.spec.blocks import embedding_cases
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.crossing import FAMILIES_CROSS, FAMILIES_SLICE
-from rnn_shapes.spec.design import OPTIONS_SLICE, SLICE
-from rnn_shapes.spec.matrix import matrix
 from rnn_shapes.tolerance import ATOL, PREDICT_ULPS, RTOL, SIGNIFICANT_BITS, tolerance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,14 +129,14 @@ def test_family_case_counts():
         f"the tutorials' table ({len(matrix('smoke'))} cases)",
         f"({core:,} + {slice_} + {options} + {predict} + {paths} + {meet} + {tokens}, so "
         f"{default:,} cases)",
-        f"(`spec/blocks.embedding_cases`, {tokens} cases",
+        f"(`cases/blocks.embedding_cases`, {tokens} cases",
         f"covering designs ({full:,} cases)",
         f"The full matrix has {len(m.mask_cases()):,} masked cases",
         f"The full matrix has {len(m.state_cases()):,} such cases",
         f"The full matrix has {len(m.unroll_cases()):,} such cases",
         f"The full matrix has {sum(c.call_batch is None for c in stateful)} (every layer",
         f"The full matrix has {sum(c.call_batch is not None for c in stateful)} such cases",
-        f"The default matrix has {paths} such cases (`spec/matrix.path_cases`)",
+        f"The default matrix has {paths} such cases (`cases/matrix.path_cases`)",
         f"{meet} new cases in **default**",
         f"{len(FAMILIES_CROSS.cases())} in **full**",
         f"(`path_blocks`, {len(m.path_blocks()):,} cases)",

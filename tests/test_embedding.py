@@ -7,16 +7,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rnn_shapes.golden.report.code import model_code
+from rnn_shapes.cases.blocks import embedding_cases
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.embedding import table, token_ids, tokens_of, vocabulary
+from rnn_shapes.cases.inputs import inputs, second_inputs
+from rnn_shapes.cases.masks import MASK_VALUE, mask_of, masked_inputs
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.path_blocks import path_cases
+from rnn_shapes.cases.paths import longer
 from rnn_shapes.oracle import run_oracle
-from rnn_shapes.spec.blocks import embedding_cases
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.embedding import table, token_ids, tokens_of, vocabulary
-from rnn_shapes.spec.inputs import inputs, second_inputs
-from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.path_blocks import path_cases
-from rnn_shapes.spec.paths import longer
+from rnn_shapes.report.code import model_code
 
 CASE = Case(
     layer="LSTM",
@@ -101,8 +101,8 @@ def test_the_sites_code_shows_the_embedding():
 def test_a_wrong_table_is_caught(monkeypatch):
     """Break on purpose: the Keras side's table one row off."""
     import rnn_shapes.keras.build as build
+    from rnn_shapes.environment import Environment
     from rnn_shapes.judge import Judge
-    from rnn_shapes.keras.environment import Environment
     from rnn_shapes.keras.run import run_keras
 
     judge = Judge(Environment.installed())

@@ -10,7 +10,7 @@ from importlib import metadata
 
 import pytest
 
-from rnn_shapes.keras.environment import (
+from rnn_shapes.environment import (
     channel,
     environment_name,
     expectation_problems,
@@ -80,7 +80,7 @@ INSTALLED_CHILD = textwrap.dedent(f"""
             if name.split(".")[0] in {BLOCKED!r}:
                 raise ImportError("blocked: " + name)
     sys.meta_path.insert(0, Block())
-    from rnn_shapes.keras.environment import installed
+    from rnn_shapes.environment import installed
     print(json.dumps(installed()))
 """)
 

@@ -21,17 +21,17 @@ import pytest
 from synthetic import synthetic_results
 from watch import phases_said, state
 
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.signature import signature
 from rnn_shapes.cli import main
+from rnn_shapes.differences import changes
+from rnn_shapes.environment import Environment
 from rnn_shapes.golden import store
-from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.sets import SCHEMA, GoldenError, read_set
 from rnn_shapes.golden.writing import encode, write_set
-from rnn_shapes.keras.environment import Environment
 from rnn_shapes.phases import PAUSE_VAR, PHASES_VAR
 from rnn_shapes.result import Result
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.signature import signature
 
 ENV = {
     "tensorflow": "2.99.0",
@@ -597,7 +597,7 @@ RECORDER = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from synthetic import synthetic_results
     from rnn_shapes.golden.record import record
-    from rnn_shapes.spec.matrix import matrix
+    from rnn_shapes.cases.matrix import matrix
     from test_golden_io import ENVIRONMENT
     root, shifts, times = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
     sets = itertools.cycle([synthetic_results(matrix("smoke"), float(s)) for s in shifts])

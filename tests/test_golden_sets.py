@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from synthetic import run_without_keras
 
+from rnn_shapes.analysis.audit import audit
 from rnn_shapes.golden import store
-from rnn_shapes.golden.audit import audit
-from rnn_shapes.golden.locate import configured_root
+from rnn_shapes.golden.layout import configured_root
 from rnn_shapes.golden.sets import read_set
 
 FIXTURES = configured_root(Path(__file__).resolve().parent)  # [tool.rnn-shapes] golden-root
@@ -48,7 +48,7 @@ def test_every_stored_value_file_is_named_by_a_committed_set():
 def test_audit_needs_no_tensorflow():
     out = run_without_keras(f"""
         from pathlib import Path
-        from rnn_shapes.golden.audit import audit
+        from rnn_shapes.analysis.audit import audit
         from rnn_shapes.golden.sets import read_set
         path = Path({str(SETS[0])!r})
         assert audit(read_set(path)).verdicts

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from synthetic import synthetic_results
 
-from rnn_shapes.golden.history import lines, timeline
-from rnn_shapes.golden.report.releases import labels, load_sets
+from rnn_shapes.analysis.history import lines, timeline
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import signature
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import signature
+from rnn_shapes.report.releases import labels, load_sets
 
 CASE = Case(layer="LSTM", units=3, batch=2, timesteps=5, features=1, return_state=True)
 OTHER = Case(layer="GRU", units=3, batch=2, timesteps=5, features=1)
@@ -87,8 +87,8 @@ def test_history_command_needs_a_case_and_reads_the_committed_sets():
 def test_status_says_how_old_a_pre_release_set_is_and_that_a_newer_build_is_installed(tmp_path):
     from datetime import date
 
+    from rnn_shapes.environment import Environment, build_date
     from rnn_shapes.golden.status import NOT_CURRENT, age, status_of
-    from rnn_shapes.keras.environment import Environment, build_date
 
     assert build_date("3.16.0.dev2026102704") == date(2026, 10, 27)
     assert build_date("3.15.1") is None and age("3.15.1", "build") == ""

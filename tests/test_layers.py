@@ -1,4 +1,5 @@
-"""Imports flow one way: spec -> oracle / keras -> judge -> golden -> cli / pytest.
+"""Imports flow one way: cases -> oracle / keras -> judge -> golden ->
+analysis / models / report -> cli / pytest.
 
 Read from the source (every import, also inside functions and under
 TYPE_CHECKING), so a lazy import that points the wrong way is caught too.
@@ -15,28 +16,41 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rnn_shapes"
 
 # Each module's layer, by the longest prefix of its dotted name that is listed.
 LAYERS: dict[str, int] = {
-    "rnn_shapes.spec": 0,
+    # what a case is, and everything below Keras and the oracle
+    "rnn_shapes.cases": 0,
+    "rnn_shapes.environment": 0,
     "rnn_shapes.errors": 0,
     "rnn_shapes.files": 0,
     "rnn_shapes.phases": 0,
     "rnn_shapes.interrupts": 0,
     "rnn_shapes.tolerance": 0,
     "rnn_shapes.result": 0,
+    "rnn_shapes.differences": 0,
+    "rnn_shapes.models.config": 0,  # a model file read as data
+    "rnn_shapes.models.probe": 0,
+    # the two sides that are compared
     "rnn_shapes.oracle": 1,
     "rnn_shapes.keras": 1,
+    # one verdict per result
     "rnn_shapes.verdict": 2,
     "rnn_shapes.check": 2,
     "rnn_shapes.defects": 2,
     "rnn_shapes.judge": 2,
-    "rnn_shapes.model_check": 2,
+    "rnn_shapes.models.check": 2,
+    # golden sets: files, store, record, status
     "rnn_shapes.golden": 3,
-    "rnn_shapes.cli": 4,
-    "rnn_shapes.selftest": 4,
-    "rnn_shapes.pytest_plugin": 4,
-    "rnn_shapes.pytest_session": 4,
-    "rnn_shapes.conformance": 4,
-    "rnn_shapes.__main__": 4,
-    "rnn_shapes": 4,  # the package's API: it may name anything
+    # what is read from golden sets: across environments, for a user's model, the report
+    "rnn_shapes.analysis": 4,
+    "rnn_shapes.models": 4,
+    "rnn_shapes.report": 4,
+    # what people run
+    "rnn_shapes.cli": 5,
+    "rnn_shapes.selftest": 5,
+    "rnn_shapes.pytest_plugin": 5,
+    "rnn_shapes.pytest_session": 5,
+    "rnn_shapes.conformance": 5,
+    "rnn_shapes.__main__": 5,
+    "rnn_shapes": 5,  # the package's API: it may name anything
 }
 # Side by side, never through each other: the oracle is an independent reimplementation.
 APART = {("rnn_shapes.oracle", "rnn_shapes.keras"), ("rnn_shapes.keras", "rnn_shapes.oracle")}
@@ -97,13 +111,13 @@ def test_imports_point_down(path):
 
 
 @pytest.mark.parametrize("path", LOW, ids=module_name)
-def test_spec_and_oracle_never_import_keras(path):
+def test_cases_and_oracle_never_import_keras(path):
     third = {n.split(".")[0] for n in imports(path)} & set(KERAS_SIDE)
     assert not third, f"{module_name(path)} imports {sorted(third)}"
 
 
 def test_the_check_sees_a_lazy_upward_import():
-    probe = PACKAGE / "spec" / "probe.py"
+    probe = PACKAGE / "cases" / "case.py"
     lazy = "def f():\n    from rnn_shapes.golden.sets import read_set\n"
     assert upward(probe, lazy) == [
         "rnn_shapes.golden.sets (layer 3)",
@@ -111,4 +125,4 @@ def test_the_check_sees_a_lazy_upward_import():
     ]
     relative = "from .keras import runner\n"
     assert "rnn_shapes.keras (layer 1)" in upward(PACKAGE / "oracle.py", relative)
-    assert upward(PACKAGE / "cli" / "probe.py", "from rnn_shapes.spec import case\n") == []
+    assert upward(PACKAGE / "cli" / "probe.py", "from rnn_shapes.cases import case\n") == []

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
+from rnn_shapes.cases.blocks import mask_cases
+from rnn_shapes.cases.inputs import inputs
+from rnn_shapes.cases.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
+from rnn_shapes.cases.signature import expected_masks
 from rnn_shapes.check import mask_problems, received_problems
 from rnn_shapes.oracle import run_direction
 from rnn_shapes.result import Result
-from rnn_shapes.spec.blocks import mask_cases
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.masks import MASK_VALUE, mask_of, mask_text, masked_inputs
-from rnn_shapes.spec.signature import expected_masks
 
 BASE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 

@@ -21,17 +21,17 @@ import pytest
 from synthetic import run_without_keras
 
 from rnn_shapes.cli import main
+from rnn_shapes.environment import Environment
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.golden.advise import advise
-from rnn_shapes.golden.models import differences, read_records, record_of
-from rnn_shapes.keras.environment import Environment
-from rnn_shapes.spec.model_config import (
+from rnn_shapes.models.advise import advise
+from rnn_shapes.models.config import (
     LayerConfig,
     describe,
     model_files,
     read_model_file,
     recurrent_layers,
 )
+from rnn_shapes.models.records import differences, read_records, record_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
@@ -190,7 +190,7 @@ def env() -> Environment:
 
 
 def _check(path: Path, env: Environment):
-    from rnn_shapes.model_check import check_model
+    from rnn_shapes.models.check import check_model
 
     return check_model(read_model_file(path), env)
 

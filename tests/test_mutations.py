@@ -10,9 +10,9 @@ import pytest
 
 from rnn_shapes import Case, Constant
 from rnn_shapes import oracle as oracle_module
+from rnn_shapes.cases.axes import TUTORIAL_CONSTANT
 from rnn_shapes.judge import Judge
 from rnn_shapes.selftest.oracle_faults import ORACLE_FAULTS, SHAPE, swapped
-from rnn_shapes.spec.axes import TUTORIAL_CONSTANT
 
 pytestmark = pytest.mark.keras
 

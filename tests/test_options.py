@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, Constant, run_oracle
+from rnn_shapes.cases.axes import TUTORIAL_CONSTANT
+from rnn_shapes.cases.blocks import embedding_cases, option_cases, predict_cases
+from rnn_shapes.cases.crossing import FAMILIES_SLICE
+from rnn_shapes.cases.design import OPTIONS_SLICE, uncovered
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.path_blocks import path_cases
+from rnn_shapes.cases.signature import expected_facts, output_dtype
 from rnn_shapes.check import fact_problems
 from rnn_shapes.oracle import activation
 from rnn_shapes.result import Result
-from rnn_shapes.spec.axes import TUTORIAL_CONSTANT
-from rnn_shapes.spec.blocks import embedding_cases, option_cases, predict_cases
-from rnn_shapes.spec.crossing import FAMILIES_SLICE
-from rnn_shapes.spec.design import OPTIONS_SLICE, uncovered
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.path_blocks import path_cases
-from rnn_shapes.spec.signature import expected_facts, output_dtype
 from rnn_shapes.tolerance import tolerance
 
 SHAPE = dict(units=3, batch=2, timesteps=5, features=2, return_sequences=True, return_state=True)

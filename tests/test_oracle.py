@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, Constant, inputs, run_oracle
-from rnn_shapes.spec.weights import direction_weights
+from rnn_shapes.cases.weights import direction_weights
 
 
 def sig(a: float) -> float:

@@ -12,24 +12,24 @@ import pytest
 
 from rnn_shapes import Case, run_oracle
 from rnn_shapes import oracle as oracle_module
-from rnn_shapes.check import signature_problems, symbolic_problems
-from rnn_shapes.defects import load as load_defects
-from rnn_shapes.judge import Judge
-from rnn_shapes.result import Result
-from rnn_shapes.spec import signature as signature_module
-from rnn_shapes.spec.case import Lower, families
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.path_blocks import TUTORIAL_STACK, path_cases
-from rnn_shapes.spec.paths import backward_case, longer, lower_cases, top_case
-from rnn_shapes.spec.signature import (
+from rnn_shapes.cases import signature as signature_module
+from rnn_shapes.cases.case import Lower, families
+from rnn_shapes.cases.inputs import inputs
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.path_blocks import TUTORIAL_STACK, path_cases
+from rnn_shapes.cases.paths import backward_case, longer, lower_cases, top_case
+from rnn_shapes.cases.signature import (
     expected_facts,
     expected_masks,
     expected_rejection,
     signature,
     symbolic_signature,
 )
-from rnn_shapes.spec.states import initial_states
+from rnn_shapes.cases.states import initial_states
+from rnn_shapes.check import signature_problems, symbolic_problems
+from rnn_shapes.defects import load as load_defects
+from rnn_shapes.judge import Judge
+from rnn_shapes.result import Result
 from rnn_shapes.verdict import Problem
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)

@@ -13,13 +13,13 @@ import pytest
 from synthetic import synthetic_results
 
 from rnn_shapes import Case, check_case
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.signature import signature
+from rnn_shapes.environment import environment_name, installed
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.golden.locate import ENV_VAR, golden_root
+from rnn_shapes.golden.layout import ENV_VAR, golden_root
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.keras.environment import environment_name, installed
 from rnn_shapes.pytest_session import NO_MODELS
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.signature import signature
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,11 +13,11 @@ import pytest
 from synthetic import synthetic_results
 from test_golden_io import ENVIRONMENT as ENV  # TensorFlow 2.99 and Keras 3.99: not out yet
 
+from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.cli import main, record_all
+from rnn_shapes.environment import Environment
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.status import set_status
-from rnn_shapes.keras.environment import Environment
-from rnn_shapes.spec.matrix import matrix
 
 NAME = "tf2.99-keras3.99-tensorflow"
 
@@ -256,7 +256,7 @@ def test_a_pre_release_that_does_not_install_is_noted_for_the_report(fake_tox):
     from types import SimpleNamespace
 
     from rnn_shapes.golden import unrecorded
-    from rnn_shapes.golden.report.markdown import next_release_lines
+    from rnn_shapes.report.markdown import next_release_lines
 
     folder, _, _ = fake_tox
     (folder / "pyproject.toml").write_text('[tool.rnn-shapes]\ngolden-root = "fx"\n')

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnn_shapes.keras.environment import environment_name, installed
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.environment import environment_name, installed
 
 pytestmark = pytest.mark.keras
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnn_shapes.golden.locate import configured_root
-from rnn_shapes.golden.report import generate
+from rnn_shapes.golden.layout import configured_root
+from rnn_shapes.report import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 

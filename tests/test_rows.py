@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.tolerance import max_deviation, tolerance
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.select import parse, select
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.select import parse, select
 
 ID = "LSTM-bi-concat-seq0-state1-fwd-B2T5D1U3-distinct"
 

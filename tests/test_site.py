@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 
+from rnn_shapes.analysis.compare import compare, family_line, summary_counts
+from rnn_shapes.cases.axes import AXES
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.cases.select import parse
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.golden.compare import compare, family_line, summary_counts
-from rnn_shapes.golden.locate import configured_root
-from rnn_shapes.golden.report.code import model_code
-from rnn_shapes.golden.report.model import build_report
-from rnn_shapes.golden.report.pages import site_files
-from rnn_shapes.golden.report.releases import load_sets
-from rnn_shapes.spec.axes import AXES
-from rnn_shapes.spec.matrix import matrix
-from rnn_shapes.spec.select import parse
+from rnn_shapes.golden.layout import configured_root
+from rnn_shapes.report.code import model_code
+from rnn_shapes.report.model import build_report
+from rnn_shapes.report.pages import site_files
+from rnn_shapes.report.releases import load_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
@@ -269,10 +269,10 @@ def test_views_fit_1280_px_and_log_no_errors(browser, report, tmp_path_factory):
 SITE_CHILD = """
 import hashlib, json, sys
 from pathlib import Path
-from rnn_shapes.golden.locate import configured_root
-from rnn_shapes.golden.report.model import build_report
-from rnn_shapes.golden.report.pages import site_files
-from rnn_shapes.golden.report.releases import load_sets
+from rnn_shapes.golden.layout import configured_root
+from rnn_shapes.report.model import build_report
+from rnn_shapes.report.pages import site_files
+from rnn_shapes.report.releases import load_sets
 report = build_report(load_sets(configured_root(Path(sys.argv[1]))))
 files = site_files(report, None, "2000-01-01T00:00:00Z")
 print(json.dumps({str(k): hashlib.sha256(v.encode()).hexdigest() for k, v in files.items()}))

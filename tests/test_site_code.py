@@ -1,4 +1,4 @@
-"""The model code the site shows for a case (golden/report/code.py) builds the model
+"""The model code the site shows for a case (report/code.py) builds the model
 rnn_shapes/keras/build.py builds: the same layers with the same configuration, and the
 same symbolic outputs. Needs Keras 3 (the code is in its spelling)."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_shapes.golden.report.code import model_code
-from rnn_shapes.spec.matrix import matrix
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.report.code import model_code
 
 keras = pytest.importorskip("keras")
 if int(keras.__version__.split(".")[0]) < 3:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rnn_shapes.golden.locate import configured_root
-from rnn_shapes.golden.report import write
-from rnn_shapes.golden.report.pages import FILES, TEMPLATES
+from rnn_shapes.golden.layout import configured_root
+from rnn_shapes.report import write
+from rnn_shapes.report.pages import FILES, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
 

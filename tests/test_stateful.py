@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
+from rnn_shapes.cases.blocks import stateful_cases
+from rnn_shapes.cases.inputs import inputs, second_inputs
+from rnn_shapes.cases.signature import expected_rejection, signature
 from rnn_shapes.oracle import run_direction
-from rnn_shapes.spec.blocks import stateful_cases
-from rnn_shapes.spec.inputs import inputs, second_inputs
-from rnn_shapes.spec.signature import expected_rejection, signature
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 
@@ -24,7 +24,7 @@ def test_second_call_starts_where_the_first_ended_and_a_reset_restarts(layer):
     for a, b in zip(first, third, strict=True):
         np.testing.assert_array_equal(a, b)  # reset_states(): the first call again
     x2 = second_inputs(case).astype(np.float64)
-    from rnn_shapes.spec.masks import mask_of
+    from rnn_shapes.cases.masks import mask_of
 
     zero = case.zero_output_for_mask
     seq, _ = run_direction(case, x2, 0, False, mask_of(case), zero, list(first[1:]))

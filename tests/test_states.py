@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
+from rnn_shapes.cases.blocks import state_cases
+from rnn_shapes.cases.inputs import inputs
+from rnn_shapes.cases.states import initial_states, state_count
 from rnn_shapes.oracle import run_direction
-from rnn_shapes.spec.blocks import state_cases
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.states import initial_states, state_count
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 
@@ -89,7 +89,7 @@ def test_initial_state_case_agrees_with_keras(case, rnn_session):
 
 
 def test_keras_2_refuses_numpy_initial_states_by_rule():
-    from rnn_shapes.spec.signature import expected_rejection
+    from rnn_shapes.cases.signature import expected_rejection
 
     constant = Case(layer="LSTM", initial_state="constant", **SHAPE)
     assert expected_rejection(constant, 2, "tensorflow") == "Expected a symbolic tensor instance"

@@ -10,20 +10,20 @@ from dataclasses import replace
 import pytest
 from test_compare import CASES, SIGS, base_results, env, make_set
 
-from rnn_shapes.golden.audit import Audit
-from rnn_shapes.golden.compare import compare
-from rnn_shapes.golden.report import generate
-from rnn_shapes.golden.report.markdown import (
+from rnn_shapes.analysis.audit import Audit
+from rnn_shapes.analysis.compare import compare
+from rnn_shapes.analysis.support import Cell, support_cells
+from rnn_shapes.environment import environment_name, release_order
+from rnn_shapes.golden.writing import write_set
+from rnn_shapes.report import generate
+from rnn_shapes.report.markdown import (
     cell_history_lines,
     configuration_table,
     minor_change_lines,
     next_release_lines,
 )
-from rnn_shapes.golden.report.model import build_report, labels, load_sets, upgrade_path
-from rnn_shapes.golden.report.svg import CHAR_WIDTH, heatmap_svg, support_svg
-from rnn_shapes.golden.support import Cell, support_cells
-from rnn_shapes.golden.writing import write_set
-from rnn_shapes.keras.environment import environment_name, release_order
+from rnn_shapes.report.model import build_report, labels, load_sets, upgrade_path
+from rnn_shapes.report.svg import CHAR_WIDTH, heatmap_svg, support_svg
 from rnn_shapes.result import Result
 from rnn_shapes.verdict import Verdict
 

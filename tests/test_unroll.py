@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from rnn_shapes import Case
+from rnn_shapes.cases.blocks import unroll_cases
 from rnn_shapes.defects import listed
-from rnn_shapes.keras.environment import Environment
-from rnn_shapes.spec.blocks import unroll_cases
+from rnn_shapes.environment import Environment
 
 LIVE = unroll_cases()[::7]  # 7 is prime: no aliasing with the axes (asserted below)
 K315 = Environment(tensorflow="2.21.0", keras="3.15.1", backend="tensorflow")

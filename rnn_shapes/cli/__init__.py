@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from rnn_shapes import __version__
+from rnn_shapes.cases.matrix import MATRICES, matrix_sizes
 from rnn_shapes.cli.commands import (
     cmd_audit,
     cmd_bench,
@@ -30,7 +31,6 @@ from rnn_shapes.cli.model_commands import cmd_advise, cmd_check_model, cmd_recor
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.interrupts import interrupted_once
 from rnn_shapes.phases import reached
-from rnn_shapes.spec.matrix import MATRICES, matrix_sizes
 
 EXIT_STATUS = (
     "exit status: 0 agree / identical, 1 disagree / different, 2 error (bad input, or a "

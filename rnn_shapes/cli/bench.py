@@ -26,12 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.inputs import inputs
+from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.environment import Environment
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.matrix import matrix
 
 # Where this module lies: a checkout of rnn-shapes (tests/ and .git beside the package),
 # or an installed package, where the conformance suite is collected by package name and

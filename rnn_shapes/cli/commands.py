@@ -11,22 +11,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.phases import reached
-from rnn_shapes.spec.matrix import matrix
 
 if TYPE_CHECKING:
-    from rnn_shapes.keras.environment import Environment
+    from rnn_shapes.environment import Environment
 
 
 def _root(explicit: str | None) -> Path:
-    from rnn_shapes.golden.locate import golden_root
+    from rnn_shapes.golden.layout import golden_root
 
     return golden_root(explicit)
 
 
 def _cases(args: argparse.Namespace) -> list:
-    from rnn_shapes.spec.select import select
+    from rnn_shapes.cases.select import select
 
     everything = matrix(args.matrix)
     if args.keyword is None and not args.case:
@@ -53,7 +53,7 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.summary import RENDERERS
-    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
+    from rnn_shapes.files import atomic_write_text, ensure_writable_file
     from rnn_shapes.golden.judging import checked_against, judge_for
 
     if args.output:
@@ -97,7 +97,7 @@ def _usable() -> Environment:
     """The installed environment, once its backend is one Keras knows and it keeps what
     RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is never recorded, or called
     current, under the name of an environment that resolved another release."""
-    from rnn_shapes.keras.environment import Environment
+    from rnn_shapes.environment import Environment
 
     env = Environment.installed()
     problem = env.problem()
@@ -121,7 +121,7 @@ def cmd_record_all(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.audit import audit
+    from rnn_shapes.analysis.audit import audit
     from rnn_shapes.golden.sets import read_set
 
     if args.sets:
@@ -149,7 +149,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.bench import main as bench_main
     from rnn_shapes.cli.bench import needs_checkout
-    from rnn_shapes.golden.atomic import ensure_writable_file
+    from rnn_shapes.files import ensure_writable_file
 
     if args.baseline:
         needs_checkout("--baseline")
@@ -160,7 +160,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.compare import compare, load, render
+    from rnn_shapes.analysis.compare import compare, load, render
 
     def one(spec: str):
         path = Path(spec)
@@ -174,9 +174,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Each chosen case's timeline across the committed sets, in release order."""
-    from rnn_shapes.golden.history import lines
-    from rnn_shapes.golden.report.releases import labels, load_sets
-    from rnn_shapes.spec.select import select
+    from rnn_shapes.analysis.history import lines
+    from rnn_shapes.cases.select import select
+    from rnn_shapes.report.releases import labels, load_sets
 
     if args.keyword is None and not args.cases:
         raise RnnShapesError("name a case id, or give -k EXPR")
@@ -194,7 +194,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.report import write
+    from rnn_shapes.report import write
 
     root = _root(args.root)
     out = Path(args.out) if args.out else root.resolve().parent
@@ -211,7 +211,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_table(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.table import shape_table, with_table
-    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
+    from rnn_shapes.files import atomic_write_text, ensure_writable_file
 
     table = shape_table(matrix(args.matrix))
     if args.write_readme is None:

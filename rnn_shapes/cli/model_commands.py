@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from rnn_shapes.errors import RnnShapesError
 
 if TYPE_CHECKING:
-    from rnn_shapes.spec.model_config import ModelFile
+    from rnn_shapes.models.config import ModelFile
 
 
 def _files(args: argparse.Namespace) -> list[ModelFile]:
     """The model files named, each read once (with --weights for a config JSON); bad
     input is exit 2 before any model runs or anything is written."""
-    from rnn_shapes.spec.model_config import missing_custom_objects, model_files, read_model_file
+    from rnn_shapes.models.config import missing_custom_objects, model_files, read_model_file
 
     paths = [p for given in args.models for p in model_files(Path(given))]
     weights = Path(args.weights) if args.weights else None
@@ -39,7 +39,7 @@ def _files(args: argparse.Namespace) -> list[ModelFile]:
 
 def _records_root(explicit: str | None) -> Path | None:
     """The golden root, or None where none is configured (then no records are read)."""
-    from rnn_shapes.golden.locate import RootNotConfigured, golden_root
+    from rnn_shapes.golden.layout import RootNotConfigured, golden_root
 
     try:
         return golden_root(explicit)
@@ -52,9 +52,9 @@ def _records_root(explicit: str | None) -> Path | None:
 def cmd_check_model(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.commands import _usable
     from rnn_shapes.cli.model_report import RENDERERS, ModelReport
-    from rnn_shapes.golden.atomic import atomic_write_text, ensure_writable_file
-    from rnn_shapes.golden.models import read_records, record_of
-    from rnn_shapes.model_check import check_model
+    from rnn_shapes.files import atomic_write_text, ensure_writable_file
+    from rnn_shapes.models.check import check_model
+    from rnn_shapes.models.records import read_records, record_of
 
     if args.output:
         ensure_writable_file(Path(args.output))
@@ -77,9 +77,9 @@ def cmd_check_model(args: argparse.Namespace) -> int:
 
 def cmd_record_model(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.commands import _root, _usable
-    from rnn_shapes.golden.atomic import ensure_writable_dir
-    from rnn_shapes.golden.models import MODELS, record_of, write_record
-    from rnn_shapes.model_check import check_model
+    from rnn_shapes.files import ensure_writable_dir
+    from rnn_shapes.models.check import check_model
+    from rnn_shapes.models.records import MODELS, record_of, write_record
 
     files = _files(args)
     root = _root(args.out)
@@ -95,8 +95,8 @@ def cmd_record_model(args: argparse.Namespace) -> int:
 
 def cmd_advise(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.commands import _root
-    from rnn_shapes.golden.advise import advise, render
-    from rnn_shapes.keras.environment import Environment
+    from rnn_shapes.environment import Environment
+    from rnn_shapes.models.advise import advise, render
 
     files = _files(args)
     root = _root(args.root)

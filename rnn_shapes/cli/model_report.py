@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rnn_shapes.golden.models import Record, differences, drift
-from rnn_shapes.model_check import LayerCheck, ModelCheck
+from rnn_shapes.models.check import LayerCheck, ModelCheck
+from rnn_shapes.models.records import Record, differences, drift
 
 FORMATS = ("text", "json", "junit")
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden import store, unrecorded
-from rnn_shapes.golden.locate import RootNotConfigured, golden_root
+from rnn_shapes.golden.layout import RootNotConfigured, golden_root
 from rnn_shapes.golden.status import RECORD_IT
 
 KINDS = ("recorded", "skipped", "failed")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
-from rnn_shapes.keras.environment import Environment
+from rnn_shapes.environment import Environment
 from rnn_shapes.verdict import Verdict
 
 FORMATS = ("text", "json", "junit")

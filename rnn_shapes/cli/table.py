@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import expected_rejection, signature
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import expected_rejection, signature
 
 HEADER = (
     "layer",

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rnn_shapes.check import REGEN_HINT
-from rnn_shapes.golden.locate import RootNotConfigured
+from rnn_shapes.environment import Environment
+from rnn_shapes.golden.layout import RootNotConfigured
 from rnn_shapes.golden.sets import GoldenSet, find_set, read_set
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment
 
 
 def recorded_set(root: Path, env: Environment, matrix_name: str) -> tuple[GoldenSet | None, str]:

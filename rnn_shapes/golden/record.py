@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from rnn_shapes.cases.matrix import cases_by_id
+from rnn_shapes.cases.signature import signature
+from rnn_shapes.differences import changes
+from rnn_shapes.environment import Environment
+from rnn_shapes.files import ensure_writable_dir
 from rnn_shapes.golden import store
-from rnn_shapes.golden.atomic import ensure_writable_dir
-from rnn_shapes.golden.compare import changes
 from rnn_shapes.golden.sets import GoldenError, json_path, read_set
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.keras.environment import Environment
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
-from rnn_shapes.spec.matrix import cases_by_id
-from rnn_shapes.spec.signature import signature
 
 
 def record(

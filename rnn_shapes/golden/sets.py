@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.environment import Environment, version_tuple
 from rnn_shapes.golden import store
 from rnn_shapes.golden.entries import (
     GoldenError,
@@ -38,7 +39,6 @@ from rnn_shapes.golden.entries import (
     parse_received,
     parse_symbolic,
 )
-from rnn_shapes.keras.environment import Environment, version_tuple
 from rnn_shapes.result import Result, held_dtype
 
 __all__ = [
@@ -161,7 +161,7 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
 def _check_releases(path: Path, meta: dict) -> None:
     """The metadata names releases, a backend and a matrix: what the judge, audit,
     compare and the report read, so a set naming none cannot pass as one."""
-    from rnn_shapes.spec.matrix import MATRICES
+    from rnn_shapes.cases.matrix import MATRICES
 
     for key in ("tensorflow", "keras"):
         if key == "tensorflow" and meta[key] == "none":  # a JAX or torch environment
@@ -275,7 +275,7 @@ def stale_and_missing(
     Stale ids are only counted for a set of that very matrix: a smoke run
     checked against the default set does not call the rest of it stale.
     """
-    from rnn_shapes.spec.matrix import cases_by_id
+    from rnn_shapes.cases.matrix import cases_by_id
 
     want = set(cases_by_id(matrix_name).keys() if ids is None else ids)
     whole = ids is not None or golden.matrix == matrix_name

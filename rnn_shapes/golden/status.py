@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from rnn_shapes.environment import Environment, build_date, channel
 from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_metadata, read_set
-from rnn_shapes.keras.environment import Environment, build_date, channel
 
 RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
 
@@ -31,7 +31,7 @@ def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]
     UNREADABLE is an error (a corrupt set, a folder where its file should be):
     exit status 2, as every command's bad input; its line still says how to
     record the set over, which record-all does."""
-    from rnn_shapes.spec.matrix import cases_by_id
+    from rnn_shapes.cases.matrix import cases_by_id
 
     name = env.name
     path = json_path(root, name, matrix_name)

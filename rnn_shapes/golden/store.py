@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.golden.atomic import atomic_write_bytes
+from rnn_shapes.files import atomic_write_bytes
 
 STORE = "store"
 SUFFIX = ".npy.z"

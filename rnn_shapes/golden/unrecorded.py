@@ -16,7 +16,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from rnn_shapes.golden.atomic import atomic_write_text
+from rnn_shapes.files import atomic_write_text
 from rnn_shapes.golden.entries import GoldenError
 
 FILE = "unrecorded.json"

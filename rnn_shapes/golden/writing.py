@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from rnn_shapes.cases.signature import Signature
 from rnn_shapes.files import atomic_write_text
 from rnn_shapes.golden import store
 from rnn_shapes.golden.sets import SCHEMA, SCHEMA_NOTE, json_path
 from rnn_shapes.golden.store import values_name
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result, symbolic_text
-from rnn_shapes.spec.signature import Signature
 
 
 def _entry(result: Result, names: Sequence[str]) -> dict[str, object]:

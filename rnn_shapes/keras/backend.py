@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.environment import legacy_keras, major
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.keras.environment import legacy_keras, major
 
 _threads: int | None = None  # TensorFlow op threads, set by configure_worker
 

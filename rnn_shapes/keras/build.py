@@ -10,14 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case, Constant
+from rnn_shapes.cases.embedding import table, tokens_of, vocabulary
+from rnn_shapes.cases.inputs import inputs
+from rnn_shapes.cases.masks import MASK_VALUE, mask_of, masked_inputs
+from rnn_shapes.cases.paths import backward_case, direction_case, layer_cases
+from rnn_shapes.cases.states import initial_states
+from rnn_shapes.cases.weights import GATES, direction_weights, has_recurrent_bias
 from rnn_shapes.keras.backend import keras_major, keras_module
-from rnn_shapes.spec.case import Case, Constant
-from rnn_shapes.spec.embedding import table, tokens_of, vocabulary
-from rnn_shapes.spec.inputs import inputs
-from rnn_shapes.spec.masks import MASK_VALUE, mask_of, masked_inputs
-from rnn_shapes.spec.paths import backward_case, direction_case, layer_cases
-from rnn_shapes.spec.states import initial_states
-from rnn_shapes.spec.weights import GATES, direction_weights, has_recurrent_bias
 
 
 def layer_kwargs(case: Case, initializers: bool = True) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def functional_model(case: Case, initializers: bool) -> tuple[Any, list[Any]]:
     # stateful: a fixed batch size, declared as Keras 2 and 3 both read it
     batch = (case.batch,) if case.stateful else (None,)
     steps = None if case.dynamic_time else case.timesteps
-    if case.mask_via == "embedding":  # token ids in (spec/embedding.py)
+    if case.mask_via == "embedding":  # token ids in (cases/embedding.py)
         inp = keras.Input(batch_shape=(*batch, steps), dtype="int32")
     else:
         inp = keras.Input(batch_shape=(*batch, steps, case.features), dtype=input_dtype(case))

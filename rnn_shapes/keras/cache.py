@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case, Constant
 from rnn_shapes.keras.backend import keras_module
 from rnn_shapes.keras.build import assign_all, functional_model
-from rnn_shapes.spec.case import Case, Constant
 
 
 def model_key(case: Case) -> Case:

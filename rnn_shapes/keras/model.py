@@ -17,15 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.cases.masks import mask_text
+from rnn_shapes.cases.weights import GATES, GateWeights
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy
 from rnn_shapes.keras.build import rnn_layers
 from rnn_shapes.keras.run import reset_states
+from rnn_shapes.models.config import RECURRENT, WRAPPERS, ModelFile, custom_objects
+from rnn_shapes.models.probe import InputSpec
 from rnn_shapes.result import container_name, error_text
-from rnn_shapes.spec.masks import mask_text
-from rnn_shapes.spec.model_config import RECURRENT, WRAPPERS, ModelFile, custom_objects
-from rnn_shapes.spec.probe import InputSpec
-from rnn_shapes.spec.weights import GATES, GateWeights
 
 
 @dataclass
@@ -91,7 +91,7 @@ def input_specs(model: Any) -> list[InputSpec]:
 
 def recurrent_instances(model: Any) -> dict[str, tuple[Any, tuple[str, ...]]]:
     """Every recurrent layer of the loaded model by its path (outer names joined by
-    '/', as spec.model_config names them), with the wrappers around it: Bidirectional
+    '/', as models.config names them), with the wrappers around it: Bidirectional
     as one layer, inside nested models and TimeDistributed too."""
     return dict(_walk(getattr(model, "layers", []), "", ()))
 

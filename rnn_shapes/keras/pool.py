@@ -19,10 +19,10 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+from rnn_shapes.cases.case import Case
 from rnn_shapes.interrupts import sigint_deferred
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
 
 CHUNK = 8
 PARENT_POLL_SECONDS = 0.5

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case
 from rnn_shapes.keras.build import model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, model_key
 from rnn_shapes.keras.run import (
@@ -23,7 +24,6 @@ from rnn_shapes.keras.run import (
     run_keras,
 )
 from rnn_shapes.result import Result, error_text
-from rnn_shapes.spec.case import Case
 
 
 def row_key(case: Case) -> tuple | None:

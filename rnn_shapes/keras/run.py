@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.inputs import second_inputs
+from rnn_shapes.cases.masks import mask_of, mask_text
+from rnn_shapes.cases.paths import longer
 from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy, to_tensor
 from rnn_shapes.keras.build import build_model, model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, default_cache
 from rnn_shapes.result import Result, container_name, error_text, held
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.inputs import second_inputs
-from rnn_shapes.spec.masks import mask_of, mask_text
-from rnn_shapes.spec.paths import longer
 from rnn_shapes.tolerance import PREDICT_ULPS, ulp_distance
 
 PATHS = ("call", "predict")
@@ -187,7 +187,7 @@ def _calls(
     """(container, outputs, attached masks) of the case's call, of a dynamic-time
     case's two (x, then the longer input), or of a stateful case's three: x, x
     reversed in time, and x again after a reset. A training run is never stateful
-    (spec/rules.py)."""
+    (cases/rules.py)."""
     if case.dynamic_time:
         calls = [
             observed(model, inputs, path, case.batch, training)

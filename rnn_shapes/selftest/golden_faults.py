@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.signature import signature
+from rnn_shapes.environment import Environment
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, read_set
 from rnn_shapes.golden.store import value_path
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
-from rnn_shapes.spec.case import Case
-from rnn_shapes.spec.signature import signature
 from rnn_shapes.tolerance import tolerance
 
 MATRIX = "smoke"  # the name the slice's set is written under (its cases are the slice's)

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from rnn_shapes import oracle as oracle_module
-from rnn_shapes.spec.axes import TUTORIAL_CONSTANT, Constant
-from rnn_shapes.spec.case import Case
+from rnn_shapes.cases.axes import TUTORIAL_CONSTANT, Constant
+from rnn_shapes.cases.case import Case
 
 SHAPE: dict[str, Any] = dict(
     units=3, batch=2, timesteps=5, features=2, return_sequences=True, return_state=True

@@ -17,16 +17,16 @@ from typing import Any
 from unittest import mock
 
 from rnn_shapes import oracle as oracle_module
+from rnn_shapes.cases.case import Case
+from rnn_shapes.environment import Environment
 from rnn_shapes.golden.sets import GoldenError, stale_and_missing
 from rnn_shapes.judge import Judge
-from rnn_shapes.keras.environment import Environment
 from rnn_shapes.result import Result
 from rnn_shapes.selftest.golden_faults import GOLDEN_FAULTS, MATRIX, broken
 from rnn_shapes.selftest.keras_faults import KERAS3_ONLY, KERAS_FAULTS
 from rnn_shapes.selftest.keras_outputs import returned, scaled
 from rnn_shapes.selftest.oracle_faults import ORACLE_FAULTS, SHAPE
 from rnn_shapes.selftest.patches import RNNS
-from rnn_shapes.spec.case import Case
 from rnn_shapes.tolerance import RTOL
 from rnn_shapes.verdict import Verdict
 

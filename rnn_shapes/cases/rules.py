@@ -1,0 +1,303 @@
+"""The Case's rules, as data: which values each axis allows, and the "only X with Y"
+rules between axes, in the order a case is checked (the first problem is the one
+reported, so a case with several gets the same message as it always has).
+
+A rule reads the case's fields through small conditions (`Set`, `Is`, `AtLeast`,
+`AnyOf`, `AllOf`, `Not`), so cases/design.py can also read it over a design's
+labels and turn it into a covertable condition: the Case's validation and the
+covering designs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rnn_shapes.cases.axes import (
+    AXES,
+    BOOLS,
+    COUNTS,
+    KINDS,
+    LAYERS,
+    LONGER_BY,
+    MAX_ROWS,
+    MAX_STEPS,
+    PADDING,
+    SAMPLES,
+    Constant,
+    Lower,
+)
+
+if TYPE_CHECKING:
+    from rnn_shapes.cases.case import Case
+
+Fields = Mapping[str, Any]  # a case's fields by name, or a design label's over the defaults
+
+
+@dataclass(frozen=True)
+class Set:
+    """The field is off its default (a mask, a rate, a stateful layer)."""
+
+    field: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,)
+
+    def holds(self, fields: Fields) -> bool:
+        return bool(fields[self.field] != AXES[self.field].default)
+
+
+@dataclass(frozen=True)
+class Is:
+    """The field is one of `values`."""
+
+    field: str
+    values: tuple[Any, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,)
+
+    def holds(self, fields: Fields) -> bool:
+        return fields[self.field] in self.values
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    field: str
+    least: int
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.field,)
+
+    def holds(self, fields: Fields) -> bool:
+        return bool(fields[self.field] >= self.least)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    conditions: tuple[Condition, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(f for c in self.conditions for f in c.fields)
+
+    def holds(self, fields: Fields) -> bool:
+        return any(c.holds(fields) for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class AllOf(AnyOf):
+    def holds(self, fields: Fields) -> bool:
+        return all(c.holds(fields) for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class Not:
+    condition: Condition
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.condition.fields
+
+    def holds(self, fields: Fields) -> bool:
+        return not self.condition.holds(fields)
+
+
+Condition = Set | Is | AtLeast | AnyOf | Not
+
+
+@dataclass(frozen=True)
+class Only:
+    """`field` off its default (or, given `values`, at one of them) only where
+    `when` holds; `why` says so when it does not."""
+
+    field: str
+    when: Condition
+    why: str
+    values: tuple[Any, ...] | None = None
+
+    def fires(self, fields: Fields) -> bool:
+        value = fields[self.field]
+        return value in self.values if self.values is not None else value != default(self.field)
+
+    def broken(self, fields: Fields) -> bool:
+        return self.fires(fields) and not self.when.holds(fields)
+
+
+def default(field: str) -> Any:
+    return AXES[field].default
+
+
+# ---------------------------------------------------------------- checks no table states
+
+
+def _layer_only(case: Case) -> tuple[str, str] | None:
+    """An option of some layers only (GRU's reset_after): a bool there, None elsewhere."""
+    for axis in AXES.values():
+        if axis.layers is None:
+            continue
+        value = getattr(case, axis.field)
+        if axis.of(case.layer):
+            if not isinstance(value, bool):
+                return axis.field, f"a {case.layer} case must say True or False"
+        elif value is not None:
+            return axis.field, f"only {'/'.join(axis.layers)} has {axis.field}, not {case.layer}"
+    return None
+
+
+def _weights(case: Case) -> tuple[str, str] | None:
+    if not (case.weights == "distinct" or isinstance(case.weights, Constant)):
+        return "weights", "expected Constant(kernel, recurrent, bias) or 'distinct'"
+    if isinstance(case.weights, Constant) and not all(
+        isinstance(v, (int, float)) and math.isfinite(v)
+        for v in (case.weights.kernel, case.weights.recurrent, case.weights.bias)
+    ):
+        return "weights", "Constant values must be finite numbers"
+    return None
+
+
+def _sample_shape(case: Case) -> tuple[str, str] | None:
+    if case.sample is not None and SAMPLES[case.sample] != case.input_shape:
+        return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
+    return None
+
+
+def _embedding_size(case: Case) -> tuple[str, str] | None:
+    """An Embedding case's tokens name (row, step) up to the table's size (a dynamic
+    case's longer call LONGER_BY steps more: cases/paths.py)."""
+    steps = case.timesteps + (LONGER_BY if case.dynamic_time else 0)
+    rows = max(case.batch, case.call_batch or 0)
+    if case.mask_via == "embedding" and (rows > MAX_ROWS or steps > MAX_STEPS):
+        return "mask_via", f"an Embedding case has at most {MAX_ROWS} rows and {MAX_STEPS} steps"
+    return None
+
+
+def _call_batch(case: Case) -> tuple[str, str] | None:
+    if case.call_batch is not None and (
+        type(case.call_batch) is not int or case.call_batch < 1 or case.call_batch == case.batch
+    ):
+        return "call_batch", "must be a positive int other than the batch size"
+    return None
+
+
+def _backward_units(case: Case) -> tuple[str, str] | None:
+    if case.backward_layer is None:
+        return None
+    if case.backward_units != case.units and case.merge_mode in ("sum", "mul", "ave"):
+        return "backward_units", "an elementwise merge needs both directions' widths equal"
+    return None
+
+
+def _stack(case: Case) -> tuple[str, str] | None:
+    positive, _ = KINDS["count"]
+    for lower in case.stack:
+        if not isinstance(lower, Lower) or lower.layer not in LAYERS:
+            return "stack", f"expected Lower(layer, units) with a layer of {LAYERS}"
+        if not positive(lower.units):
+            return "stack", "a lower layer's units must be a positive int"
+    return None
+
+
+Check = str | Only | Callable[["Case"], "tuple[str, str] | None"]
+ALL_RATES = AnyOf((Set("dropout"), Set("recurrent_dropout")))
+_LSTM, _BACK_LSTM = Is("layer", ("LSTM",)), Is("backward_layer", ("LSTM",))
+# an explicit backward layer with as many states as the forward one: both LSTMs or neither
+SPLIT_EVENLY = Not(
+    AllOf(
+        (
+            Set("backward_layer"),
+            AnyOf((AllOf((_LSTM, Not(_BACK_LSTM))), AllOf((Not(_LSTM), _BACK_LSTM)))),
+        )
+    )
+)
+
+# In order. A name checks that axis's values (cases/axes.py); an Only is a rule
+# between axes; a function checks what no table states.
+CHECKS: tuple[Check, ...] = (
+    "layer", *COUNTS, *BOOLS,
+    "merge_mode",
+    Only("merge_mode", Set("bidirectional"),
+         "only a bidirectional case has a merge mode (leave 'concat')"),
+    _layer_only,
+    _weights,
+    "sample",
+    _sample_shape,
+    # masks
+    "mask",
+    "mask_via",
+    Only("mask_via", Set("mask"), "only a masked case says how its mask is given (leave 'layer')"),
+    Only("mask_via", Not(Set("sample")),
+         "a sample is the tutorials' float input, not rows of an embedding", ("embedding",)),
+    _embedding_size,
+    Only("zero_output_for_mask", Set("mask"), "only meaningful with a mask"),
+    Only("mask", AtLeast("timesteps", 3), "a hole in the middle needs at least 3 timesteps",
+         ("hole",)),
+    Only("mask", AtLeast("timesteps", 2),
+         "padding needs at least 2 timesteps (use 'row' to mask a whole row)", PADDING),
+    Only("mask", AtLeast("batch", 2),
+         "padding to different lengths needs at least 2 rows (one would be unpadded)", PADDING),
+    # initial and stateful states
+    "initial_state",
+    "state_form",
+    Only("call_batch", Set("stateful"), "only a stateful case is called with another batch size"),
+    _call_batch,
+    Only("initial_state", Not(Set("stateful")),
+         "a stateful case starts from its stored states (zeros)"),
+    Only("state_form", Set("initial_state"),
+         "only a case with an initial state says how it is passed"),
+    # constructor options and the run
+    "activation",
+    "recurrent_activation",
+    Only("recurrent_activation", Not(Is("layer", ("SimpleRNN",))),
+         "SimpleRNN has no recurrent activation"),
+    Only("unit_forget_bias", AllOf((Is("layer", ("LSTM",)), Is("use_bias", (True,)))),
+         "only an LSTM with a bias has a forget bias"),
+    "dropout",
+    "recurrent_dropout",
+    Only("training", ALL_RATES, "training=True changes nothing without dropout (set a rate)"),
+    Only("training", Not(Is("activation", ("relu",))),
+         "relu's zero region can hide dropout entirely; take another activation"),
+    Only("training", Not(AnyOf((Set("stateful"), Set("predict")))),
+         "a training call is a single direct call (not stateful, not predict)"),
+    Only("predict", Not(Set("call_batch")), "a call with another batch size is a direct call"),
+    "dtype",
+    # model paths
+    Only("dynamic_time", Not(Set("stateful")),
+         "a stateful case has its own three calls at one length"),
+    Only("backward_units", Set("backward_layer"),
+         "only a case with a backward_layer gives its units"),
+    Only("backward_layer", Set("bidirectional"), "only a bidirectional case has a backward layer"),
+    "backward_layer",
+    "backward_units",
+    _backward_units,
+    Only("initial_state", SPLIT_EVENLY,
+         "Bidirectional splits the initial states in half: both layers need as many"),
+    _stack,
+    Only("stack", Not(Set("stateful")),
+         "a stateful stack would need every layer stateful (not built here)"),
+    Only("stack", Not(Set("sample")), "the tutorials' samples feed a single layer"),
+    "save",
+    Only("save", Not(Set("training")),
+         "a training call's values are random: nothing to compare after loading"),
+)  # fmt: skip
+RULES: tuple[Only, ...] = tuple(check for check in CHECKS if isinstance(check, Only))
+
+
+def problem(case: Case) -> tuple[str, str] | None:
+    """The first field that makes `case` impossible, with the reason; None if fine."""
+    fields = vars(case)
+    for check in CHECKS:
+        if isinstance(check, str):
+            if not AXES[check].allows(fields[check]):
+                return check, AXES[check].why
+        elif isinstance(check, Only):
+            if check.broken(fields):
+                return check.field, check.why
+        elif found := check(case):
+            return found
+    return None

@@ -1,0 +1,241 @@
+"""What a case must return, from the documented rules alone.
+
+The arity, order and shape of the outputs follow from the layer type and the
+flags; no Keras and no arithmetic is involved. One rule depends on the Keras
+major version: Keras 3 refuses Bidirectional around a go_backwards layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.masks import mask_of, mask_text
+from rnn_shapes.cases.paths import backward_case, longer
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Names and shapes of the outputs, in the order Keras returns them."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int | None, ...], ...]  # None: unknown (symbolic outputs)
+
+    @property
+    def arity(self) -> int:
+        return len(self.names)
+
+    def names_of(self, n: int) -> tuple[str, ...]:
+        """The names of `n` outputs: these, or plain numbers where Keras returned
+        another number of outputs than the rules say (that arity problem is said
+        apart)."""
+        return self.names if n == self.arity else tuple(f"output {i} of {n}" for i in range(n))
+
+
+def state_names(layer: str) -> tuple[str, ...]:
+    """The states a layer returns with return_state: LSTM has a cell state too."""
+    return ("h", "c") if layer == "LSTM" else ("h",)
+
+
+def signature(case: Case) -> Signature:
+    """A stateful case returns its three calls' outputs one after the other, a
+    dynamic-time case its two calls' (at T, then at the longer second length);
+    one called with another batch size, that call's outputs (if Keras runs it)."""
+    if case.call_batch is not None:
+        return _one_call(case, case.call_batch, case.timesteps)
+    one = _one_call(case, case.batch, case.timesteps)
+    if case.dynamic_time:
+        t2 = longer(case).timesteps
+        second = _one_call(case, case.batch, t2)
+        names = tuple(f"T{t} {n}" for t in (case.timesteps, t2) for n in one.names)
+        return Signature(names, one.shapes + second.shapes)
+    if not case.stateful:
+        return one
+    names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
+    return Signature(names, one.shapes * 3)
+
+
+def _one_call(case: Case, b: int | None, t: int | None) -> Signature:
+    """One call's outputs. Bidirectional's directions have their own units and
+    states when the backward layer is given (an LSTM's h and c, a GRU's h)."""
+    u = case.units
+    lead = (b, t) if case.return_sequences else (b,)
+    states = state_names(case.layer) if case.return_state else ()
+    if not case.bidirectional:
+        names = ("output", *states)
+        shapes = ((*lead, u), *tuple((b, u) for _ in states))
+        return Signature(names, shapes)
+    back = backward_case(case)
+    bu = back.units
+    bstates = state_names(back.layer) if case.return_state else ()
+    outputs: tuple[tuple[str, tuple[int | None, ...]], ...]
+    if case.merge_mode is None:
+        outputs = (("forward_output", (*lead, u)), ("backward_output", (*lead, bu)))
+    else:
+        width = u + bu if case.merge_mode == "concat" else u
+        outputs = (("output", (*lead, width)),)
+    both = tuple(("forward_" + s, (b, u)) for s in states)
+    both += tuple(("backward_" + s, (b, bu)) for s in bstates)
+    pairs = outputs + both
+    return Signature(tuple(n for n, _ in pairs), tuple(s for _, s in pairs))
+
+
+def symbolic_signature(case: Case) -> Signature:
+    """What the functional model says its outputs are before it runs: one call's
+    outputs, the batch unknown (None) unless the layer is stateful (its batch is
+    declared), the time axis unknown for a dynamic-time input."""
+    b = case.batch if case.stateful else None
+    return _one_call(case, b, None if case.dynamic_time else case.timesteps)
+
+
+def calls(case: Case) -> int:
+    """How many calls a case's outputs come from (a stateful case's three, a
+    dynamic-time case's two)."""
+    if case.call_batch is not None:
+        return 1
+    return 3 if case.stateful else 2 if case.dynamic_time else 1
+
+
+# The dtype of every output and state: the layer's compute dtype. A mixed policy
+# keeps float32 variables and computes in its half-precision dtype (Keras 2 and 3
+# mixed-precision guides: "mixed_float16" computes in float16).
+OUTPUT_DTYPES = {
+    "float32": "float32",
+    "float64": "float64",
+    "mixed_float16": "float16",
+    "mixed_bfloat16": "bfloat16",
+}
+
+
+def output_dtype(case: Case, backend: str = "tensorflow") -> str:
+    """The compute dtype of the case's layer on `backend`.
+
+    JAX computes in float32 unless `jax_enable_x64` is set at start-up (JAX's
+    documented default, "Double (64bit) precision" in its sharp bits; Keras 3
+    does not set it, nor does this harness): a float64 layer on JAX holds and
+    returns float32.
+    """
+    if backend == "jax" and case.dtype == "float64":
+        return "float32"
+    return OUTPUT_DTYPES[case.dtype]
+
+
+def symbolic_dtype(case: Case) -> str:
+    """The dtype the built model's symbolic outputs say: the dtype policy's compute
+    dtype, on every backend. Keras' policy knows nothing of JAX's x64 flag, so
+    on JAX a float64 layer says float64 and returns float32 (output_dtype): the
+    symbolic and the eager dtypes part there by rule."""
+    return OUTPUT_DTYPES[case.dtype]
+
+
+def expected_facts(case: Case) -> dict[str, bool] | None:
+    """What a run must show beside its values (None: nothing more than values).
+
+    Training with dropout (values random):
+    - repeatable: two fresh models with the same seed give the same numbers
+      (Keras 3 layers take `seed=`; the runner also sets the global seed, which
+      Keras 2's dropout masks draw from);
+    - differs_from_inference: dropout had an effect. Dropout on the inputs
+      always has; recurrent dropout alone multiplies the previous state, which
+      is zero at the first step, so on a single step it changes nothing.
+    Through Model.predict:
+    - container_as_call, values_as_call: predict packs the outputs as the direct
+      call does, and its values are within tolerance.PREDICT_ULPS of the direct call's
+      (one model, one input).
+    Saved and loaded (or rebuilt from its config with the weights set):
+    - identical_to_original: the loaded model's outputs equal the original's
+      bit for bit (the weights and the computation survive the round trip).
+    """
+    facts: dict[str, bool] = {}
+    if case.training:
+        only_recurrent = not case.dropout and case.recurrent_dropout > 0
+        visible = not (only_recurrent and case.timesteps == 1 and case.initial_state is None)
+        facts |= {"differs_from_inference": visible, "repeatable": True}
+    if case.predict:
+        facts |= {"container_as_call": True, "values_as_call": True}
+    if case.save is not None:
+        facts["identical_to_original"] = True
+    return facts or None
+
+
+SEQUENCE_OUTPUTS = ("output", "forward_output", "backward_output")
+
+
+def expected_masks(case: Case, mask: np.ndarray | None = None) -> tuple[str | None, ...] | None:
+    """The mask Keras hands on with each output of a masked case (None: unmasked case).
+
+    `RNN.compute_mask` and `Bidirectional.compute_mask`, Keras 2 and 3: a
+    sequence output carries the input's mask, as given: under go_backwards the
+    output runs backwards in time and its mask does not; a last output and
+    the states carry none. In a stack the top layer's input mask is the one
+    the layers below handed on: the model input's. A dynamic-time case's second
+    call carries the mask of its own length. `mask`, when given, is the one the
+    layer was given instead of the case's own (a user's model).
+    """
+    if case.mask is None:
+        return None
+    texts = [mask_text(_mask(case) if mask is None else mask)]
+    if case.dynamic_time:
+        texts.append(mask_text(_mask(longer(case))))
+    names = signature(case).names
+    per_call = len(names) // calls(case)
+    return tuple(
+        texts[min(i // per_call, len(texts) - 1)]
+        if case.return_sequences and name.split(" ")[-1] in SEQUENCE_OUTPUTS
+        else None
+        for i, name in enumerate(names)
+    )
+
+
+def _mask(case: Case) -> np.ndarray:
+    """The mask of a masked case (mask_of says None only of an unmasked one)."""
+    mask = mask_of(case)
+    assert mask is not None, case.id
+    return mask
+
+
+def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None:
+    """Why this Keras major refuses to build the case, or None if it builds it.
+
+    Keras 2 builds the backward copy with go_backwards flipped; Keras 3 copies
+    it as True and then refuses two layers that go the same way.
+
+    A stateful layer keeps one state row per sample of its fixed batch, so a
+    call with another batch size is refused (Keras docs, "stateful"): Keras 3's
+    RNN.call checks the batch against its states (since 3.12.0; the Keras 3
+    lines before it are not run yet), Keras 2's input spec checks the fixed
+    batch of the layer's input shape first.
+
+    An unrolled loop is written out step by step, so it needs the number of
+    steps: Keras 2 traces the call when the model is built and refuses
+    unroll=True on an input whose time axis is None (`backend.rnn`: "Unrolling
+    requires a fixed number of timesteps"). Keras 3 has a like check in
+    `RNN.call` (rnn.py) but builds the model from `compute_output_shape`, and
+    each eager call has its length: it runs. Through `Model.predict` on
+    TensorFlow it does not: the predict function is a `tf.function` with
+    `reduce_retracing=True` (keras/src/backend/tensorflow/trainer.py,
+    make_predict_function), so a second call at another length retraces it
+    with the time axis relaxed to None, and `RNN.call`'s check refuses it
+    ("Cannot unroll a RNN if the time dimension is undefined"). A dynamic-time
+    case's second call is such a call. JAX compiles each shape, torch runs eagerly.
+    Keras 3 copies the go_backwards layer only when no backward layer is given:
+    an explicit one that walks forwards is accepted.
+
+    Keras 2 takes initial states as tensors only ("The value of `initial_state`
+    should be a tensor or list of tensors", keras/layers/rnn/base_rnn.py): a
+    layer called on a model input with NumPy states refuses them in
+    `backend.is_keras_tensor`. Keras 3 converts arrays like any input.
+    """
+    if keras_major >= 3 and case.bidirectional and case.go_backwards and not case.backward_layer:
+        return "different `go_backwards`"
+    if keras_major < 3 and case.initial_state == "constant":  # refused at the call, first
+        return "Expected a symbolic tensor instance"
+    if keras_major < 3 and case.unroll and case.dynamic_time:
+        return "Unrolling requires a fixed number of timesteps"
+    if case.unroll and case.dynamic_time and case.predict and backend == "tensorflow":
+        return "Cannot unroll a RNN if the time dimension is undefined"
+    if case.call_batch is not None:
+        return "batch size" if keras_major >= 3 else "is incompatible with the layer"
+    return None

@@ -1,0 +1,105 @@
+// Two environments side by side, as `rnn-shapes compare A B` counts them
+// (rnn_shapes/analysis/compare.py), from the per-case summaries of data.js: a
+// signature per case and set (what compare's structural check reads) and value
+// classes with the ULPs between them. tests/test_site.py checks the counts
+// against compare.py's for several pairs.
+"use strict";
+(function (RS) {
+  const D = window.RNN_SHAPES;
+  const SIG = { outcome: 0, container: 1, shapes: 2, dtypes: 3, error: 4, masks: 5, facts: 6, symbolic: 7 };
+  const same = (x, y) => JSON.stringify(x) === JSON.stringify(y);
+  const dtypeSet = (s) => Array.from(new Set(s[SIG.dtypes])).sort().join(",");
+
+  // compare.py's structural: the kinds of change from signature a to b
+  RS.structural = function (a, b) {
+    const kinds = [];
+    if (a[SIG.symbolic] !== null && b[SIG.symbolic] !== null && !same(a[SIG.symbolic], b[SIG.symbolic])) {
+      kinds.push("symbolic outputs changed");
+    }
+    if (a[SIG.outcome] !== b[SIG.outcome]) {
+      kinds.push("outcome " + a[SIG.outcome] + " -> " + b[SIG.outcome]);
+      return kinds;
+    }
+    if (a[SIG.outcome] === "rejected") {
+      if (a[SIG.error] !== b[SIG.error]) kinds.push("refusal message changed");
+      return kinds;
+    }
+    if (a[SIG.container] !== b[SIG.container]) {
+      kinds.push("container " + a[SIG.container] + " -> " + b[SIG.container]);
+    }
+    if (a[SIG.shapes].length !== b[SIG.shapes].length) {
+      kinds.push("arity " + a[SIG.shapes].length + " -> " + b[SIG.shapes].length);
+    } else if (!same(a[SIG.shapes], b[SIG.shapes])) {
+      kinds.push("shapes changed");
+    }
+    if (!same(a[SIG.masks], b[SIG.masks])) kinds.push("output masks changed");
+    if (!same(a[SIG.facts], b[SIG.facts])) kinds.push("facts changed");
+    if (dtypeSet(a) !== dtypeSet(b)) kinds.push("dtypes " + dtypeSet(a) + " -> " + dtypeSet(b));
+    return kinds;
+  };
+
+  // The ULP distance of a case's values between sets i and j, null where compare
+  // does not measure it (refused, random training values, outputs that do not line up)
+  RS.ulp = function (c, i, j) {
+    const a = c.v[i], b = c.v[j];
+    if (a < 0 || b < 0) return null;
+    if (a === b) return 0;
+    const lo = Math.min(a, b), hi = Math.max(a, b);
+    const k = Math.max.apply(null, c.v) + 1; // classes of the case
+    return c.u[(lo * (2 * k - lo - 1)) / 2 + (hi - lo - 1)];
+  };
+
+  RS.bucket = function (ulp) {
+    for (const [limit, label] of D.buckets) if (limit === null || ulp <= limit) return label;
+    return D.buckets[D.buckets.length - 1][1];
+  };
+  RS.overLabel = () => D.buckets[D.buckets.length - 1][1];
+
+  // compare(A, B): shared cases, structural kinds, value buckets and per-family counts
+  RS.compare = function (i, j) {
+    const out = { shared: [], onlyA: [], onlyB: [], structural: {}, buckets: {}, drift: {}, families: {} };
+    for (const [, label] of D.buckets) out.buckets[label] = [];
+    const over = "values " + RS.overLabel();
+    const ordered = D.cases.slice().sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    for (const c of ordered) {
+      const ra = c.r[i], rb = c.r[j];
+      if (ra < 0 || rb < 0) {
+        if (ra >= 0) out.onlyA.push(c.id);
+        if (rb >= 0) out.onlyB.push(c.id);
+        continue;
+      }
+      out.shared.push(c.id);
+      const kinds = RS.structural(D.signatures[ra], D.signatures[rb]);
+      for (const k of kinds) (out.structural[k] = out.structural[k] || []).push(c.id);
+      const u = RS.ulp(c, i, j);
+      if (u !== null) {
+        out.drift[c.id] = u;
+        out.buckets[RS.bucket(u)].push(c.id);
+      }
+      for (const f of c.fam) {
+        const n = (out.families[f] = out.families[f] || { shared: 0 });
+        n.shared += 1;
+        n[over] = (n[over] || 0) + (u !== null && RS.bucket(u) === RS.overLabel() ? 1 : 0);
+        for (const k of kinds) n[k] = (n[k] || 0) + 1;
+      }
+    }
+    out.identical =
+      !Object.keys(out.structural).length && !out.onlyA.length && !out.onlyB.length &&
+      Object.values(out.drift).every((u) => u === 0);
+    return out;
+  };
+
+  // compare.py's summary_counts: counts by kind, and of each value bucket
+  RS.summaryCounts = function (cmp) {
+    const counts = {};
+    for (const [k, ids] of Object.entries(cmp.structural)) counts[k] = ids.length;
+    for (const [label, ids] of Object.entries(cmp.buckets)) counts["values " + label] = ids.length;
+    return counts;
+  };
+
+  // compare.py's family_line: 'masking: 3136 shared; outcome ok -> rejected: 8'
+  RS.familyLine = function (family, n) {
+    const changes = Object.keys(n).filter((k) => k !== "shared" && n[k]).sort().map((k) => k + ": " + n[k]);
+    return family + ": " + n.shared + " shared; " + (changes.join("; ") || "no change");
+  };
+})((window.RS = window.RS || {}));
