@@ -23,6 +23,7 @@ from rnn_shapes.cases.signature import (
     symbolic_dtype,
     symbolic_signature,
 )
+from rnn_shapes.differences import differences
 from rnn_shapes.result import Result
 from rnn_shapes.tolerance import tolerance
 from rnn_shapes.verdict import Problem
@@ -211,16 +212,28 @@ def value_problems(
     return problems
 
 
+# The recorded result's packing, as the golden check words each aspect's difference
+PACKING = {
+    "container": "container",
+    "masks": "output masks",
+    "received": "attached masks",
+    "facts": "facts",
+}
+
+
 def golden_problems(
     case: Case, expected: Result, got: Result, backend: str = "tensorflow"
 ) -> list[Problem]:
-    """A live result against the recorded one: everything exact but values (tolerance)."""
+    """A live result against the recorded one (rnn_shapes/differences.py): everything
+    exact but values (tolerance)."""
     hint = f"; if the change is intended, regenerate: {REGEN_HINT}"
+    diffs = differences(expected, got)
+    found = {d.aspect: d for d in diffs if d.aspect != "output"}
     said = []  # an older set did not record the symbolic outputs
-    if expected.symbolic is not None and expected.symbolic != got.symbolic:
+    if "symbolic" in found and expected.symbolic is not None:
         text = f"symbolic: recorded {expected.symbolic}, the model says {got.symbolic}{hint}"
         said = [Problem("symbolic", text, None, expected.symbolic, got.symbolic)]
-    if (expected.outcome, expected.error) != (got.outcome, got.error):
+    if "outcome" in found or "error" in found:
         text = (
             f"outcome: recorded {expected.outcome} ({expected.error}), "
             f"got {got.outcome} ({got.error}){hint}"
@@ -229,27 +242,20 @@ def golden_problems(
         return [*said, Problem("outcome", text, None, recorded, returned)]
     if got.outcome == "rejected":  # refused as recorded, for the same reason
         return said
-    problems = []
-    packing: tuple[tuple[str, str, object, object], ...] = (
-        ("container", "container", expected.container, got.container),
-        ("masks", "output masks", expected.masks, got.masks),
-        ("received", "attached masks", expected.received, got.received),
-        ("facts", "facts", expected.facts, got.facts),
-    )
-    for kind, label, was, now in packing:
-        if was != now:
-            problems.append(Problem(kind, f"{label}: recorded {was}, got {now}", None, was, now))
-    if expected.arity != got.arity:
+    problems = [
+        Problem(kind, f"{label}: recorded {d.was}, got {d.now}", None, d.was, d.now)
+        for kind, label in PACKING.items()
+        if (d := found.get(kind)) is not None
+    ]
+    if "arity" in found:
         text = f"arity: recorded {expected.arity}, got {got.arity}"
         problems.append(Problem("arity", text, None, expected.arity, got.arity))
     else:
         names = signature(case).names_of(got.arity)
-        for i, (name, es, gs, ed, gd) in enumerate(
-            zip(names, expected.shapes, got.shapes, expected.dtypes, got.dtypes, strict=True)
-        ):
-            if (es, ed) != (gs, gd):
-                text = f"output {name}: recorded {ed}{list(es)}, got {gd}{list(gs)}"
-                problems.append(Problem("output", text, i, (es, ed), (gs, gd)))
+        for d in (d for d in diffs if d.aspect == "output"):
+            (es, ed), (gs, gd), i = d.was, d.now, d.output or 0
+            text = f"output {names[i]}: recorded {ed}{list(es)}, got {gd}{list(gs)}"
+            problems.append(Problem("output", text, i, d.was, d.now))
         if not problems:
             want = tuple(o.astype(np.float64) for o in expected.outputs)
             problems += value_problems(case, got.outputs, want, backend)

@@ -11,7 +11,7 @@ Run the packaged suite from anywhere:
     python -m pytest --pyargs rnn_shapes -n 2 --rnn-matrix smoke
 
 Hooks here are one-liners; the work is done by `RnnSession` (pytest_session.py),
-one per pytest process, kept on the config.
+one per pytest process, kept on the config, which composes the parts in plugin/.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from rnn_shapes.cases.matrix import MATRICES, matrix_sizes
-from rnn_shapes.pytest_session import CASE_ARGS, MARKERS, MODEL_ARG, RnnSession
+from rnn_shapes.plugin.names import CASE_ARGS, MARKERS, MODEL_ARG
+from rnn_shapes.pytest_session import RnnSession
 
 SESSION = pytest.StashKey[RnnSession]()
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"

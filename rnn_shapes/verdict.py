@@ -15,6 +15,26 @@ if TYPE_CHECKING:
     from rnn_shapes.cases.case import Case
     from rnn_shapes.result import Result
 
+# A verdict's state, one home for its words: check's counts, JSON and JUnit say the
+# state; check-model, the support table and the site say SAID (the support
+# table's "differs" is from the reference environment); pytest's summary says the
+# phrase. A model's layer call may also be "not judged" (no oracle for it).
+STATES = ("agree", "refused", "defect", "disagree")
+SAID = {
+    "agree": "agrees",
+    "refused": "refused",
+    "defect": "defect",
+    "disagree": "differs",
+    "not judged": "not judged",
+}
+PHRASES = {
+    "agree": "agree",
+    "refused": "refused as the rule predicts",
+    "defect": "differ as a listed defect says",
+    "disagree": "disagree",
+}
+PASSING = ("agree", "refused", "defect")  # a run with only these passes
+
 # The aspects a verdict judges, in the order a failure message lists them, and
 # the kinds of problem each can have.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -102,8 +122,8 @@ class Verdict:
 
     @property
     def state(self) -> str:
-        """'agree', 'refused' (as the rule predicts), 'defect' (differs as a listed
-        defect says) or 'disagree': how a summary counts the case."""
+        """One of STATES: 'agree', 'refused' (as the rule predicts), 'defect' (differs
+        as a listed defect says) or 'disagree': how a summary counts the case."""
         if not self.agrees:
             return "disagree"
         if self.defect:

@@ -18,8 +18,9 @@ from rnn_shapes import __version__
 from rnn_shapes.cases.matrix import matrix, matrix_sizes
 from rnn_shapes.cli import main
 from rnn_shapes.cli.progress import Progress
-from rnn_shapes.cli.summary import render_json, render_junit, render_text
+from rnn_shapes.cli.summary import check_report
 from rnn_shapes.environment import Environment
+from rnn_shapes.run_report import render_json, render_junit, render_text
 from rnn_shapes.verdict import Problem, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -242,7 +243,7 @@ def verdicts() -> list[Verdict]:
 
 
 def test_text_report_keeps_refusals_apart_from_agreement():
-    text = render_text(verdicts(), ENV, "smoke", AGAINST)
+    text = render_text(check_report(verdicts(), ENV, "smoke", AGAINST))
     assert "refused" in text.splitlines()[3]  # the table's header has its own column
     assert "verdict: 1 of 3 cases disagree" in text
     assert "rules, oracle disagree" in text
@@ -250,7 +251,7 @@ def test_text_report_keeps_refusals_apart_from_agreement():
 
 
 def test_json_report():
-    doc = json.loads(render_json(verdicts(), ENV, "smoke", AGAINST))
+    doc = json.loads(render_json(check_report(verdicts(), ENV, "smoke", AGAINST)))
     assert doc["counts"] == {"agree": 1, "refused": 1, "defect": 0, "disagree": 1}
     assert [c["outcome"] for c in doc["cases"]] == ["agree", "refused", "disagree"]
     assert doc["cases"][2]["problems"][0].startswith("rules: ")
@@ -258,7 +259,7 @@ def test_json_report():
 
 
 def test_junit_report_is_valid_junit_xml():
-    root = ET.fromstring(render_junit(verdicts(), ENV, "smoke", AGAINST))
+    root = ET.fromstring(render_junit(check_report(verdicts(), ENV, "smoke", AGAINST)))
     suite = root.find("testsuite")
     assert suite.get("tests") == "3" and suite.get("failures") == "1"
     cases = suite.findall("testcase")

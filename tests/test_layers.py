@@ -28,11 +28,13 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.differences": 0,
     "rnn_shapes.models.config": 0,  # a model file read as data
     "rnn_shapes.models.probe": 0,
+    "rnn_shapes.models.nominal": 0,
     # the two sides that are compared
     "rnn_shapes.oracle": 1,
     "rnn_shapes.keras": 1,
     # one verdict per result
     "rnn_shapes.verdict": 2,
+    "rnn_shapes.run_report": 2,
     "rnn_shapes.check": 2,
     "rnn_shapes.defects": 2,
     "rnn_shapes.judge": 2,
@@ -48,6 +50,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.selftest": 5,
     "rnn_shapes.pytest_plugin": 5,
     "rnn_shapes.pytest_session": 5,
+    "rnn_shapes.plugin": 5,
     "rnn_shapes.conformance": 5,
     "rnn_shapes.__main__": 5,
     "rnn_shapes": 5,  # the package's API: it may name anything

@@ -54,11 +54,17 @@ def test_status_is_current_only_for_a_whole_set_of_these_versions(tmp_path):
 def test_status_command_exit_codes(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("RNN_SHAPES_EXPECT", raising=False)  # set by tox for its own env
     monkeypatch.setattr(Environment, "installed", staticmethod(lambda: ENV))
-    assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 1
-    assert "no smoke golden set" in capsys.readouterr().out
+    said = tmp_path / "said" / "status.json"  # --result: the outcome as data
+    status = ["status", "--matrix", "smoke", "--root", str(tmp_path), "--result", str(said)]
+    assert main(status) == 1
+    line = capsys.readouterr().out.strip()
+    assert "no smoke golden set" in line
+    path = tmp_path / ENV.name / "smoke.json"
+    assert json.loads(said.read_text()) == {"state": "not current", "line": line, "set": str(path)}
     record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
-    assert main(["status", "--matrix", "smoke", "--root", str(tmp_path)]) == 0
+    assert main(status) == 0
     assert f"current ({len(matrix('smoke'))} cases)" in capsys.readouterr().out
+    assert json.loads(said.read_text())["state"] == "current"
 
 
 def test_status_of_an_unreadable_set_exits_2_on_stderr_saying_how_to_record(
@@ -88,24 +94,34 @@ def test_record_all_records_over_an_unreadable_set_but_not_past_a_status_error(
         "fixtures/u/default.json: not valid JSON: ...; record it with `rnn-shapes record "
         "--matrix default` in this environment"
     )
-    monkeypatch.setitem(STEPS, "unreadable", {"run": (0, "ok"), "status": (2, unreadable)})
-    STEPS["unreadable"]["record"] = (0, "")
+    status = (2, unreadable, "unreadable")
+    monkeypatch.setitem(STEPS, "unreadable", {"run": (0, "ok"), "status": status})
+    STEPS["unreadable"]["record"] = (0, "", "recorded")
     promise = "RNN_SHAPES_EXPECT='keras=3.0': keras is 3.1.0, the environment promises 3.0"
-    monkeypatch.setitem(STEPS, "promise", {"run": (0, "ok"), "status": (2, promise)})
+    # the environment's error: exit 2 too, but the command says no state
+    monkeypatch.setitem(STEPS, "promise", {"run": (0, "ok"), "status": (2, promise, None)})
     assert record_all.record_all(args(folder / "tox.ini", "unreadable", "promise")) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[-3:] == ["recorded 1: unreadable", "skipped 0: -", "failed 1: promise"]
     assert ("unreadable", "record") in calls and ("promise", "record") not in calls
 
 
-# What the fake tox answers, per environment and step.
+# What the fake tox answers, per environment and step: (exit status, output, the
+# state the command writes with --result, None where it writes none)
 NOT_CURRENT = (
     "tfX: no default golden set in fixtures; record it with `rnn-shapes record "
     "--matrix default` in this environment"
 )
 STEPS = {
-    "good": {"run": (0, "ok"), "status": (1, NOT_CURRENT), "record": (0, "")},
-    "current": {"run": (0, "ok"), "status": (0, "fixtures/x/default.json: current (2020 cases)")},
+    "good": {
+        "run": (0, "ok"),
+        "status": (1, NOT_CURRENT, "not current"),
+        "record": (0, "", "recorded"),
+    },
+    "current": {
+        "run": (0, "ok"),
+        "status": (0, "fixtures/x/default.json: current (2020 cases)", "current"),
+    },
     "broken": {
         "run": (
             1,
@@ -115,11 +131,11 @@ STEPS = {
     },
     "crashes": {
         "run": (0, "ok"),
-        "status": (1, NOT_CURRENT),
-        "record": (1, "Traceback ...\nRuntimeError: boom"),
+        "status": (1, NOT_CURRENT, "not current"),
+        "record": (1, "Traceback ...\nRuntimeError: boom", None),
     },
     # a crash exits 1 too, but is no 'not current': nothing is recorded over it
-    "status-crashes": {"run": (0, "ok"), "status": (1, "Traceback ...\nImportError: no")},
+    "status-crashes": {"run": (0, "ok"), "status": (1, "Traceback ...\nImportError: no", None)},
 }
 
 
@@ -136,9 +152,12 @@ def fake_tox(tmp_path, monkeypatch):
         step = "run" if args[0] == "run" else args[args.index("rnn_shapes") + 1]
         calls.append((env, step))
         argv.append(args)
-        code, out = STEPS[env][step]
+        code, out, *state = STEPS[env][step]
         if step == "record" and code == 0:
             out = f"record default: done\nrecorded fixtures/{env}/default.json: 2020 cases"
+        if state and state[0] is not None:  # what --result FILE receives
+            said = {"state": state[0], "line": out.splitlines()[-1], "set": "x"}
+            Path(args[args.index("--result") + 1]).write_text(json.dumps(said))
         with log.open("a") as f:
             f.write(out)
         return code, out + f"\n{env}: exit {code} (0.3 seconds) /x> python -m rnn_shapes"
@@ -186,8 +205,22 @@ def test_record_all_records_skips_and_reports_failures_without_losing_others(
     jobs = str(max(1, (os.cpu_count() or 1) // parallel))
     inside = ("-qq", "--", "python", "-m", "rnn_shapes")
     assert ("run", "-e", "good", "--notest") in argv
-    assert ("exec", "-e", "good", *inside, "status", "--matrix", "default") in argv
-    assert ("exec", "-e", "good", *inside, "record", "--matrix", "default", "-j", jobs) in argv
+    logs = folder / ".tox" / "record-all"
+    said = ("--result", str(logs / "good.status.json"))
+    assert ("exec", "-e", "good", *inside, "status", "--matrix", "default", *said) in argv
+    said = ("--result", str(logs / "good.record.json"))
+    assert (
+        "exec",
+        "-e",
+        "good",
+        *inside,
+        "record",
+        "--matrix",
+        "default",
+        "-j",
+        jobs,
+        *said,
+    ) in argv
     assert ("broken", "status") not in calls
     logs = folder / ".tox" / "record-all"
     assert "RuntimeError: boom" in (logs / "crashes.log").read_text()
@@ -200,7 +233,8 @@ def test_record_all_with_a_filter_records_only_those_cases(fake_tox, capsys):
     jobs = str(os.cpu_count() or 1)
     inside = ("-qq", "--", "python", "-m", "rnn_shapes")
     record = ("exec", "-e", "good", *inside, "record", "--matrix", "default", "-j", jobs)
-    assert (*record, "-k", "by_x") in argv
+    said = ("--result", str(folder / ".tox" / "record-all" / "good.record.json"))
+    assert (*record, "-k", "by_x", *said) in argv
     assert ("current", "record") not in calls  # a current set is left alone
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnn_shapes.cases.case import FAMILIES, families
-from rnn_shapes.differences import random_values
+from rnn_shapes.differences import Difference, differences, drift, recorded_on_both
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
 from rnn_shapes.result import Result
-from rnn_shapes.tolerance import ULP_BUCKETS, max_deviation, ulp_bucket, ulp_distance
+from rnn_shapes.tolerance import ULP_BUCKETS, ulp_bucket
 
 EXAMPLES = 3
 
@@ -32,6 +32,8 @@ class Comparison:
     only_b: list[str] = field(default_factory=list)
     # kind of change ("container list -> tuple") -> case ids
     structural: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # case id -> what compare counts of its differences (one record per kind)
+    changed: dict[str, list[Difference]] = field(default_factory=dict)
     # case id -> (max |diff|, max ULP at scale) for cases whose outputs line up
     drift: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -79,31 +81,43 @@ class Comparison:
         return [(cid, d, u) for cid, (d, u) in ranked[:n]]
 
 
-def structural(a: Result, b: Result) -> list[str]:
-    """The kinds of structural change from `a` to `b` (outcome, container, arity, ...)."""
-    # the symbolic path: what the built model says (sets of schema 4 on both sides)
-    kinds = []
-    if None not in (a.symbolic, b.symbolic) and a.symbolic != b.symbolic:
-        kinds.append("symbolic outputs changed")
-    if a.outcome != b.outcome:
-        return [*kinds, f"outcome {a.outcome} -> {b.outcome}"]
-    if a.outcome == "rejected":
-        return kinds if a.error == b.error else [*kinds, "refusal message changed"]
-    if a.container != b.container:
-        kinds.append(f"container {a.container} -> {b.container}")
-    if a.arity != b.arity:
-        kinds.append(f"arity {a.arity} -> {b.arity}")
-    elif a.shapes != b.shapes:
-        kinds.append("shapes changed")
-    if a.masks != b.masks:
-        kinds.append("output masks changed")
-    if a.facts != b.facts:
-        kinds.append("facts changed")
-    if set(a.dtypes) != set(b.dtypes):  # one more float32 output is the arity's change
-        kinds.append(
-            f"dtypes {','.join(sorted(set(a.dtypes)))} -> {','.join(sorted(set(b.dtypes)))}"
-        )
+# What compare reports of the one comparison (rnn_shapes/differences.py): each
+# aspect in its words; the attached masks (received) are left to the judge and
+# a model's records.
+def _kind(d: Difference) -> str | None:
+    """A difference as compare counts it ('container list -> tuple'); None: not counted."""
+    if d.aspect == "dtypes":
+        return f"dtypes {','.join(sorted(d.was))} -> {','.join(sorted(d.now))}"
+    if d.aspect in ("outcome", "container", "arity"):
+        return f"{d.aspect} {d.was} -> {d.now}"
+    return KINDS.get(d.aspect)
+
+
+KINDS = {
+    "symbolic": "symbolic outputs changed",
+    "error": "refusal message changed",
+    "output": "shapes changed",
+    "masks": "output masks changed",
+    "facts": "facts changed",
+}
+
+
+def counted(a: Result, b: Result) -> dict[str, Difference]:
+    """The kinds of structural change from `a` to `b` that compare counts, each with
+    the first difference of that kind (outcome, container, arity, ...)."""
+    kinds: dict[str, Difference] = {}
+    for d in differences(a, b):
+        if d.aspect == "output" and d.was[0] == d.now[0]:
+            continue  # a dtype moved between outputs: the dtypes' sets say it if it counts
+        kind = _kind(d) if recorded_on_both(d) else None
+        if kind is not None:
+            kinds.setdefault(kind, d)
     return kinds
+
+
+def structural(a: Result, b: Result) -> list[str]:
+    """The kinds of structural change from `a` to `b`, as compare words them."""
+    return list(counted(a, b))
 
 
 def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
@@ -114,19 +128,14 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
     c.shared_ids = shared
     for cid in shared:
         ra, rb = a.results[cid], b.results[cid]
-        kinds = structural(ra, rb)
+        kinds = counted(ra, rb)
         for kind in kinds:
             c.structural[kind].append(cid)
-        # values are compared wherever outputs line up (the container is packaging
-        # only) and are not drawn at random
-        lined_up = (ra.shapes, ra.dtypes) == (rb.shapes, rb.dtypes)
-        if ra.outcome == rb.outcome == "ok" and lined_up and not random_values(ra):
-            diff = max_deviation(ra.outputs, rb.outputs)
-            ulp = max(
-                ulp_distance(x, y, d)
-                for x, y, d in zip(ra.outputs, rb.outputs, ra.dtypes, strict=True)
-            )
-            c.drift[cid] = (diff, ulp)
+        if kinds:
+            c.changed[cid] = list(kinds.values())
+        moved = drift(ra, rb)
+        if moved is not None:
+            c.drift[cid] = (moved.max_abs, moved.ulps)
     return c
 
 

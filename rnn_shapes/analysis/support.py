@@ -21,10 +21,13 @@ from rnn_shapes.analysis.compare import Comparison
 from rnn_shapes.cases.case import FAMILIES, Case
 from rnn_shapes.check import value_problems
 from rnn_shapes.defects import load as load_defects
+from rnn_shapes.differences import Difference
 from rnn_shapes.tolerance import ULP_BUCKETS
+from rnn_shapes.verdict import SAID
 
 LAYERS = ("SimpleRNN", "LSTM", "GRU")
-STATES = ("agrees", "refused", "differs", "defect")  # a case's state, as the picture's bars
+# a case's state against the reference, as the picture's bars and the site say it
+STATES = tuple(SAID[s] for s in ("agree", "refused", "disagree", "defect"))
 
 
 @dataclass
@@ -64,11 +67,25 @@ class Cell:
 Row = tuple[str, str]  # (family, layer)
 
 
-def how(kind: str) -> str:
-    """The short name of a comparison's change kind: 'container list -> tuple' -> 'container'."""
-    if kind.startswith("outcome"):  # against the reference, which built / refused it
-        return "refused here" if kind.endswith("rejected") else "built here"
-    return kind.split()[0]
+# How a case differs from the reference, in the table's short words, by the
+# aspect of compare's difference (rnn_shapes/differences.py)
+HOW = {
+    "symbolic": "symbolic",
+    "error": "refusal",
+    "container": "container",
+    "arity": "arity",
+    "output": "shapes",
+    "masks": "output",
+    "facts": "facts",
+    "dtypes": "dtypes",
+}
+
+
+def how(d: Difference) -> str:
+    """The short name of a difference: a container's change -> 'container'."""
+    if d.aspect == "outcome":  # against the reference, which built / refused it
+        return "refused here" if d.now == "rejected" else "built here"
+    return HOW[d.aspect]
 
 
 @dataclass(frozen=True)
@@ -86,9 +103,8 @@ def case_states(verdicts_audit: Audit, comparison: Comparison) -> dict[str, Case
     """Each audited case's state in one environment: its audit, and its comparison with
     the reference (what the site shows per case, and the cells sum up)."""
     kinds: dict[str, set[str]] = {}
-    for kind, ids in comparison.structural.items():
-        for cid in ids:
-            kinds.setdefault(cid, set()).add(how(kind))
+    for cid, changed in comparison.changed.items():
+        kinds[cid] = {how(d) for d in changed}
     cases = {v.case.id: v.case for v in verdicts_audit.verdicts}
     for cid in comparison.buckets()[ULP_BUCKETS[-1][1]]:
         if cid in cases and values_differ(cases[cid], comparison, cid):
@@ -96,12 +112,12 @@ def case_states(verdicts_audit: Audit, comparison: Comparison) -> dict[str, Case
     out = {}
     for v in verdicts_audit.verdicts:
         if v.defect is not None:
-            out[v.case.id] = CaseState("defect", defect=v.defect)
+            out[v.case.id] = CaseState(SAID["defect"], defect=v.defect)
             continue
         refused = v.result is not None and v.result.outcome == "rejected"
         found = tuple(sorted(kinds.get(v.case.id, ())))
-        state = "differs" if v.case.id in kinds else "refused" if refused else "agrees"
-        out[v.case.id] = CaseState(state, found, refused=refused)
+        state = "disagree" if v.case.id in kinds else "refused" if refused else "agree"
+        out[v.case.id] = CaseState(SAID[state], found, refused=refused)
     return out
 
 

@@ -68,6 +68,14 @@ def _matrix_option(p: argparse.ArgumentParser, default: str = "default") -> None
     p.add_argument("--matrix", choices=MATRICES, default=default, help="case matrix")
 
 
+def _result_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--result",
+        metavar="FILE",
+        help="also write the outcome here as JSON (state, line, set), for scripts",
+    )
+
+
 def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-k",
@@ -127,11 +135,13 @@ def parser() -> argparse.ArgumentParser:
     _matrix_option(r)
     _filter_options(r)
     r.add_argument("--out", metavar="DIR", help=ROOT_HELP)
+    _result_option(r)
     r.set_defaults(func=cmd_record)
 
     st = command("status", "is the installed environment's golden set current? (no Keras start)")
     _matrix_option(st)
     st.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    _result_option(st)
     st.set_defaults(func=cmd_status)
 
     ra = command("record-all", "record every tox environment's set that is not current")

@@ -7,12 +7,14 @@ returns its exit status (cli/__init__.py's EXIT_STATUS).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.files import atomic_write_text, ensure_writable_file
 from rnn_shapes.phases import reached
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def _root(explicit: str | None) -> Path:
+    """The golden root; without one configured, RootNotConfigured: exit 2 (layout.py)."""
     from rnn_shapes.golden.layout import golden_root
 
     return golden_root(explicit)
@@ -52,9 +55,10 @@ def _run(cases: list, jobs: int, label: str, matrix_name: str) -> list:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rnn_shapes.cli.summary import RENDERERS
+    from rnn_shapes.cli.summary import check_report, verdict_line
     from rnn_shapes.files import atomic_write_text, ensure_writable_file
     from rnn_shapes.golden.judging import checked_against, judge_for
+    from rnn_shapes.run_report import RENDERERS
 
     if args.output:
         ensure_writable_file(Path(args.output))
@@ -64,33 +68,42 @@ def cmd_check(args: argparse.Namespace) -> int:
     judge, why = judge_for(env, find_root, args.matrix)  # an unreadable set: exit 2, nothing run
     results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
     verdicts = [judge(case, result) for case, result in zip(cases, results, strict=True)]
-    text = RENDERERS[args.format](verdicts, env, args.matrix, checked_against(judge, why))
+    report = check_report(verdicts, env, args.matrix, checked_against(judge, why))
+    text = RENDERERS[args.format](report)
     if args.output:
         atomic_write_text(Path(args.output), text)
         if args.format != "text":
-            from rnn_shapes.cli.summary import verdict_line
-
             print(verdict_line(verdicts))
     else:
         sys.stdout.write(text)
-    return 0 if all(v.agrees for v in verdicts) else 1
+    return 0 if report.passed else 1
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    from rnn_shapes.golden.layout import set_path
     from rnn_shapes.golden.record import ensure_recordable, record, set_to_update
-    from rnn_shapes.golden.sets import json_path
 
     root = _root(args.out)
     env = _usable()
     cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
-        set_to_update(json_path(root, env.name, args.matrix), args.matrix, len(cases))
+        set_to_update(set_path(root, env.name, args.matrix), args.matrix, len(cases))
     ensure_recordable(root, env.name, args.matrix)  # every path, before any case runs
+    if args.result:
+        ensure_writable_file(Path(args.result))
     results = _run(cases, args.jobs, f"record {args.matrix}", args.matrix)
-    _, summary = record(results, env, args.matrix, root, partial=partial)
+    path, summary = record(results, env, args.matrix, root, partial=partial)
     print(summary)
+    _write_result(args.result, "recorded", summary.splitlines()[0], path)
     return 0
+
+
+def _write_result(target: str | None, state: str, line: str, path: Path) -> None:
+    """--result: the command's outcome as data, for a script (record-all) to read."""
+    if target:
+        doc = {"state": state, "line": line, "set": str(path)}
+        atomic_write_text(Path(target), json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 def _usable() -> Environment:
@@ -107,10 +120,15 @@ def _usable() -> Environment:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from rnn_shapes.golden.status import UNREADABLE, status_of
+    from rnn_shapes.golden.layout import set_path
+    from rnn_shapes.golden.status import STATE_WORDS, UNREADABLE, status_of
 
-    state, line = status_of(_root(args.root), _usable(), args.matrix)
+    if args.result:
+        ensure_writable_file(Path(args.result))
+    root, env = _root(args.root), _usable()
+    state, line = status_of(root, env, args.matrix)
     print(line, file=sys.stderr if state == UNREADABLE else sys.stdout)
+    _write_result(args.result, STATE_WORDS[state], line, set_path(root, env.name, args.matrix))
     return state  # 0 current, 1 not current, 2 unreadable (an error)
 
 
@@ -122,13 +140,14 @@ def cmd_record_all(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from rnn_shapes.analysis.audit import audit
+    from rnn_shapes.golden.layout import set_paths
     from rnn_shapes.golden.sets import read_set
 
     if args.sets:
         paths = [Path(p) for p in args.sets]
     else:
         root = _root(args.root)
-        paths = sorted(root.glob("*/*.json"))
+        paths = set_paths(root)
         if not paths:
             raise RnnShapesError(f"{root}: no golden sets there")
     memo: dict = {}

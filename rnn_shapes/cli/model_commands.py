@@ -39,22 +39,18 @@ def _files(args: argparse.Namespace) -> list[ModelFile]:
 
 def _records_root(explicit: str | None) -> Path | None:
     """The golden root, or None where none is configured (then no records are read)."""
-    from rnn_shapes.golden.layout import RootNotConfigured, golden_root
+    from rnn_shapes.golden.layout import root_or_none
 
-    try:
-        return golden_root(explicit)
-    except RootNotConfigured:
-        if explicit:
-            raise
-        return None
+    return root_or_none(explicit)
 
 
 def cmd_check_model(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.commands import _usable
-    from rnn_shapes.cli.model_report import RENDERERS, ModelReport
+    from rnn_shapes.cli.model_report import check_model_report, model_report
     from rnn_shapes.files import atomic_write_text, ensure_writable_file
     from rnn_shapes.models.check import check_model
     from rnn_shapes.models.records import read_records, record_of
+    from rnn_shapes.run_report import RENDERERS
 
     if args.output:
         ensure_writable_file(Path(args.output))
@@ -66,24 +62,26 @@ def cmd_check_model(args: argparse.Namespace) -> int:
         check = check_model(file, env)
         here = record_of(check, env)
         others = [] if root is None else read_records(root, check.file)
-        reports.append(ModelReport(check, here, [r for r in others if r.name != env.name]))
-    text = RENDERERS[args.format](reports)
+        reports.append(model_report(check, here, [r for r in others if r.name != env.name]))
+    report = check_model_report(reports)
+    text = RENDERERS[args.format](report)
     if args.output:
         atomic_write_text(Path(args.output), text)
     else:
         sys.stdout.write(text)
-    return 0 if all(r.agrees for r in reports) else 1
+    return 0 if report.passed else 1
 
 
 def cmd_record_model(args: argparse.Namespace) -> int:
     from rnn_shapes.cli.commands import _root, _usable
     from rnn_shapes.files import ensure_writable_dir
+    from rnn_shapes.golden.layout import models_dir
     from rnn_shapes.models.check import check_model
-    from rnn_shapes.models.records import MODELS, record_of, write_record
+    from rnn_shapes.models.records import record_of, write_record
 
     files = _files(args)
     root = _root(args.out)
-    ensure_writable_dir(root / MODELS)  # before any model runs
+    ensure_writable_dir(models_dir(root))  # before any model runs
     env = _usable()
     for file in files:
         check = check_model(file, env)

@@ -1,37 +1,43 @@
-"""check-model's report: a table per model (one row per recurrent layer's call), the
-notes on what is not modelled, and what other environments' records differ in;
-as text, JSON, or JUnit XML (one testcase for loading, one per layer call, one
-per recorded environment)."""
+"""check-model's run report (rnn_shapes/run_report.py renders it): a table per model
+(one row per recurrent layer's call), the notes on what is not modelled, and
+what other environments' records differ in; as text, JSON, or JUnit XML (one
+testcase for loading, one per layer call, one per recorded environment)."""
 
 from __future__ import annotations
 
-import json
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from rnn_shapes.models.check import LayerCheck, ModelCheck
 from rnn_shapes.models.records import Record, differences, drift
-
-FORMATS = ("text", "json", "junit")
+from rnn_shapes.run_report import Item, RunReport, Suite
 
 
 @dataclass
 class ModelReport:
-    """A check and how each other environment's record of the model compares."""
+    """A check, and what each other environment's record of the model differs in
+    (compared when the report is made, once)."""
 
     check: ModelCheck
     here: Record
-    others: list[Record] = field(default_factory=list)
-
-    @cached_property
-    def against(self) -> list[tuple[Record, list[str]]]:
-        """Each other record and what it differs in (compared once)."""
-        return [(r, differences(self.here, r)) for r in self.others]
+    against: list[tuple[Record, list[str]]] = field(default_factory=list)
 
     @property
     def agrees(self) -> bool:
         return self.check.agrees and not any(lines for _, lines in self.against)
+
+
+def model_report(check: ModelCheck, here: Record, others: list[Record]) -> ModelReport:
+    return ModelReport(check, here, [(r, differences(here, r)) for r in others])
+
+
+def check_model_report(reports: list[ModelReport]) -> RunReport:
+    """check-model's run report of these models: text, JSON document, JUnit suites."""
+    text = "\n".join(_text(r) for r in reports)
+    lines = text.removesuffix("\n").split("\n")
+    document = {"models": [to_dict(r) for r in reports], "agrees": all(r.agrees for r in reports)}
+    suites = [_suite(r) for r in reports]
+    passed = all(r.agrees for r in reports)
+    return RunReport([("check-model", lines)], document, suites, passed)
 
 
 def _dev(c: LayerCheck) -> str:
@@ -42,7 +48,7 @@ def _shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
     return " ".join(str(tuple(s)) for s in shapes)
 
 
-def render_text(report: ModelReport) -> str:
+def _text(report: ModelReport) -> str:
     check, file = report.check, report.check.file
     by = f", written by Keras {file.written_by}" if file.written_by else ""
     lines = [
@@ -82,7 +88,7 @@ def render_text(report: ModelReport) -> str:
         notes = sorted({n.line() for c in check.layers for n in c.notes})
         if notes:
             lines += ["", "not modelled, or harmless:"] + [f"  {n}" for n in notes]
-    if report.others:
+    if report.against:
         lines += ["", "other environments' records of this model (record-model):"]
         for record, diffs in report.against:
             if not diffs:
@@ -135,47 +141,19 @@ def to_dict(report: ModelReport) -> dict:
     }
 
 
-def render_json(reports: list[ModelReport]) -> str:
-    doc = {"models": [to_dict(r) for r in reports], "agrees": all(r.agrees for r in reports)}
-    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
-
-
-def render_texts(reports: list[ModelReport]) -> str:
-    return "\n".join(render_text(r) for r in reports)
-
-
-def render_junit(reports: list[ModelReport]) -> str:
-    root = ET.Element("testsuites")
-    for report in reports:
-        root.append(_suite(report))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-def _suite(report: ModelReport) -> ET.Element:
+def _suite(report: ModelReport) -> Suite:
     check = report.check
-    suite = ET.Element("testsuite", name=f"rnn-shapes check-model {check.file.path.name}")
-    cases: list[tuple[str, str, str | None]] = [
-        ("load", check.file.path.name, None if check.loads else f"does not load: {check.error}")
-    ]
+    suite = Suite(f"rnn-shapes check-model {check.file.path.name}")
+    load = None if check.loads else f"does not load: {check.error}"
+    found: list[tuple[str, str, str | None]] = [("load", check.file.path.name, load)]
     for c in check.layers:
-        bad = None if c.status in ("agrees", "defect") else c.verdict_text
-        if c.status == "differs":
+        bad = None if c.passes else c.verdict_text
+        if c.state == "disagree":
             bad = "\n".join([c.verdict_text, *(p.text for p in c.problems)])
-        cases.append(("layer", f"{c.path}#{c.call}", bad))
+        found.append(("layer", f"{c.path}#{c.call}", bad))
     for record, diffs in report.against:
-        cases.append(("record", record.name, "\n".join(diffs) or None))
-    failures = 0
-    for kind, name, failure in cases:
-        case = ET.SubElement(suite, "testcase", classname=f"rnn_shapes.model.{kind}", name=name)
-        if failure:
-            failures += 1
-            ET.SubElement(case, "failure", message=failure.splitlines()[0]).text = failure
-    suite.set("tests", str(len(cases)))
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
-    suite.set("skipped", "0")
+        found.append(("record", record.name, "\n".join(diffs) or None))
+    for kind, name, failure in found:
+        message = None if failure is None else failure.splitlines()[0]
+        suite.items.append(Item(f"rnn_shapes.model.{kind}", name, failure, message))
     return suite
-
-
-RENDERERS = {"text": render_texts, "json": render_json, "junit": render_junit}

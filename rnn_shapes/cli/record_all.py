@@ -2,7 +2,8 @@
 
 Each environment is set up by tox (`tox run --notest`), asked whether its set
 is current (`rnn-shapes status`, no Keras start) and only then recorded
-(`rnn-shapes record`). Every step's output goes to a log of its own; one
+(`rnn-shapes record`); each says its outcome as data (`--result FILE`), never
+read back out of its printed text. Every step's output goes to a log of its own; one
 environment failing (an installer error, a crash) is reported and the others
 go on, and a set is only ever replaced whole (golden/sets.py), so an
 interrupted run is resumed by running the command again. `-p N` records N
@@ -12,6 +13,7 @@ environments at once through tox (each with its share of the cores).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -24,8 +26,7 @@ from pathlib import Path
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden import store, unrecorded
-from rnn_shapes.golden.layout import RootNotConfigured, golden_root
-from rnn_shapes.golden.status import RECORD_IT
+from rnn_shapes.golden.layout import root_or_none
 
 KINDS = ("recorded", "skipped", "failed")
 _ENV_NAME = re.compile(r"[\w.\-]+")  # a line of `tox -l` (warnings have spaces)
@@ -106,27 +107,40 @@ def record_one(
     if code != 0:
         return outcome("failed", f"install: {error_line(output)}")
     rnn = ("exec", "-e", env, "-qq", "--", "python", "-m", "rnn_shapes")
-    code, output = run_tox(ini, *rnn, "status", "--matrix", matrix, log=log)
-    if code == 0:
-        return outcome("skipped", error_line(output))
-    # not current (1) or unreadable (2, a record repairs it) say how to record it;
-    # a crash, or an error of the environment itself, does not
-    if code not in (1, 2) or RECORD_IT not in output:
+    said = logs / f"{env}.status.json"
+    said.unlink(missing_ok=True)
+    code, output = run_tox(ini, *rnn, "status", "--matrix", matrix, "--result", str(said), log=log)
+    state = said_in(said)
+    if state is None:  # a crash, or an error of the environment itself: nothing said
         return outcome("failed", f"status: {error_line(output)}")
+    if state["state"] == "current":
+        return outcome("skipped", state["line"])
+    # not current, or unreadable (a record repairs it)
     only = ("-k", keyword) if keyword else ()
-    code, output = run_tox(ini, *rnn, "record", "--matrix", matrix, "-j", str(jobs), *only, log=log)
-    if code != 0:
+    said = logs / f"{env}.record.json"
+    said.unlink(missing_ok=True)
+    options = ("-j", str(jobs), *only, "--result", str(said))
+    code, output = run_tox(ini, *rnn, "record", "--matrix", matrix, *options, log=log)
+    state = said_in(said)
+    if code != 0 or state is None:
         return outcome("failed", f"record: {error_line(output)}")
-    said = [line for line in output.splitlines() if line.startswith("recorded ")]
-    return outcome("recorded", said[0] if said else error_line(output))
+    return outcome("recorded", state["line"])
+
+
+def said_in(path: Path) -> dict | None:
+    """What a command wrote with --result; None where it wrote nothing readable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and {"state", "line"} <= doc.keys() else None
 
 
 def _note_pre_releases(ini: Path, outcomes: list[Outcome]) -> None:
     """The pre-release environments that failed, noted for the report (golden/unrecorded.py);
     those recorded or current lose their note."""
-    try:
-        root = golden_root(start=ini.parent)
-    except RootNotConfigured:
+    root = root_or_none(start=ini.parent)
+    if root is None:
         return
     for o in outcomes:
         unrecorded.note(root, o.env, o.line if o.kind == "failed" else None)

@@ -1,4 +1,5 @@
-"""The report of `rnn-shapes check`: a text table, JSON, or JUnit XML for CI systems.
+"""The run report of `rnn-shapes check` (rnn_shapes/run_report.py renders it): a text
+table, JSON, or JUnit XML for CI systems.
 
 Counts keep three outcomes apart: cases computed and agreeing with the rules
 and the oracle, cases Keras refused exactly as its version's rule predicts,
@@ -7,23 +8,18 @@ and cases that disagree.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
-from xml.etree import ElementTree as ET
 
 from rnn_shapes.environment import Environment
-from rnn_shapes.verdict import Verdict
+from rnn_shapes.run_report import Item, RunReport, Suite, counts
+from rnn_shapes.verdict import PHRASES, Verdict
 
-FORMATS = ("text", "json", "junit")
 SHOWN_PROBLEMS = 20
 
 
 def _counts(vs: Sequence[Verdict]) -> dict[str, int]:
-    counts = {"agree": 0, "refused": 0, "defect": 0, "disagree": 0}
-    for v in vs:
-        counts[v.state] += 1
-    return counts
+    return counts(v.state for v in vs)
 
 
 def summary_table(verdicts: Sequence[Verdict]) -> str:
@@ -68,9 +64,21 @@ def verdict_line(verdicts: Sequence[Verdict]) -> str:
     )
 
 
-def render_text(
+def check_report(
     verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
-) -> str:
+) -> RunReport:
+    """check's run report: its text, JSON document and JUnit suite, built once."""
+    return RunReport(
+        [("check", _lines(verdicts, env, matrix_name, against))],
+        _document(verdicts, env, matrix_name, against),
+        [_suite(verdicts, env, matrix_name, against)],
+        passed=all(v.agrees for v in verdicts),
+    )
+
+
+def _lines(
+    verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
+) -> list[str]:
     lines = [
         f"environment: {', '.join(f'{k} {v}' for k, v in env.metadata().items())}",
         f"matrix {matrix_name}: {len(verdicts)} cases; {against}",
@@ -82,14 +90,13 @@ def render_text(
         lines += ["", f"DISAGREE {v.explain()}"]
     if len(bad) > SHOWN_PROBLEMS:
         lines += ["", f"... and {len(bad) - SHOWN_PROBLEMS} more disagreeing cases"]
-    lines += ["", verdict_line(verdicts)]
-    return "\n".join(lines) + "\n"
+    return [*lines, "", verdict_line(verdicts)]
 
 
-def render_json(
+def _document(
     verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
-) -> str:
-    doc = {
+) -> dict:
+    return {
         "environment": env.metadata(),
         "matrix": matrix_name,
         "checked_against": against,
@@ -105,48 +112,22 @@ def render_json(
             for v in verdicts
         ],
     }
-    return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
-def render_junit(
-    verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str
-) -> str:
-    """One <testcase> per case, classname layer.direction; refusals are passing cases."""
-    c = _counts(verdicts)
-    suite = ET.Element(
-        "testsuite",
-        name=f"rnn-shapes {matrix_name}",
-        tests=str(len(verdicts)),
-        failures=str(c["disagree"]),
-        errors="0",
-        skipped="0",
-    )
-    props = ET.SubElement(suite, "properties")
-    for key, value in env.metadata().items():
-        ET.SubElement(props, "property", name=key, value=str(value))
-    ET.SubElement(props, "property", name="checked_against", value=against)
+def _suite(verdicts: Sequence[Verdict], env: Environment, matrix_name: str, against: str) -> Suite:
+    """One testcase per case, classname layer.direction; refusals are passing cases."""
+    properties = {key: str(value) for key, value in env.metadata().items()}
+    suite = Suite(f"rnn-shapes {matrix_name}", properties=properties | {"checked_against": against})
     for v in verdicts:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=f"rnn_shapes.{v.case.layer_tag}.{v.case.direction}",
-            name=v.case.id,
-        )
+        group, name = f"rnn_shapes.{v.case.layer_tag}.{v.case.direction}", v.case.id
         if not v.agrees:
-            failure = ET.SubElement(
-                case, "failure", message=f"{', '.join(v.failed_aspects())} disagree"
-            )
-            failure.text = "\n".join(v.lines())
+            message = f"{', '.join(v.failed_aspects())} disagree"
+            suite.items.append(Item(group, name, "\n".join(v.lines()), message))
         elif v.defect:
             said = "\n".join(str(p) for p in v.defect_problems)
             note = f"differs as listed defect {v.defect} says:\n{said}"
-            ET.SubElement(case, "system-out").text = note
-        elif v.outcome == "rejected":
-            ET.SubElement(case, "system-out").text = "refused as the rule predicts"
-    root = ET.Element("testsuites")
-    root.append(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
-
-
-RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit}
+            suite.items.append(Item(group, name, note=note))
+        else:
+            refused = PHRASES["refused"] if v.outcome == "rejected" else None
+            suite.items.append(Item(group, name, note=refused))
+    return suite

@@ -14,7 +14,7 @@ from rnn_shapes.check import REGEN_HINT, signature_problems, value_problems
 from rnn_shapes.defects import listed
 from rnn_shapes.golden.sets import stale_and_missing
 from rnn_shapes.oracle import run_oracle
-from rnn_shapes.pytest_session import OUTCOME_KEY
+from rnn_shapes.plugin.summary import OUTCOME_KEY
 
 pytestmark = [pytest.mark.rnn_shapes, pytest.mark.keras]
 

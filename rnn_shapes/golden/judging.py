@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rnn_shapes.check import REGEN_HINT
 from rnn_shapes.environment import Environment
-from rnn_shapes.golden.layout import RootNotConfigured
+from rnn_shapes.golden.layout import root_or_why
 from rnn_shapes.golden.sets import GoldenSet, find_set, read_set
 from rnn_shapes.judge import Judge
 
@@ -36,10 +36,9 @@ def judge_for(
     """
     if find_root is None:
         return Judge(env), "the golden set not consulted (--no-golden)"
-    try:
-        root = find_root()
-    except RootNotConfigured as exc:
-        return Judge(env), str(exc)
+    root, why = root_or_why(find_root)
+    if root is None:
+        return Judge(env), why
     golden, why = recorded_set(root, env, matrix_name)
     return Judge(env, golden), why
 

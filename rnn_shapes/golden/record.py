@@ -16,7 +16,8 @@ from rnn_shapes.differences import changes
 from rnn_shapes.environment import Environment
 from rnn_shapes.files import ensure_writable_dir
 from rnn_shapes.golden import store
-from rnn_shapes.golden.sets import GoldenError, json_path, read_set
+from rnn_shapes.golden.layout import environment_dir, set_path, store_dir
+from rnn_shapes.golden.sets import GoldenError, read_set
 from rnn_shapes.golden.writing import write_set
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result
@@ -40,7 +41,7 @@ def record(
     if extra:
         raise GoldenError(f"results for cases outside matrix {matrix_name!r}, e.g. {extra[0]}")
     name = env.name
-    path = json_path(root, name, matrix_name)
+    path = set_path(root, name, matrix_name)
     previous, note = {}, ""
     if partial:
         previous = set_to_update(path, matrix_name, len(got)).results
@@ -87,10 +88,10 @@ def ensure_recordable(root: Path, environment: str, matrix_name: str) -> None:
     a folder where the set should be, no permission). RnnShapesError naming it;
     nothing is created but the root."""
     ensure_writable_dir(root)
-    for folder in (Path(root) / environment, store.store_dir(root)):
+    for folder in (environment_dir(root, environment), store_dir(root)):
         if folder.exists() or folder.is_symlink():
             ensure_writable_dir(folder)
-    path = json_path(root, environment, matrix_name)
+    path = set_path(root, environment, matrix_name)
     if path.is_dir():
         raise GoldenError(f"{path}: is a folder, expected a file: the set is written there")
 

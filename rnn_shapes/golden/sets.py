@@ -12,6 +12,7 @@ JSON is the single step that switches sets, so a record killed at any moment
 leaves either the old set or the new one, never a mix. Bytes are
 deterministic: sorted keys, one line per case. Sets of schema 1-4 kept their
 values in one `<matrix>.<sha12>.npz` beside the JSON; they are still read.
+Every path under the root is golden/layout.py's.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ from rnn_shapes.golden.entries import (
     parse_received,
     parse_symbolic,
 )
+from rnn_shapes.golden.layout import (
+    old_values_path,
+    root_of_set,
+    set_file_name,
+    set_path,
+    value_path,
+)
+from rnn_shapes.golden.layout import set_path as json_path  # the name others import
 from rnn_shapes.result import Result, held_dtype
 
 __all__ = [
@@ -97,10 +106,6 @@ class GoldenSet:
         return self.environment.keras_major
 
 
-def json_path(root: Path, environment: str, matrix: str) -> Path:
-    return Path(root) / environment / f"{matrix}.json"
-
-
 # A run of a matrix is checked against its own set, or else against the set of
 # the smallest larger matrix, which contains every one of its cases.
 _FALLBACK = {"smoke": ("default", "full"), "default": ("full",), "full": ()}
@@ -109,7 +114,7 @@ _FALLBACK = {"smoke": ("default", "full"), "default": ("full",), "full": ()}
 def find_set(root: Path, environment: str, matrix: str) -> Path | None:
     """The set that covers `matrix` for `environment`, or None if none is recorded."""
     for name in (matrix, *_FALLBACK.get(matrix, ())):
-        path = json_path(root, environment, name)
+        path = set_path(root, environment, name)
         if path.exists():
             return path
     return None
@@ -151,7 +156,7 @@ def _header(path: Path, doc: Any, expect_matrix: str | None) -> dict:
     _check_releases(path, meta)
     if expect_matrix is not None and meta["matrix"] != expect_matrix:
         raise fail(path, f"a set of matrix {meta['matrix']!r}, expected {expect_matrix!r}")
-    if path.name != f"{meta['matrix']}.json":
+    if path.name != set_file_name(meta["matrix"]):
         raise fail(path, f"file name does not match its matrix {meta['matrix']!r}")
     if not isinstance(doc["cases"], dict):
         raise fail(path, "cases must be an object")
@@ -190,7 +195,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
     in_store = doc["schema"] >= 5
     parsed = {cid: parse_entry(path, cid, e, in_store) for cid, e in doc["cases"].items()}
     if in_store:  # each entry names its own values: their keys match by construction
-        with store.locked(path.parent.parent, exclusive=False, reading=True):
+        with store.locked(root_of_set(path), exclusive=False, reading=True):
             values = _values_from_store(path, doc["cases"], parsed)
     else:
         values = _read_values(path, meta)
@@ -200,7 +205,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         if set(values) != expected_keys:
             stray = sorted(expected_keys ^ set(values))[:3]
             raise fail(
-                path.parent / meta["values"],
+                old_values_path(path, meta["values"]),
                 f"does not match {path.name}: keys differ, e.g. {stray}",
             )
     results = {}
@@ -211,9 +216,9 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
         for i, (out, arr) in enumerate(zip(outs, arrays, strict=True)):
             if list(arr.shape) != out["shape"] or str(arr.dtype) != held_dtype(out["dtype"]):
                 where = (
-                    store.value_path(path.parent.parent, doc["cases"][cid]["values"])
+                    value_path(root_of_set(path), doc["cases"][cid]["values"])
                     if in_store
-                    else path.parent / meta["values"]
+                    else old_values_path(path, meta["values"])
                 )
                 raise fail(
                     where,
@@ -232,7 +237,7 @@ def read_set(path: Path, expect_matrix: str | None = None) -> GoldenSet:
 
 def _values_from_store(path: Path, cases: dict, parsed: dict) -> dict[str, np.ndarray]:
     """Each computed entry's arrays from the shared store, keyed '<case id>/<index>'."""
-    root = path.parent.parent
+    root = root_of_set(path)
     values: dict[str, np.ndarray] = {}
     for cid, (_, _, outs, _) in parsed.items():
         if not outs:
@@ -247,7 +252,7 @@ def _values_from_store(path: Path, cases: dict, parsed: dict) -> dict[str, np.nd
 
 def _read_values(path: Path, meta: dict[str, str]) -> dict[str, np.ndarray]:
     """The values of a schema 1-4 set: its own .npz, checked against values_sha256."""
-    vpath = path.parent / meta["values"]
+    vpath = old_values_path(path, meta["values"])
     if Path(meta["values"]).name != meta["values"] or not vpath.is_file():
         raise fail(path, f"its values file {meta['values']!r} is missing")
     try:

@@ -11,12 +11,14 @@ from datetime import date
 from pathlib import Path
 
 from rnn_shapes.environment import Environment, build_date, channel
-from rnn_shapes.golden.sets import SCHEMA, GoldenError, json_path, read_metadata, read_set
+from rnn_shapes.golden.layout import set_path, set_paths
+from rnn_shapes.golden.sets import SCHEMA, GoldenError, read_metadata, read_set
 
 RECORD_IT = "record it with `rnn-shapes record"  # how a line saying 'not current' ends
 
 
 CURRENT, NOT_CURRENT, UNREADABLE = 0, 1, 2  # `rnn-shapes status`' exit status
+STATE_WORDS = {CURRENT: "current", NOT_CURRENT: "not current", UNREADABLE: "unreadable"}
 
 
 def set_status(root: Path, env: Environment, matrix_name: str) -> tuple[bool, str]:
@@ -34,7 +36,7 @@ def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]
     from rnn_shapes.cases.matrix import cases_by_id
 
     name = env.name
-    path = json_path(root, name, matrix_name)
+    path = set_path(root, name, matrix_name)
     how = f"{RECORD_IT} --matrix {matrix_name}` in this environment"
     if not path.exists():
         older = _older_build(root, env, matrix_name)
@@ -81,7 +83,7 @@ def _older_build(root: Path, env: Environment, matrix_name: str) -> str:
     if channel(env.versions()) != "next":
         return ""
     recorded = []
-    for path in Path(root).glob(f"*/{matrix_name}.json"):
+    for path in set_paths(root, matrix_name):
         try:
             other = Environment.of(read_metadata(path))
         except GoldenError:

@@ -11,7 +11,8 @@ it decoded: a missing or altered file is one GoldenError naming it.
 Writers hold a shared lock from their first value file to their JSON, and so do
 readers; `prune` (removing files no set names any more) holds it exclusively, so
 it never takes a file that a set being written is about to name, or being read
-names. Without fcntl (Windows) there is no lock: one writer at a time.
+names. Without fcntl (Windows) there is no lock: one writer at a time. Every path
+under the root is golden/layout.py's.
 """
 
 from __future__ import annotations
@@ -29,14 +30,18 @@ import numpy as np
 
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.files import atomic_write_bytes
+from rnn_shapes.golden.layout import (
+    VALUE_SUFFIX,
+    killed_value_writes,
+    set_paths,
+    store_dir,
+    store_lock,
+    value_files,
+    value_path,
+)
 
-STORE = "store"
-SUFFIX = ".npy.z"
+SUFFIX = VALUE_SUFFIX  # a value file's
 NAME = re.compile(r"[0-9a-f]{20}")
-
-
-def store_dir(root: Path) -> Path:
-    return Path(root) / STORE
 
 
 def values_name(arrays: Sequence[np.ndarray]) -> str:
@@ -47,10 +52,6 @@ def values_name(arrays: Sequence[np.ndarray]) -> str:
         digest.update(f"{a.dtype.str}{a.shape};".encode())
         digest.update(a.tobytes())
     return digest.hexdigest()[:20]
-
-
-def value_path(root: Path, name: str) -> Path:
-    return store_dir(root) / name[:2] / f"{name}{SUFFIX}"
 
 
 def _encode(arrays: Sequence[np.ndarray]) -> bytes:
@@ -141,8 +142,8 @@ def _lock_file(root: Path, create: bool):
     try:
         if create:
             store_dir(root).mkdir(parents=True, exist_ok=True)
-            return open(store_dir(root) / ".lock", "a")  # locked() closes it
-        return open(store_dir(root) / ".lock")  # flock takes a file opened for reading
+            return open(store_lock(root), "a")  # locked() closes it
+        return open(store_lock(root))  # flock takes a file opened for reading
     except OSError:
         if create:
             raise
@@ -168,7 +169,7 @@ def referenced(root: Path) -> tuple[set[str], Path | None]:
     """Every name the sets under `root` use, and the first set that cannot be read as a
     set's JSON (None if every one can)."""
     names: set[str] = set()
-    for path in sorted(Path(root).glob("*/*.json")):
+    for path in set_paths(root):
         try:
             cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
             names |= {e["values"] for e in cases.values() if "values" in e}
@@ -178,7 +179,7 @@ def referenced(root: Path) -> tuple[set[str], Path | None]:
 
 
 def stored(root: Path) -> dict[str, Path]:
-    return {p.name[: -len(SUFFIX)]: p for p in store_dir(root).glob(f"*/*{SUFFIX}")}
+    return value_files(root)
 
 
 def prune(root: Path) -> str:
@@ -189,7 +190,7 @@ def prune(root: Path) -> str:
         if unreadable is not None:
             return f"store not pruned: {unreadable} cannot be read as a golden set"
         unused = [p for n, p in stored(root).items() if n not in used]
-        leftovers = list(store_dir(root).glob(f"*/.*{SUFFIX}.*.tmp"))
+        leftovers = killed_value_writes(root)
         for p in unused + leftovers:
             p.unlink(missing_ok=True)
             with contextlib.suppress(OSError):

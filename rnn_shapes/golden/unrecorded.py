@@ -18,14 +18,15 @@ from pathlib import Path
 
 from rnn_shapes.files import atomic_write_text
 from rnn_shapes.golden.entries import GoldenError
+from rnn_shapes.golden.layout import UNRECORDED, unrecorded_path
 
-FILE = "unrecorded.json"
+FILE = UNRECORDED  # its name in the root
 PRE_RELEASE_ENVS = "next-"  # the tox environments of the pre-release channel
 
 
 def read(root: Path) -> dict[str, dict[str, str]]:
     """tox environment -> {"date", "line"}; {} where nothing is noted."""
-    path = Path(root) / FILE
+    path = unrecorded_path(root)
     if not path.is_file():
         return {}
     try:
@@ -46,7 +47,7 @@ def note(root: Path, env: str, line: str | None, when: date | None = None) -> No
         del envs[env]
     else:
         envs[env] = {"date": (when or date.today()).isoformat(), "line": line}
-    path = Path(root) / FILE
+    path = unrecorded_path(root)
     if not envs:
         path.unlink(missing_ok=True)
         return

@@ -12,7 +12,8 @@ import numpy as np
 from rnn_shapes.cases.signature import Signature
 from rnn_shapes.files import atomic_write_text
 from rnn_shapes.golden import store
-from rnn_shapes.golden.sets import SCHEMA, SCHEMA_NOTE, json_path
+from rnn_shapes.golden.layout import old_values, set_path
+from rnn_shapes.golden.sets import SCHEMA, SCHEMA_NOTE
 from rnn_shapes.golden.store import values_name
 from rnn_shapes.phases import reached
 from rnn_shapes.result import Result, symbolic_text
@@ -78,7 +79,7 @@ def write_set(
 
     A write that fails (a full disk) raises its OSError once the values it added,
     named by no set, are pruned again: the previous set, if any, stays as it was."""
-    path = json_path(root, environment, matrix)
+    path = set_path(root, environment, matrix)
     text, values = encode(results, signatures, env, matrix)
     try:
         with store.locked(root, exclusive=False):
@@ -89,6 +90,6 @@ def write_set(
     except OSError:
         store.prune(root)  # after the shared lock is let go: prune takes it exclusively
         raise
-    for old in path.parent.glob(f"{matrix}.*.npz"):
+    for old in old_values(path, matrix):
         old.unlink(missing_ok=True)  # a schema 1-4 set's own values, now in the store
     return path

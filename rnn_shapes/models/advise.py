@@ -32,6 +32,7 @@ from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.check import value_problems
 from rnn_shapes.defects import listed
+from rnn_shapes.differences import drift
 from rnn_shapes.environment import Environment, version_tuple
 from rnn_shapes.golden.sets import GoldenSet
 from rnn_shapes.models.config import (
@@ -43,6 +44,7 @@ from rnn_shapes.models.config import (
     nodes,
     recurrent_layers,
 )
+from rnn_shapes.models.nominal import NOMINAL_MASK, NOMINAL_SHAPE, nominal_case
 from rnn_shapes.models.records import every_record
 
 SURVEY = Path(__file__).resolve().parent.parent / "config_keys.json"
@@ -193,12 +195,7 @@ def _compare(item: LayerAdvice, like: list[Case], a: GoldenSet, b: GoldenSet) ->
             continue
         item.like += 1
         kinds = structural(ra, rb)
-        if (
-            not kinds
-            and ra.outcome == "ok"
-            and ra.shapes == rb.shapes
-            and "repeatable" not in (ra.facts or {})
-        ):
+        if not kinds and drift(ra, rb) is not None:
             want = tuple(o.astype("float64") for o in ra.outputs)
             if value_problems(case, rb.outputs, want, env_b.backend):
                 kinds.append("values change beyond the oracle's tolerance")
@@ -213,18 +210,12 @@ def _all_embeddings(config: Mapping[str, Any]) -> bool:
 
 
 def _nominal(d: Described, layer: LayerConfig, via: str | None) -> Case | None:
-    """The case that names the layer as check-model would (its sizes nominal)."""
-    fields = dict(d.axes, batch=3, timesteps=5, features=4)
-    fields.setdefault("units", 2)
-    if via is not None:
-        fields |= {"mask": "right", "mask_via": via}
-    if via is None or fields.get("bidirectional"):
-        fields.pop("zero_output_for_mask", None)
-    if layer.states_given:
-        fields["initial_state"] = "input"
+    """The case that names the layer as check-model would, at nominal sizes."""
+    states = {"initial_state": "input"} if layer.states_given else None
+    mask = None if via is None else NOMINAL_MASK
     try:
-        return Case(**fields)
-    except (TypeError, ValueError):
+        return nominal_case(d.axes, NOMINAL_SHAPE, mask, via, states)
+    except ValueError:
         return None
 
 

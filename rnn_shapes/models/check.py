@@ -40,10 +40,11 @@ from rnn_shapes.models.config import (
     mask_sources,
     nodes,
 )
+from rnn_shapes.models.nominal import nominal_case
 from rnn_shapes.models.probe import probe_batch
 from rnn_shapes.oracle import Given, layer_outputs
 from rnn_shapes.result import Result, held
-from rnn_shapes.verdict import Problem, Verdict
+from rnn_shapes.verdict import PASSING, SAID, Problem, Verdict
 
 
 @dataclass
@@ -55,7 +56,7 @@ class LayerCheck:
     call: int
     input_shape: tuple[int, ...]
     output_shapes: tuple[tuple[int, ...], ...]
-    status: str  # agrees | differs | not judged | defect
+    state: str  # agree | disagree | defect | not judged (verdict.STATES)
     problems: list[Problem] = field(default_factory=list)
     defect: str | None = None
     defect_problems: list[Problem] = field(default_factory=list)
@@ -65,14 +66,23 @@ class LayerCheck:
     why_not: str | None = None  # not judged: why
 
     @property
+    def status(self) -> str:
+        """The state as check-model says it (verdict.SAID)."""
+        return SAID[self.state]
+
+    @property
+    def passes(self) -> bool:
+        return self.state in PASSING
+
+    @property
     def verdict_text(self) -> str:
-        if self.status == "differs":
+        if self.state == "disagree":
             return "differs: " + ", ".join(sorted({f"{p.aspect}/{p.kind}" for p in self.problems}))
-        if self.status == "defect":
+        if self.state == "defect":
             return f"known defect {self.defect!r}: differs from the equations as it says"
-        if self.status == "not judged":
+        if self.state == "not judged":
             return f"not judged: {self.why_not}"
-        return "agrees"
+        return self.status
 
 
 @dataclass
@@ -89,7 +99,7 @@ class ModelCheck:
 
     @property
     def agrees(self) -> bool:
-        return self.loads and all(c.status in ("agrees", "defect") for c in self.layers)
+        return self.loads and all(c.passes for c in self.layers)
 
 
 def check_model(file: ModelFile, env: Environment) -> ModelCheck:
@@ -156,7 +166,7 @@ def judge_call(
         notes=described.notes,
     )
     try:
-        case = nominal_case(described, observed)
+        case = call_case(described, observed)
     except ValueError as exc:
         check.why_not = str(exc)
         return check
@@ -179,33 +189,26 @@ def _fill(check: LayerCheck, verdict: Verdict, described: Described) -> None:
     check.defect = verdict.defect
     check.defect_problems = list(verdict.defect_problems)
     if verdict.problems:
-        check.status = "differs"
+        check.state = "disagree"
     elif not described.judged:
         check.why_not = "values: " + "; ".join(
             f"{n.option}={n.value!r}" for n in described.notes if not n.harmless
         )
     else:
-        check.status = "defect" if verdict.defect else "agrees"
+        check.state = verdict.state
 
 
-def nominal_case(described: Described, observed: Observed) -> Case:
-    """The case that names the layer's call: its axes, the sizes of its input, its
+def call_case(described: Described, observed: Observed) -> Case:
+    """The case that names the layer's call (models.nominal): its input's shape, its
     mask by the nearest pattern, its initial states as inputs. ValueError: none can."""
-    if not described.axes.get("layer"):
-        raise ValueError("no oracle for this layer")
-    if observed.inputs.ndim != 3:
-        raise ValueError(f"an input of rank {observed.inputs.ndim}, not (batch, time, features)")
-    b, t, d = observed.inputs.shape
-    fields = dict(described.axes, batch=b, timesteps=t, features=d)
     mask = _mask(observed)
-    if mask is None or fields.get("bidirectional"):
-        fields.pop("zero_output_for_mask", None)
-    if mask is not None:
-        fields["mask"] = nearest_pattern(mask)
-        fields["mask_via"] = "call" if observed.input_mask is None else "layer"
+    pattern = None if mask is None else nearest_pattern(mask)
+    via = "call" if observed.input_mask is None else "layer"
+    states = None
     if observed.initial_state is not None:
-        fields |= {"initial_state": "input", "state_form": observed.state_form}
-    return Case(**fields)
+        states = {"initial_state": "input", "state_form": observed.state_form}
+    shape = tuple(observed.inputs.shape)
+    return nominal_case(described.axes, shape, pattern, via, states)
 
 
 def _mask(observed: Observed) -> np.ndarray | None:

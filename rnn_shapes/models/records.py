@@ -24,15 +24,17 @@ from typing import Any
 import numpy as np
 
 from rnn_shapes.analysis.compare import structural
+from rnn_shapes.differences import differences as compared
+from rnn_shapes.differences import drift as values_drift
 from rnn_shapes.environment import Environment, release_order
 from rnn_shapes.files import atomic_write_text, ensure_writable_dir
 from rnn_shapes.golden.entries import GoldenError
+from rnn_shapes.golden.layout import record_environment, record_path, record_paths, records_dir
 from rnn_shapes.models.check import ModelCheck
 from rnn_shapes.models.config import ModelFile
 from rnn_shapes.result import Result, held, held_dtype
-from rnn_shapes.tolerance import PREDICT_ULPS, ulp_bucket, ulp_distance
+from rnn_shapes.tolerance import PREDICT_ULPS, ulp_bucket
 
-MODELS = "models"
 SCHEMA = 1
 MODEL_OUTPUT = "model"  # the record's key of the model's own outputs
 
@@ -51,20 +53,12 @@ class Record:
 
     @property
     def name(self) -> str:
-        return self.path.stem
-
-
-def records_dir(root: Path, file: ModelFile) -> Path:
-    return Path(root) / MODELS / file.key
-
-
-def record_path(root: Path, file: ModelFile, env_name: str) -> Path:
-    return records_dir(root, file) / f"{env_name}.json"
+        return record_environment(self.path)
 
 
 def record_of(check: ModelCheck, env: Environment, root: Path | None = None) -> Record:
     """What a check in this environment observed, as a record (not yet written)."""
-    path = record_path(root or Path("."), check.file, env.name)
+    path = record_path(root or Path("."), check.file.key, env.name)
     record = Record(path, env.metadata(), check.loads, check.error)
     if check.run is None:
         return record
@@ -86,7 +80,7 @@ def _held(key: str, container: str, outs: tuple, received: tuple | None = None) 
 
 def write_record(root: Path, file: ModelFile, record: Record) -> Path:
     """Write this environment's record of the model (atomically); its path."""
-    ensure_writable_dir(records_dir(root, file))
+    ensure_writable_dir(records_dir(root, file.key))
     doc = {
         "schema": SCHEMA,
         "model": {
@@ -102,7 +96,7 @@ def write_record(root: Path, file: ModelFile, record: Record) -> Path:
             key: _entry(r, record.verdicts.get(key)) for key, r in sorted(record.outputs.items())
         },
     }
-    path = record_path(root, file, record.name)
+    path = record_path(root, file.key, record.name)
     atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return path
 
@@ -123,15 +117,13 @@ def _entry(result: Result, verdict: str | None) -> dict[str, Any]:
 def read_records(root: Path, file: ModelFile) -> list[Record]:
     """Every environment's record of this model, in release order; GoldenError
     naming the file that cannot be read."""
-    folder = records_dir(root, file)
-    records = [read_record(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    records = [read_record(p) for p in record_paths(root, file.key)]
     return sorted(records, key=lambda r: release_order(r.environment))
 
 
 def every_record(root: Path) -> list[Record]:
     """Every model record under the root (each model, each environment)."""
-    folder = Path(root) / MODELS
-    return [read_record(p) for p in sorted(folder.glob("*/*.json"))] if folder.is_dir() else []
+    return [read_record(p) for p in record_paths(root)]
 
 
 def read_record(path: Path) -> Record:
@@ -190,31 +182,17 @@ def differences(here: Record, there: Record) -> list[str]:
             lines.append(f"{key}: recorded in {(here, there)[a is None].name} only")
             continue
         kinds = structural(a, b)
-        if a.received != b.received:
+        if any(d.aspect == "received" for d in compared(a, b)):
             kinds.append("attached masks changed")
-        if not kinds and a.shapes == b.shapes and (ulps := value_ulps(a, b)) > PREDICT_ULPS:
-            kinds.append(f"values {ulp_bucket(ulps)} ({ulps:.0f} ULP)")
+        moved = values_drift(a, b)
+        if not kinds and moved is not None and moved.ulps > PREDICT_ULPS:
+            kinds.append(f"values {ulp_bucket(moved.ulps)} ({moved.ulps:.0f} ULP)")
         lines += [f"{key}: {kind}" for kind in kinds]
     return lines
-
-
-def value_ulps(a: Result, b: Result) -> float:
-    """The largest distance in ULPs over the outputs of two results of one shape."""
-    return max(
-        (ulp_distance(x, y, d) for x, y, d in zip(a.outputs, b.outputs, a.dtypes, strict=True)),
-        default=0.0,
-    )
 
 
 def drift(here: Record, there: Record) -> str:
     """The values' bucket between two loading records (identical, <= 1 ULP, ...)."""
     shared = [k for k in here.outputs if k in there.outputs]
-    ulps = max(
-        (
-            value_ulps(here.outputs[k], there.outputs[k])
-            for k in shared
-            if here.outputs[k].shapes == there.outputs[k].shapes
-        ),
-        default=0.0,
-    )
-    return ulp_bucket(ulps)
+    moved = (values_drift(here.outputs[k], there.outputs[k]) for k in shared)
+    return ulp_bucket(max((d.ulps for d in moved if d is not None), default=0.0))

@@ -7,12 +7,13 @@ from collections import Counter
 from pathlib import Path
 
 from rnn_shapes.environment import channel, minor, version_tuple
+from rnn_shapes.golden.layout import set_paths
 from rnn_shapes.golden.sets import GoldenSet, read_set
 
 
 def load_sets(root: Path, matrix_name: str = "default") -> list[GoldenSet]:
     """Every committed set of `matrix_name`, in release order (environment.py)."""
-    sets = [read_set(p) for p in sorted(Path(root).glob(f"*/{matrix_name}.json"))]
+    sets = [read_set(p) for p in set_paths(root, matrix_name)]
     return sorted(sets, key=lambda s: s.environment.release_order())
 
 

@@ -10,31 +10,48 @@
   const same = (x, y) => JSON.stringify(x) === JSON.stringify(y);
   const dtypeSet = (s) => Array.from(new Set(s[SIG.dtypes])).sort().join(",");
 
-  // compare.py's structural: the kinds of change from signature a to b
+  // rnn_shapes/differences.py's records of signature a against b, by its rules: an
+  // aspect, a's value, b's value, an output's index. The attached masks (received)
+  // are not in a signature: compare does not count them.
+  RS.differences = function (a, b) {
+    const out = [];
+    const diff = (aspect, was, now, output) => out.push({ aspect, was, now, output });
+    if (!same(a[SIG.symbolic], b[SIG.symbolic])) diff("symbolic", a[SIG.symbolic], b[SIG.symbolic]);
+    if (a[SIG.outcome] !== b[SIG.outcome]) {
+      diff("outcome", a[SIG.outcome], b[SIG.outcome]);
+      return out;
+    }
+    if (a[SIG.error] !== b[SIG.error]) diff("error", a[SIG.error], b[SIG.error]);
+    if (a[SIG.outcome] === "rejected") return out;
+    if (a[SIG.container] !== b[SIG.container]) diff("container", a[SIG.container], b[SIG.container]);
+    const [sa, sb, da, db] = [a[SIG.shapes], b[SIG.shapes], a[SIG.dtypes], b[SIG.dtypes]];
+    if (sa.length !== sb.length) diff("arity", sa.length, sb.length);
+    else sa.forEach((s, i) => { if (!same([s, da[i]], [sb[i], db[i]])) diff("output", [s, da[i]], [sb[i], db[i]], i); });
+    if (!same(a[SIG.masks], b[SIG.masks])) diff("masks", a[SIG.masks], b[SIG.masks]);
+    if (!same(a[SIG.facts], b[SIG.facts])) diff("facts", a[SIG.facts], b[SIG.facts]);
+    if (dtypeSet(a) !== dtypeSet(b)) diff("dtypes", dtypeSet(a), dtypeSet(b));
+    return out;
+  };
+
+  // compare.py's words for a record (`_kind`), null where compare does not count it
+  const KINDS = {
+    symbolic: "symbolic outputs changed", error: "refusal message changed",
+    output: "shapes changed", masks: "output masks changed", facts: "facts changed",
+  };
+  RS.kind = function (d) {
+    if (d.aspect === "symbolic" && (d.was === null || d.now === null)) return null; // an older set
+    if (d.aspect === "output" && same(d.was[0], d.now[0])) return null; // a dtype moved: see dtypes
+    if (["outcome", "container", "arity", "dtypes"].includes(d.aspect)) return d.aspect + " " + d.was + " -> " + d.now;
+    return KINDS[d.aspect];
+  };
+
+  // compare.py's structural: the kinds of change from signature a to b, each once
   RS.structural = function (a, b) {
     const kinds = [];
-    if (a[SIG.symbolic] !== null && b[SIG.symbolic] !== null && !same(a[SIG.symbolic], b[SIG.symbolic])) {
-      kinds.push("symbolic outputs changed");
+    for (const d of RS.differences(a, b)) {
+      const k = RS.kind(d);
+      if (k !== null && !kinds.includes(k)) kinds.push(k);
     }
-    if (a[SIG.outcome] !== b[SIG.outcome]) {
-      kinds.push("outcome " + a[SIG.outcome] + " -> " + b[SIG.outcome]);
-      return kinds;
-    }
-    if (a[SIG.outcome] === "rejected") {
-      if (a[SIG.error] !== b[SIG.error]) kinds.push("refusal message changed");
-      return kinds;
-    }
-    if (a[SIG.container] !== b[SIG.container]) {
-      kinds.push("container " + a[SIG.container] + " -> " + b[SIG.container]);
-    }
-    if (a[SIG.shapes].length !== b[SIG.shapes].length) {
-      kinds.push("arity " + a[SIG.shapes].length + " -> " + b[SIG.shapes].length);
-    } else if (!same(a[SIG.shapes], b[SIG.shapes])) {
-      kinds.push("shapes changed");
-    }
-    if (!same(a[SIG.masks], b[SIG.masks])) kinds.push("output masks changed");
-    if (!same(a[SIG.facts], b[SIG.facts])) kinds.push("facts changed");
-    if (dtypeSet(a) !== dtypeSet(b)) kinds.push("dtypes " + dtypeSet(a) + " -> " + dtypeSet(b));
     return kinds;
   };
 

@@ -1,0 +1,61 @@
+"""A user's own models: the files `[tool.rnn-shapes] models` names, one test
+parameter per model and recurrent layer, each model checked once per process."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rnn_shapes.environment import Environment
+from rnn_shapes.errors import RnnShapesError
+
+NO_MODELS = "[tool.rnn-shapes] models names no model file in this project: no model test ran"
+
+
+class UserModels:
+    """The models of the project pytest runs in (its rootdir's pyproject.toml)."""
+
+    def __init__(self, rootpath: Path) -> None:
+        self.rootpath = rootpath
+        self._checks: dict[Path, Any] = {}
+
+    @cached_property
+    def paths(self) -> list[Path]:
+        """`[tool.rnn-shapes] models` of the project pytest runs in ([]: none)."""
+        from rnn_shapes.golden.layout import configured_models
+
+        try:
+            return configured_models(self.rootpath)
+        except RnnShapesError as exc:
+            raise pytest.UsageError(f"rnn-shapes: {exc}") from None
+
+    def params(self) -> list[Any]:
+        """One parameter per model and recurrent layer, read from the files (no Keras)."""
+        from rnn_shapes.models.config import read_model_file, recurrent_layers
+
+        if not self.paths:  # the file named on its own: say why nothing runs
+            why = NO_MODELS
+            return [pytest.param(None, marks=pytest.mark.skip(reason=why), id="no-models")]
+        params = []
+        for path in self.paths:
+            try:
+                layers = recurrent_layers(read_model_file(path).config)
+            except RnnShapesError as exc:
+                raise pytest.UsageError(f"rnn-shapes: {exc}") from None
+            rel = path.relative_to(self.rootpath) if path.is_relative_to(self.rootpath) else path
+            params += [
+                pytest.param((path, layer.path), id=f"{rel}::{layer.path}") for layer in layers
+            ]
+        return params
+
+    def check(self, path: Path, env: Environment) -> Any:
+        """check-model of one file in this process, once: its layers' tests share it."""
+        from rnn_shapes.models.check import check_model
+        from rnn_shapes.models.config import read_model_file
+
+        if path not in self._checks:
+            self._checks[path] = check_model(read_model_file(path), env)
+        return self._checks[path]
