@@ -18,6 +18,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from rnn_shapes.errors import RnnShapesError
+
 
 def _version(*dists: str) -> str:
     for dist in dists:
@@ -263,3 +265,15 @@ class Environment:
         """'' where cases can run and be named here: the backend is one Keras knows and
         RNN_SHAPES_EXPECT's promise is kept; else one line saying why not."""
         return backend_problem(self.backend) or self.broken_promise()
+
+    @staticmethod
+    def usable() -> Environment:
+        """The installed environment, once its backend is one Keras knows and it keeps
+        what RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is never recorded, or
+        called current, under the name of an environment that resolved another
+        release. RnnShapesError (exit 2) saying why not."""
+        env = Environment.installed()
+        problem = env.problem()
+        if problem:
+            raise RnnShapesError(problem)
+        return env

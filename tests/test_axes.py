@@ -17,7 +17,6 @@ from rnn_shapes.cases.axes import (
     Lower,
     families_in_id,
     keras_keywords,
-    keras_options,
     layer_tag,
 )
 from rnn_shapes.cases.case import Case, families
@@ -43,6 +42,20 @@ ID_MARKERS = (
     ("stack", ("-stack_",)),
     ("save/load", ("-save_", "-from_config")),
 )
+
+
+OPTION_FAMILIES = ("options", "precision")
+
+
+def keras_options(case: Case) -> dict:
+    """The constructor options that differ from Keras' defaults, as keywords
+    (without the dropout seed Keras 3 takes, which stays on the Keras side)."""
+    keywords = keras_keywords(case)
+    return {
+        axis.keyword: keywords[axis.keyword]
+        for axis in AXES.values()
+        if axis.family in OPTION_FAMILIES and axis.keyword in keywords
+    }
 
 
 def by_markers(case_id: str) -> tuple[str, ...]:

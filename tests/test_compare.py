@@ -23,8 +23,8 @@ from rnn_shapes.cases.signature import signature
 from rnn_shapes.cli import main
 from rnn_shapes.golden.sets import read_set
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.report import generate, write
-from rnn_shapes.report.model import load_sets, upgrade_path
+from rnn_shapes.report import report_files, write
+from rnn_shapes.report.model import load_sets, read_report, upgrade_path
 from rnn_shapes.report.svg import heatmap_svg
 from rnn_shapes.result import Result
 from rnn_shapes.tolerance import ulp_distance
@@ -210,7 +210,7 @@ def test_report_marks_differences(tmp_path):
     k2[multi] = replace(k2[multi], container="list")
     make_set(tmp_path, "tf2.15-keras2.15-tensorflow", k2, tf="2.15.0", keras="2.15.0")
     make_set(tmp_path, "tf2.21-keras3.15-tensorflow", [nudge(r, 7) for r in base_results()])
-    files = generate(tmp_path, "smoke")
+    files = report_files(read_report(tmp_path, "smoke"))
     md = next(text for path, text in files.items() if path.suffix == ".md")
     assert (
         "| 2.15 | stable | tf2.15-keras2.15-tensorflow | 2.15.0 | 2.15.0 | tensorflow | 4 |" in md

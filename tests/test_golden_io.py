@@ -26,7 +26,7 @@ from rnn_shapes.cases.signature import signature
 from rnn_shapes.cli import main
 from rnn_shapes.differences import changes
 from rnn_shapes.environment import Environment
-from rnn_shapes.golden import store
+from rnn_shapes.golden import layout, store
 from rnn_shapes.golden.record import record
 from rnn_shapes.golden.sets import SCHEMA, GoldenError, read_set
 from rnn_shapes.golden.writing import encode, write_set
@@ -187,7 +187,7 @@ def test_a_record_repairs_a_value_file_with_a_flipped_byte(tmp_path):
 def waiting_for_the_lock(root: Path) -> bool:
     """Whether some process or thread is blocked asking for the store's lock (the
     kernel lists a blocked flock request with '->' in /proc/locks)."""
-    inode = (store.store_dir(root) / ".lock").stat().st_ino
+    inode = layout.store_lock(root).stat().st_ino
     locks = Path("/proc/locks").read_text().splitlines()
     return any("->" in line and "FLOCK" in line and f":{inode} " in line for line in locks)
 
@@ -264,7 +264,7 @@ def test_prune_keeps_everything_while_a_set_is_unreadable(tmp_path):
 def test_reading_and_comparing_sets_create_no_lock_file(tmp_path, capsys):
     """A read creates nothing: not the store's lock (a clean checkout has none)."""
     path = write(tmp_path)
-    lock = store.store_dir(tmp_path) / ".lock"
+    lock = layout.store_lock(tmp_path)
     lock.unlink()
     store.forget()
     read_set(path)
@@ -350,11 +350,11 @@ def second_name(path: Path) -> str:
 
 
 def first_value_file(path: Path) -> Path:
-    return store.value_path(path.parent.parent, first_case(json.loads(path.read_text()))["values"])
+    return layout.value_path(path.parent.parent, first_case(json.loads(path.read_text()))["values"])
 
 
 def second_value_file(path: Path) -> Path:
-    return store.value_path(path.parent.parent, second_name(path))
+    return layout.value_path(path.parent.parent, second_name(path))
 
 
 BAD = {
@@ -518,7 +518,7 @@ def test_a_disk_full_record_cleans_what_it_wrote_and_names_the_file(
     monkeypatch.undo()
     message = str(info.value)
     (failed,) = re.findall(r"^(\S+\.npy\.z): cannot write the set \(No space left", message)
-    assert Path(failed).parent.parent == store.store_dir(tmp_path), message
+    assert Path(failed).parent.parent == layout.store_dir(tmp_path), message
     assert ("previous set is untouched" in message) == previous, message
     assert files(tmp_path) == before  # the values it had written are gone again
     assert not list(tmp_path.rglob("*.tmp"))
@@ -552,7 +552,8 @@ def test_killed_record_leaves_previous_set_intact(stage, tmp_path):
     new_text, new_values = encode(fake_results(shift=9.0), SIGS, ENV, "smoke")
     assert not set(new_values) & set(store.stored(tmp_path))
 
-    suffix = {"values": store.SUFFIX, "json": ".json"}[stage]  # the rename that is killed
+    # the rename that is killed
+    suffix = {"values": layout.VALUE_SUFFIX, "json": layout.SET_SUFFIX}[stage]
     script = KILL.format(tests=str(Path(__file__).parent))
     proc = subprocess.run(
         [sys.executable, "-c", script, suffix, str(tmp_path)], capture_output=True, text=True
@@ -683,4 +684,4 @@ def test_a_killed_record_leaves_a_whole_set_and_a_later_record_repairs(phase, tm
     assert recorded_shift(path) == SHIFTS[0]
     named = {e["values"] for e in json.loads(path.read_text())["cases"].values()}
     assert set(store.stored(tmp_path)) == named
-    assert not list(store.store_dir(tmp_path).rglob("*.tmp"))
+    assert not list(layout.store_dir(tmp_path).rglob("*.tmp"))

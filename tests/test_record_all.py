@@ -16,16 +16,17 @@ from test_golden_io import ENVIRONMENT as ENV  # TensorFlow 2.99 and Keras 3.99:
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.cli import main, record_all
 from rnn_shapes.environment import Environment
+from rnn_shapes.golden import status
+from rnn_shapes.golden.layout import UNRECORDED
 from rnn_shapes.golden.record import record
-from rnn_shapes.golden.status import set_status
 
 NAME = "tf2.99-keras3.99-tensorflow"
 
 
 def test_status_of_an_environment_no_set_exists_for(tmp_path):
     """Next year's release: no set, and the line says how to record one."""
-    current, line = set_status(tmp_path, ENV, "smoke")
-    assert not current
+    state, line = status.status_of(tmp_path, ENV, "smoke")
+    assert state == status.NOT_CURRENT
     assert line == (
         f"{NAME}: no smoke golden set in {tmp_path}; record it with "
         "`rnn-shapes record --matrix smoke` in this environment"
@@ -34,35 +35,35 @@ def test_status_of_an_environment_no_set_exists_for(tmp_path):
 
 def test_status_is_current_only_for_a_whole_set_of_these_versions(tmp_path):
     path, _ = record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
-    assert set_status(tmp_path, ENV, "smoke") == (
-        True,
+    assert status.status_of(tmp_path, ENV, "smoke") == (
+        status.CURRENT,
         f"{path}: current ({len(matrix('smoke'))} cases)",
     )
     patched = replace(ENV, keras="3.99.1")
-    current, line = set_status(tmp_path, patched, "smoke")
-    assert not current and "recorded with keras 3.99.0 (installed 3.99.1)" in line
+    state, line = status.status_of(tmp_path, patched, "smoke")
+    assert state == status.NOT_CURRENT and "recorded with keras 3.99.0 (installed 3.99.1)" in line
     doc = json.loads(path.read_text())
     doc["cases"].popitem()
     path.write_text(json.dumps(doc))
-    current, line = set_status(tmp_path, ENV, "smoke")
-    assert not current and "does not hold the smoke matrix" in line
+    state, line = status.status_of(tmp_path, ENV, "smoke")
+    assert state == status.NOT_CURRENT and "does not hold the smoke matrix" in line
     path.write_text("{")
-    current, line = set_status(tmp_path, ENV, "smoke")
-    assert not current and "not valid JSON" in line and str(path) in line
+    state, line = status.status_of(tmp_path, ENV, "smoke")
+    assert state == status.UNREADABLE and "not valid JSON" in line and str(path) in line
 
 
 def test_status_command_exit_codes(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("RNN_SHAPES_EXPECT", raising=False)  # set by tox for its own env
     monkeypatch.setattr(Environment, "installed", staticmethod(lambda: ENV))
     said = tmp_path / "said" / "status.json"  # --result: the outcome as data
-    status = ["status", "--matrix", "smoke", "--root", str(tmp_path), "--result", str(said)]
-    assert main(status) == 1
+    command = ["status", "--matrix", "smoke", "--root", str(tmp_path), "--result", str(said)]
+    assert main(command) == 1
     line = capsys.readouterr().out.strip()
     assert "no smoke golden set" in line
     path = tmp_path / ENV.name / "smoke.json"
     assert json.loads(said.read_text()) == {"state": "not current", "line": line, "set": str(path)}
     record(synthetic_results(matrix("smoke")), ENV, "smoke", tmp_path)
-    assert main(status) == 0
+    assert main(command) == 0
     assert f"current ({len(matrix('smoke'))} cases)" in capsys.readouterr().out
     assert json.loads(said.read_text())["state"] == "current"
 
@@ -311,7 +312,7 @@ def test_a_pre_release_that_does_not_install_is_noted_for_the_report(fake_tox):
         STEPS["next-broken"] = STEPS["good"]
         assert record_all.record_all(args(folder / "tox.ini", "next-broken")) == 0
         assert unrecorded.read(folder / "fx") == {}
-        assert not (folder / "fx" / unrecorded.FILE).exists()
+        assert not (folder / "fx" / UNRECORDED).exists()
     finally:
         STEPS.pop("next-broken", None)
         STEPS.pop("next-good", None)

@@ -13,7 +13,7 @@ import pytest
 from rnn_shapes import Case, run_oracle
 from rnn_shapes.cases.blocks import state_cases
 from rnn_shapes.cases.inputs import inputs
-from rnn_shapes.cases.states import initial_states, state_count
+from rnn_shapes.cases.states import initial_states, state_units
 from rnn_shapes.oracle import run_direction
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
@@ -24,7 +24,7 @@ def test_states_start_from_the_given_ones(layer):
     case = Case(layer=layer, initial_state="constant", **SHAPE)
     x = inputs(case).astype(np.float64)
     start = initial_states(case)
-    assert len(start) == state_count(case) and len({a.tobytes() for a in start}) == len(start)
+    assert len(start) == len(state_units(case)) and len({a.tobytes() for a in start}) == len(start)
     assert all(len(np.unique(a)) == a.size for a in start)  # distinct per row and unit
     seq = run_direction(case, x[:, :1], 0, False, start=start)[0]  # one step by hand
     zero = run_direction(case, x[:, :1], 0, False)[0]

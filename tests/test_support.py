@@ -12,17 +12,17 @@ from test_compare import CASES, SIGS, base_results, env, make_set
 
 from rnn_shapes.analysis.audit import Audit
 from rnn_shapes.analysis.compare import compare
-from rnn_shapes.analysis.support import Cell, support_cells
+from rnn_shapes.analysis.support import Cell, case_states, cells_of
 from rnn_shapes.environment import environment_name, release_order
 from rnn_shapes.golden.writing import write_set
-from rnn_shapes.report import generate
+from rnn_shapes.report import report_files
 from rnn_shapes.report.markdown import (
     cell_history_lines,
     configuration_table,
     minor_change_lines,
     next_release_lines,
 )
-from rnn_shapes.report.model import build_report, labels, load_sets, upgrade_path
+from rnn_shapes.report.model import build_report, labels, load_sets, read_report, upgrade_path
 from rnn_shapes.report.svg import CHAR_WIDTH, heatmap_svg, support_svg
 from rnn_shapes.result import Result
 from rnn_shapes.verdict import Verdict
@@ -43,6 +43,11 @@ from rnn_shapes.verdict import Verdict
 )
 def test_a_cell_says_what_its_cases_do(cell, text):
     assert cell.text({"d": "D1"}) == text
+
+
+def support_cells(audit, comparison):
+    """The cells of one environment, as the report builds them."""
+    return cells_of(audit, case_states(audit, comparison))
 
 
 def test_cells_count_defects_refusals_and_differences_by_family_and_layer(tmp_path):
@@ -187,7 +192,7 @@ def text_fits(svg: str) -> list[str]:
 
 def test_the_pictures_titles_and_captions_fit_inside(tmp_path):
     sets = minors(tmp_path)
-    files = generate(tmp_path, "smoke")
+    files = report_files(read_report(tmp_path, "smoke"))
     svgs = [text for path, text in files.items() if path.suffix == ".svg"]
     assert len(svgs) == 2
     for svg in svgs:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from rnn_shapes.cases.case import FAMILIES, families
 from rnn_shapes.differences import Difference, differences, drift, recorded_on_both
-from rnn_shapes.golden.sets import GoldenError, GoldenSet, json_path, read_set
+from rnn_shapes.golden.layout import SET_SUFFIX, set_file_name, set_path
+from rnn_shapes.golden.sets import GoldenError, GoldenSet, read_set
 from rnn_shapes.result import Result
 from rnn_shapes.tolerance import ULP_BUCKETS, ulp_bucket
 
@@ -142,9 +143,9 @@ def compare(a: GoldenSet, b: GoldenSet) -> Comparison:
 def load(spec: str, root: Path, matrix: str = "default") -> GoldenSet:
     """A golden set from a path to its .json, a folder, or an environment name."""
     path = Path(spec)
-    if path.suffix == ".json":
+    if path.suffix == SET_SUFFIX:
         return read_set(path)
-    for candidate in (path / f"{matrix}.json", json_path(root, spec, matrix)):
+    for candidate in (path / set_file_name(matrix), set_path(root, spec, matrix)):
         if candidate.is_file():
             return read_set(candidate)
     raise GoldenError(

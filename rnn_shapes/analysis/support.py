@@ -121,11 +121,6 @@ def case_states(verdicts_audit: Audit, comparison: Comparison) -> dict[str, Case
     return out
 
 
-def support_cells(verdicts_audit: Audit, comparison: Comparison) -> dict[Row, Cell]:
-    """The cells of one environment: its audit, and its comparison with the reference."""
-    return cells_of(verdicts_audit, case_states(verdicts_audit, comparison))
-
-
 def cells_of(verdicts_audit: Audit, states: dict[str, CaseState]) -> dict[Row, Cell]:
     """The cells summing up one environment's case states, per family and layer."""
     cells: dict[Row, Cell] = {}

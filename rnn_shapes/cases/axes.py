@@ -294,9 +294,6 @@ DIRECTIONS: tuple[tuple[bool, str | None], ...] = (
 COUNTS = tuple(a.field for a in AXES.values() if a.kind == "count" and a.default is REQUIRED)
 BOOLS = tuple(a.field for a in AXES.values() if a.kind == "bool")
 
-# The families of the constructor options that change the numbers.
-OPTION_FAMILIES = ("options", "precision")
-
 
 def keras_keywords(case: Case) -> dict[str, Any]:
     """The recurrent layer's constructor keywords from the case, in the table's
@@ -310,17 +307,6 @@ def keras_keywords(case: Case) -> dict[str, Any]:
         if axis.keyword is not None and axis.of(case.layer) and given:
             out[axis.keyword] = value
     return out
-
-
-def keras_options(case: Case) -> dict[str, Any]:
-    """The constructor options that differ from Keras' defaults, as keywords
-    (without the dropout seed Keras 3 takes, which stays on the Keras side)."""
-    keywords = keras_keywords(case)
-    return {
-        axis.keyword: keywords[axis.keyword]
-        for axis in AXES.values()
-        if axis.family in OPTION_FAMILIES and axis.keyword in keywords
-    }
 
 
 def id_parts(case: Case) -> list[str]:

@@ -27,11 +27,6 @@ def state_units(case: Case) -> list[int]:
     return units
 
 
-def state_count(case: Case) -> int:
-    """How many initial-state tensors the layer takes (both directions)."""
-    return len(state_units(case))
-
-
 def initial_states(case: Case) -> list[np.ndarray] | None:
     """The (B, U) float32 initial states of `case` in Keras' order, or None (zeros)."""
     if case.initial_state is None:

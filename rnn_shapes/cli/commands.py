@@ -10,15 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rnn_shapes.cases.matrix import matrix
+from rnn_shapes.environment import Environment
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.files import atomic_write_text, ensure_writable_file
 from rnn_shapes.phases import reached
-
-if TYPE_CHECKING:
-    from rnn_shapes.environment import Environment
 
 
 def _root(explicit: str | None) -> Path:
@@ -63,7 +60,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.output:
         ensure_writable_file(Path(args.output))
     cases = _cases(args)
-    env = _usable()
+    env = Environment.usable()
     find_root = None if args.no_golden else (lambda: _root(args.root))
     judge, why = judge_for(env, find_root, args.matrix)  # an unreadable set: exit 2, nothing run
     results = _run(cases, args.jobs, f"check {args.matrix}", args.matrix)
@@ -84,7 +81,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.record import ensure_recordable, record, set_to_update
 
     root = _root(args.out)
-    env = _usable()
+    env = Environment.usable()
     cases = _cases(args)  # a bad filter is refused before anything is written
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
@@ -106,26 +103,13 @@ def _write_result(target: str | None, state: str, line: str, path: Path) -> None
         atomic_write_text(Path(target), json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
-def _usable() -> Environment:
-    """The installed environment, once its backend is one Keras knows and it keeps what
-    RNN_SHAPES_EXPECT (set by tox.ini) promises: a set is never recorded, or called
-    current, under the name of an environment that resolved another release."""
-    from rnn_shapes.environment import Environment
-
-    env = Environment.installed()
-    problem = env.problem()
-    if problem:
-        raise RnnShapesError(problem)
-    return env
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.layout import set_path
     from rnn_shapes.golden.status import STATE_WORDS, UNREADABLE, status_of
 
     if args.result:
         ensure_writable_file(Path(args.result))
-    root, env = _root(args.root), _usable()
+    root, env = _root(args.root), Environment.usable()
     state, line = status_of(root, env, args.matrix)
     print(line, file=sys.stderr if state == UNREADABLE else sys.stdout)
     _write_result(args.result, STATE_WORDS[state], line, set_path(root, env.name, args.matrix))
@@ -180,10 +164,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from rnn_shapes.analysis.compare import compare, load, render
+    from rnn_shapes.golden.layout import SET_SUFFIX
 
     def one(spec: str):
         path = Path(spec)
-        local = path.suffix == ".json" or path.is_dir()
+        local = path.suffix == SET_SUFFIX or path.is_dir()
         return load(spec, path.parent if local else _root(args.root), args.matrix)
 
     comparison = compare(one(args.a), one(args.b))
@@ -253,6 +238,6 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from rnn_shapes.keras.run import run_keras
     from rnn_shapes.selftest.run import selftest, table
 
-    base, outcomes = selftest(_usable(), run_keras, args.only)
+    base, outcomes = selftest(Environment.usable(), run_keras, args.only)
     sys.stdout.write(table(base, outcomes))
     return 0 if all(o.passed for o in outcomes) else 1

@@ -47,14 +47,12 @@ from rnn_shapes.golden.layout import (
     set_path,
     value_path,
 )
-from rnn_shapes.golden.layout import set_path as json_path  # the name others import
 from rnn_shapes.result import Result, held_dtype
 
 __all__ = [
     "GoldenError",
     "GoldenSet",
     "find_set",
-    "json_path",
     "read_metadata",
     "read_set",
     "stale_and_missing",

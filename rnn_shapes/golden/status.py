@@ -21,12 +21,6 @@ CURRENT, NOT_CURRENT, UNREADABLE = 0, 1, 2  # `rnn-shapes status`' exit status
 STATE_WORDS = {CURRENT: "current", NOT_CURRENT: "not current", UNREADABLE: "unreadable"}
 
 
-def set_status(root: Path, env: Environment, matrix_name: str) -> tuple[bool, str]:
-    """(current, one line saying why) for the set of `env` (installed versions)."""
-    state, line = status_of(root, env, matrix_name)
-    return state == CURRENT, line
-
-
 def status_of(root: Path, env: Environment, matrix_name: str) -> tuple[int, str]:
     """(CURRENT, NOT_CURRENT or UNREADABLE, one line saying why and how to record).
 

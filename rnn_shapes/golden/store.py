@@ -31,7 +31,6 @@ import numpy as np
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.files import atomic_write_bytes
 from rnn_shapes.golden.layout import (
-    VALUE_SUFFIX,
     killed_value_writes,
     set_paths,
     store_dir,
@@ -40,7 +39,6 @@ from rnn_shapes.golden.layout import (
     value_path,
 )
 
-SUFFIX = VALUE_SUFFIX  # a value file's
 NAME = re.compile(r"[0-9a-f]{20}")
 
 

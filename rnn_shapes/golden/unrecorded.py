@@ -18,9 +18,8 @@ from pathlib import Path
 
 from rnn_shapes.files import atomic_write_text
 from rnn_shapes.golden.entries import GoldenError
-from rnn_shapes.golden.layout import UNRECORDED, unrecorded_path
+from rnn_shapes.golden.layout import unrecorded_path
 
-FILE = UNRECORDED  # its name in the root
 PRE_RELEASE_ENVS = "next-"  # the tox environments of the pre-release channel
 
 

@@ -21,11 +21,6 @@ from rnn_shapes.report.pages import site_files
 from rnn_shapes.report.svg import drift_svg, support_svg
 
 
-def generate(root: Path, matrix_name: str = "default") -> dict[Path, str]:
-    """The report files of a matrix (paths relative to the output folder) and their contents."""
-    return report_files(read_report(root, matrix_name))
-
-
 def report_files(report: ConformanceReport) -> dict[Path, str]:
     """docs/CONFORMANCE.md and its pictures, rendered from one report."""
     paths = report.paths
