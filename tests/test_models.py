@@ -24,13 +24,8 @@ from rnn_shapes.cli import main
 from rnn_shapes.environment import Environment
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.models.advise import advise
-from rnn_shapes.models.config import (
-    LayerConfig,
-    describe,
-    model_files,
-    read_model_file,
-    recurrent_layers,
-)
+from rnn_shapes.models.config import LayerConfig, describe, recurrent_layers
+from rnn_shapes.models.files import model_files, read_model_file
 from rnn_shapes.models.records import differences, read_records, record_of
 
 ROOT = Path(__file__).resolve().parent.parent

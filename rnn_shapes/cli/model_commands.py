@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from rnn_shapes.errors import RnnShapesError
 
 if TYPE_CHECKING:
-    from rnn_shapes.models.config import ModelFile
+    from rnn_shapes.models.files import ModelFile
 
 
 def _files(args: argparse.Namespace) -> list[ModelFile]:
     """The model files named, each read once (with --weights for a config JSON); bad
     input is exit 2 before any model runs or anything is written."""
-    from rnn_shapes.models.config import missing_custom_objects, model_files, read_model_file
+    from rnn_shapes.models.files import missing_custom_objects, model_files, read_model_file
 
     paths = [p for given in args.models for p in model_files(Path(given))]
     weights = Path(args.weights) if args.weights else None
@@ -45,8 +45,8 @@ def _records_root(explicit: str | None) -> Path | None:
 
 
 def cmd_check_model(args: argparse.Namespace) -> int:
-    from rnn_shapes.cli.commands import _usable
     from rnn_shapes.cli.model_report import check_model_report, model_report
+    from rnn_shapes.environment import Environment
     from rnn_shapes.files import atomic_write_text, ensure_writable_file
     from rnn_shapes.models.check import check_model
     from rnn_shapes.models.records import read_records, record_of
@@ -56,7 +56,7 @@ def cmd_check_model(args: argparse.Namespace) -> int:
         ensure_writable_file(Path(args.output))
     files = _files(args)
     root = _records_root(args.root)
-    env = _usable()
+    env = Environment.usable()
     reports = []
     for file in files:
         check = check_model(file, env)
@@ -73,16 +73,16 @@ def cmd_check_model(args: argparse.Namespace) -> int:
 
 
 def cmd_record_model(args: argparse.Namespace) -> int:
-    from rnn_shapes.cli.commands import _root, _usable
+    from rnn_shapes.environment import Environment
     from rnn_shapes.files import ensure_writable_dir
-    from rnn_shapes.golden.layout import models_dir
+    from rnn_shapes.golden.layout import golden_root, models_dir
     from rnn_shapes.models.check import check_model
     from rnn_shapes.models.records import record_of, write_record
 
     files = _files(args)
-    root = _root(args.out)
+    root = golden_root(args.out)
     ensure_writable_dir(models_dir(root))  # before any model runs
-    env = _usable()
+    env = Environment.usable()
     for file in files:
         check = check_model(file, env)
         written = write_record(root, check.file, record_of(check, env))
@@ -92,12 +92,12 @@ def cmd_record_model(args: argparse.Namespace) -> int:
 
 
 def cmd_advise(args: argparse.Namespace) -> int:
-    from rnn_shapes.cli.commands import _root
     from rnn_shapes.environment import Environment
+    from rnn_shapes.golden.layout import golden_root
     from rnn_shapes.models.advise import advise, render
 
     files = _files(args)
-    root = _root(args.root)
+    root = golden_root(args.root)
     source = args.source or Environment.installed().name
     reports = [advise(file, source, args.to, root, args.matrix) for file in files]
     sys.stdout.write("\n".join(render(r) for r in reports))

@@ -23,7 +23,8 @@ from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy
 from rnn_shapes.keras.build import rnn_layers
 from rnn_shapes.keras.run import reset_states
-from rnn_shapes.models.config import RECURRENT, WRAPPERS, ModelFile, custom_objects
+from rnn_shapes.models.config import RECURRENT, WRAPPERS
+from rnn_shapes.models.files import ModelFile, custom_objects
 from rnn_shapes.models.probe import InputSpec
 from rnn_shapes.result import container_name, error_text
 

@@ -1,7 +1,7 @@
 """advise: what moving a model from one environment to another changes, from the
 committed golden sets, the defects file and the config-key survey, without Keras.
 
-The model's file is read as data (models/config.py). For each recurrent layer,
+The model's file is read as data (models/files.py). For each recurrent layer,
 its "like" cases are the committed cases of its configuration: the same layer,
 direction, flags and options (sizes and weights aside), with a mask when the
 model makes one or without, with initial states where the layer is given them,
@@ -38,12 +38,11 @@ from rnn_shapes.golden.sets import GoldenSet
 from rnn_shapes.models.config import (
     Described,
     LayerConfig,
-    ModelFile,
     describe,
     mask_sources,
-    nodes,
     recurrent_layers,
 )
+from rnn_shapes.models.files import ModelFile, nodes
 from rnn_shapes.models.nominal import NOMINAL_MASK, NOMINAL_SHAPE, nominal_case
 from rnn_shapes.models.records import every_record
 

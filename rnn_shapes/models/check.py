@@ -34,12 +34,11 @@ from rnn_shapes.keras.model import (
 from rnn_shapes.models.config import (
     Described,
     LayerConfig,
-    ModelFile,
     Note,
     describe,
     mask_sources,
-    nodes,
 )
+from rnn_shapes.models.files import ModelFile, nodes
 from rnn_shapes.models.nominal import nominal_case
 from rnn_shapes.models.probe import probe_batch
 from rnn_shapes.oracle import Given, layer_outputs
@@ -103,7 +102,7 @@ class ModelCheck:
 
 
 def check_model(file: ModelFile, env: Environment) -> ModelCheck:
-    """Load the model file (read as data: models.config.read_model_file), run it
+    """Load the model file (read as data: models.files.read_model_file), run it
     once, and judge every recurrent layer's every call."""
     start = time.perf_counter()
     report = ModelCheck(file, env.name, loads=False)

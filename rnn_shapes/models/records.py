@@ -31,7 +31,7 @@ from rnn_shapes.files import atomic_write_text, ensure_writable_dir
 from rnn_shapes.golden.entries import GoldenError
 from rnn_shapes.golden.layout import record_environment, record_path, record_paths, records_dir
 from rnn_shapes.models.check import ModelCheck
-from rnn_shapes.models.config import ModelFile
+from rnn_shapes.models.files import ModelFile
 from rnn_shapes.result import Result, held, held_dtype
 from rnn_shapes.tolerance import PREDICT_ULPS, ulp_bucket
 

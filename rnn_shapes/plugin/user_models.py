@@ -34,7 +34,8 @@ class UserModels:
 
     def params(self) -> list[Any]:
         """One parameter per model and recurrent layer, read from the files (no Keras)."""
-        from rnn_shapes.models.config import read_model_file, recurrent_layers
+        from rnn_shapes.models.config import recurrent_layers
+        from rnn_shapes.models.files import read_model_file
 
         if not self.paths:  # the file named on its own: say why nothing runs
             why = NO_MODELS
@@ -54,7 +55,7 @@ class UserModels:
     def check(self, path: Path, env: Environment) -> Any:
         """check-model of one file in this process, once: its layers' tests share it."""
         from rnn_shapes.models.check import check_model
-        from rnn_shapes.models.config import read_model_file
+        from rnn_shapes.models.files import read_model_file
 
         if path not in self._checks:
             self._checks[path] = check_model(read_model_file(path), env)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from rnn_shapes.analysis.compare import family_line
 from rnn_shapes.environment import channel
-from rnn_shapes.report.model import (
-    REFERENCE_SHAPE,
-    ConformanceReport,
-    PairChange,
-)
+from rnn_shapes.report.changes import PairChange
+from rnn_shapes.report.model import REFERENCE_SHAPE, ConformanceReport
 from rnn_shapes.result import Result
 
 

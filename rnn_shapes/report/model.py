@@ -3,43 +3,40 @@ computed once from one matrix's golden sets.
 
 The renderers (markdown.py, svg.py) only lay this out, so each set is read and
 audited once and each pair of sets compared once, whichever file shows the result.
+What changes from one set to another (a pair, a minor, a pre-release, a cell along
+its lane) is computed in changes.py.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
 from rnn_shapes.analysis.audit import Audit, audit
-from rnn_shapes.analysis.compare import Comparison, compare, summary_counts
-from rnn_shapes.analysis.history import lane
-from rnn_shapes.analysis.support import (
-    CaseState,
-    Cell,
-    Row,
-    case_states,
-    cells_of,
-    defect_labels,
-    rows_of,
-)
+from rnn_shapes.analysis.compare import Comparison, compare
+from rnn_shapes.analysis.support import Cell, Row, case_states, cells_of, defect_labels, rows_of
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.defects import Defect
 from rnn_shapes.defects import load as load_defects
-from rnn_shapes.environment import Environment, channel
+from rnn_shapes.environment import Environment
 from rnn_shapes.golden import unrecorded
 from rnn_shapes.golden.sets import GoldenSet
 from rnn_shapes.report.cases import CaseTable, case_table
-from rnn_shapes.report.releases import (
-    labels,
-    load_sets,
-    newest_release_like,
-    reference,
-    upgrade_path,
+from rnn_shapes.report.changes import (
+    CellStretch,
+    MinorChange,
+    NextChange,
+    PairChange,
+    cell_history,
+    minor_changes,
+    next_changes,
+    pair_change,
 )
+from rnn_shapes.report.releases import labels, load_sets, reference, upgrade_path
 from rnn_shapes.result import Result
 
 REFERENCE_SHAPE = (2, 5, 1, 3)  # (B, T, D, U) of the per-configuration table
@@ -83,47 +80,6 @@ class EnvironmentRow:
 
 
 @dataclass(frozen=True)
-class PairChange:
-    """What changes from one set to another: counts by kind, and per family."""
-
-    before: str  # environment names
-    after: str
-    shared: int
-    counts: Counter  # kind of change -> cases (summary_counts)
-    families: dict[str, Counter]  # family -> counts (Comparison.by_family)
-
-    @property
-    def moved(self) -> dict[str, Counter]:
-        """The families where something other than the shared count is non-zero."""
-        return {
-            f: n for f, n in self.families.items() if any(v for k, v in n.items() if k != "shared")
-        }
-
-
-@dataclass(frozen=True)
-class MinorChange:
-    """The support-table cells that change from one Keras 3 minor to the next."""
-
-    before: str  # Keras versions
-    after: str
-    cells: list[tuple[Row, list[tuple[str, int, int]]]]  # row, [(part, count before, after)]
-
-
-@dataclass(frozen=True)
-class NextChange:
-    """A pre-release set against the newest release of its Keras major on its backend:
-    what its release would change."""
-
-    pre: str  # environment names
-    release: str | None  # None: no release of its kind is recorded
-    cells: list[tuple[Row, list[tuple[str, int, int]], list[str]]]  # row, parts, example ids
-    fixed: dict[str, list[str]]  # listed defect -> the cases it no longer shows in
-    refusals: list[str]  # cases the pre-release refuses and the release builds
-    unexplained: list[str]  # its audit's problems: what no rule or defect entry explains
-    previous: PairChange | None = None  # against the build before it in its lane, if recorded
-
-
-@dataclass(frozen=True)
 class ConfigRow:
     """A configuration at REFERENCE_SHAPE whose container, arity or shapes differ somewhere."""
 
@@ -159,41 +115,6 @@ class ConformanceReport:
     @property
     def paths(self) -> ReportPaths:
         return report_paths(self.matrix)
-
-
-@dataclass(frozen=True)
-class CellStretch:
-    """Consecutive environments of one lane where a support-table cell read the same."""
-
-    first: str  # column labels
-    last: str
-    text: str
-
-
-def cell_history(
-    sets: list[GoldenSet],
-    columns: list[str],
-    rows: list[Row],
-    cells: list[dict[Row, Cell]],
-    names: dict[str, str],
-) -> dict[Row, dict[str, list[CellStretch]]]:
-    """Per row and lane (a backend's releases; the pre-release channel apart), the
-    stretches of release order where its cell said the same: 'until 3.10', 'since 3.11'.
-    Only rows whose cell changed in some lane."""
-    out: dict[Row, dict[str, list[CellStretch]]] = {}
-    for row in rows:
-        lanes: dict[str, list[CellStretch]] = {}
-        for label, s, per_set in zip(columns, sets, cells, strict=True):
-            cell = per_set.get(row)
-            text = "-" if cell is None else cell.text(names)
-            stretches = lanes.setdefault(lane(s), [])
-            if stretches and stretches[-1].text == text:
-                stretches[-1] = CellStretch(stretches[-1].first, label, text)
-            else:
-                stretches.append(CellStretch(label, label, text))
-        if any(len(st) > 1 for st in lanes.values()):
-            out[row] = {k: v for k, v in lanes.items() if len(v) > 1}
-    return out
 
 
 def read_report(root: Path, matrix_name: str = "default") -> ConformanceReport:
@@ -234,10 +155,10 @@ def build_report(sets: list[GoldenSet]) -> ConformanceReport:
         environments=[
             _environment(label, s, a) for label, s, a in zip(columns, sets, audits, strict=True)
         ],
-        upgrade=[_pair_change(compared(a, b)) for a, b in pairwise(path)],
-        minor_changes=_minor_changes(sets, path, rows, cells, names),
-        next_changes=_next_changes(sets, audits, states, rows, cells, names),
-        others=[_pair_change(against_ref[id(s)]) for s in sets if id(s) not in on_path],
+        upgrade=[pair_change(compared(a, b)) for a, b in pairwise(path)],
+        minor_changes=minor_changes(sets, path, rows, cells, names),
+        next_changes=next_changes(sets, audits, states, rows, cells, names),
+        others=[pair_change(against_ref[id(s)]) for s in sets if id(s) not in on_path],
         drift=_drift_by_layer(sets, against_ref, cases),
         configurations=configurations,
         config_rows=config_rows,
@@ -262,123 +183,6 @@ def _environment(label: str, s: GoldenSet, a: Audit) -> EnvironmentRow:
         refused=sum(r.outcome == "rejected" for r in s.results.values()),
         worst=max((v.max_deviation for v in plain), default=0.0),
     )
-
-
-def _pair_change(comparison: Comparison) -> PairChange:
-    return PairChange(
-        comparison.a.environment.name,
-        comparison.b.environment.name,
-        comparison.shared,
-        summary_counts(comparison),
-        comparison.by_family(),
-    )
-
-
-def _minor_changes(
-    sets: list[GoldenSet],
-    path: list[GoldenSet],
-    rows: list[Row],
-    cells: list[dict[Row, Cell]],
-    names: dict[str, str],
-) -> list[MinorChange] | None:
-    """What changes in each support-table cell from one Keras 3 minor to the next (on
-    TensorFlow, the upgrade path's sets), part by part."""
-    keras3 = [s for s in path if s.keras_major >= 3]
-    if len(keras3) < 2:
-        return None
-    index = {id(s): i for i, s in enumerate(sets)}
-    out = []
-    for a, b in pairwise(keras3):
-        ca, cb = cells[index[id(a)]], cells[index[id(b)]]
-        moved = []
-        for row in rows:
-            if row not in ca or row not in cb:
-                continue
-            parts = _changed_parts(ca[row], cb[row], names)
-            if parts:
-                moved.append((row, parts))
-        out.append(MinorChange(a.metadata["keras"], b.metadata["keras"], moved))
-    return out
-
-
-def _changed_parts(a: Cell, b: Cell, names: dict[str, str]) -> list[tuple[str, int, int]]:
-    """The parts of a cell whose counts differ from `a` to `b`: (part, before, after)."""
-    before, after = a.counts(names), b.counts(names)
-    return [
-        (part, before.get(part, 0), after.get(part, 0))
-        for part in {**before, **after}
-        if before.get(part, 0) != after.get(part, 0)
-    ]
-
-
-EXAMPLES = 3  # case ids shown per changed cell
-
-
-def _next_changes(
-    sets: list[GoldenSet],
-    audits: list[Audit],
-    states: list[dict[str, CaseState]],
-    rows: list[Row],
-    cells: list[dict[Row, Cell]],
-    names: dict[str, str],
-) -> list[NextChange]:
-    out = []
-    index = {id(s): i for i, s in enumerate(sets)}
-    for i, pre in enumerate(sets):
-        if channel(pre.metadata) != "next":
-            continue
-        fixed: dict[str, list[str]] = {}
-        for v in audits[i].verdicts:
-            if v.fixed is not None:
-                fixed.setdefault(v.fixed, []).append(v.case.id)
-        release = newest_release_like(pre, sets)
-        earlier = [s for s in sets[:i] if lane(s) == lane(pre) and s.keras_major == pre.keras_major]
-        previous = _pair_change(compare(earlier[-1], pre)) if earlier else None
-        if release is None:
-            out.append(
-                NextChange(pre.environment.name, None, [], fixed, [], audits[i].problems, previous)
-            )
-            continue
-        j = index[id(release)]
-        moved = []
-        for row in rows:
-            if row in cells[i] and row in cells[j]:
-                parts = _changed_parts(cells[j][row], cells[i][row], names)
-                if parts:
-                    moved.append((row, parts, _examples(audits[i], states[i], states[j], row)))
-        refusals = sorted(
-            cid
-            for cid, r in pre.results.items()
-            if r.outcome == "rejected"
-            and cid in release.results
-            and release.results[cid].outcome == "ok"
-        )
-        out.append(
-            NextChange(
-                pre.environment.name,
-                release.environment.name,
-                moved,
-                fixed,
-                refusals,
-                audits[i].problems,
-                previous,
-            )
-        )
-    return out
-
-
-def _examples(
-    pre: Audit, now: dict[str, CaseState], before: dict[str, CaseState], row: Row
-) -> list[str]:
-    """A few cases of the row whose state differs between the two sets."""
-    family, layer = row
-    return [
-        v.case.id
-        for v in pre.verdicts
-        if v.case.layer == layer
-        and family in v.case.families
-        and now.get(v.case.id) != before.get(v.case.id)
-    ][:EXAMPLES]
 
 
 def _drift_by_layer(

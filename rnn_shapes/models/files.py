@@ -1,0 +1,164 @@
+"""A user's model file read as data, without Keras: its format, its config, the Keras
+that wrote it, its hash, and the custom objects loading it would need.
+
+Formats: `.keras` (Keras 3's zip archive), `.h5` (Keras 2's format, and Keras 3's
+legacy one; read with h5py), `.json` (`model.to_json()`, its weights beside it as
+`NAME.weights.h5`, or named with --weights).
+
+What the config says of its recurrent layers is models/config.py's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rnn_shapes.errors import RnnShapesError
+
+FORMATS = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file as read: its format, config, the Keras that wrote it (where the
+    file says) and its hash (with the weights file, for a config JSON)."""
+
+    path: Path
+    format: str
+    config: Mapping[str, Any]
+    written_by: str | None
+    sha256: str
+    weights: Path | None = None
+
+    @property
+    def key(self) -> str:
+        """The name its records go by: the file's stem and its hash's first 12 digits."""
+        return f"{self.path.stem}-{self.sha256[:12]}"
+
+
+def model_files(path: Path) -> list[Path]:
+    """`path`, or the model files in the folder `path` and below (a config JSON's weights aside)."""
+    if not path.is_dir():
+        return [path]
+    found = sorted(
+        p
+        for p in path.rglob("*")
+        if p.suffix.lower() in FORMATS and not p.name.endswith(".weights.h5")
+    )
+    if not found:
+        raise RnnShapesError(f"{path}: no model file there ({', '.join(sorted(FORMATS))})")
+    return found
+
+
+def read_model_file(path: Path, weights: Path | None = None) -> ModelFile:
+    """The model file at `path`; one line naming it when it cannot be read."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise RnnShapesError(
+            f"{path}: unknown model format {path.suffix or '(no suffix)'!r}, expected one of "
+            f"{sorted(FORMATS)}"
+        )
+    if not path.is_file():
+        raise RnnShapesError(f"{path}: no such model file")
+    digest = hashlib.sha256(path.read_bytes())
+    if fmt == "json":
+        weights = weights or path.with_name(path.stem + ".weights.h5")
+        if not weights.is_file():
+            raise RnnShapesError(
+                f"{path}: a config JSON needs its weights: {weights} is missing (--weights)"
+            )
+        digest.update(weights.read_bytes())
+    config, written_by = _READERS[fmt](path)
+    if not isinstance(config, Mapping) or "class_name" not in config:
+        raise RnnShapesError(f"{path}: not a Keras model config (no class_name at its top)")
+    return ModelFile(path, fmt, config, written_by, digest.hexdigest(), weights)
+
+
+def _read_keras(path: Path) -> tuple[Any, str | None]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+            meta = (
+                json.loads(archive.read("metadata.json"))
+                if "metadata.json" in archive.namelist()
+                else {}
+            )
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+        raise RnnShapesError(f"{path}: not a readable .keras archive ({exc})") from None
+    return config, meta.get("keras_version")
+
+
+def _read_h5(path: Path) -> tuple[Any, str | None]:
+    try:
+        import h5py
+    except ImportError:
+        raise RnnShapesError(f"{path}: reading an .h5 file needs h5py (pip install h5py)") from None
+    try:
+        with h5py.File(path, "r") as f:
+            text = f.attrs.get("model_config")
+            version = f.attrs.get("keras_version")
+    except OSError as exc:
+        raise RnnShapesError(f"{path}: not a readable HDF5 file ({exc})") from None
+    if text is None:
+        raise RnnShapesError(f"{path}: an HDF5 file without a model config (weights only?)")
+    text = text.decode() if isinstance(text, bytes) else text
+    version = version.decode() if isinstance(version, bytes) else version
+    try:
+        return json.loads(text), None if version is None else str(version)
+    except json.JSONDecodeError as exc:
+        raise RnnShapesError(f"{path}: its model config is not JSON ({exc})") from None
+
+
+def _read_json(path: Path) -> tuple[Any, str | None]:
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RnnShapesError(f"{path}: not a model config JSON ({exc})") from None
+    return config, config.get("keras_version") if isinstance(config, dict) else None
+
+
+_READERS = {"keras": _read_keras, "h5": _read_h5, "json": _read_json}
+
+
+def nodes(config: Any) -> Iterator[Mapping[str, Any]]:
+    """Every mapping in a config, depth first (layers, their configs, serialised objects)."""
+    if isinstance(config, Mapping):
+        yield config
+        for value in config.values():
+            yield from nodes(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from nodes(value)
+
+
+def _custom(name: Any) -> bool:
+    """A registered name of a package other than Keras: 'pkg>Name'."""
+    return isinstance(name, str) and ">" in name and not name.startswith("keras")
+
+
+def custom_objects(config: Mapping[str, Any]) -> list[str]:
+    """The custom objects' registered names, anywhere in the config."""
+    return sorted(
+        {n["registered_name"] for n in nodes(config) if _custom(n.get("registered_name"))}
+    )
+
+
+def missing_custom_objects(config: Mapping[str, Any]) -> list[str]:
+    """The custom objects whose module cannot be found here (found, not imported)."""
+    missing = set()
+    for node in nodes(config):
+        name, module = node.get("registered_name"), node.get("module")
+        if _custom(name) and isinstance(module, str):
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.add(f"{name} (module {module})")
+    return sorted(missing)
