@@ -320,12 +320,31 @@ def test_repository_paths_named_exist(page):
         assert (ROOT / path).exists(), f"{page.relative_to(ROOT)} names {path}: no such file"
 
 
-def test_layout_modules_exist():
+def layout_names() -> list[str]:
+    """The modules and folders docs/layout.md's tables name (relative to rnn_shapes/)."""
     rows = re.findall(r"^\| (`.+?) \|", text("docs/layout.md"), flags=re.M)
-    modules = [name for row in rows for name in re.findall(r"`([\w/.]+)`", row)]
+    return [name for row in rows for name in re.findall(r"`([\w/.]+)`", row)]
+
+
+def test_layout_modules_exist():
+    modules = layout_names()
     assert "tolerance.py" in modules
     for name in modules:
         assert (ROOT / "rnn_shapes" / name).exists(), f"docs/layout.md names {name}"
+
+
+def test_layout_names_every_module():
+    """A new module gets its row: its one concern, said where people look."""
+    named = layout_names()
+    package = ROOT / "rnn_shapes"
+    missing = [
+        rel
+        for path in sorted(package.rglob("*.py"))
+        if (rel := path.relative_to(package).as_posix()) not in named
+        and not any(rel.startswith(n) for n in named if n.endswith("/"))
+        and not (path.name == "__init__.py" and len(path.read_text().splitlines()) < 10)
+    ]
+    assert not missing, f"docs/layout.md does not name {missing}"
 
 
 def test_readme_links_every_docs_page_and_stays_short():

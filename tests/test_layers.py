@@ -26,7 +26,8 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.tolerance": 0,
     "rnn_shapes.result": 0,
     "rnn_shapes.differences": 0,
-    "rnn_shapes.models.config": 0,  # a model file read as data
+    "rnn_shapes.models.config": 0,  # its recurrent layers on the harness axes
+    "rnn_shapes.models.files": 0,  # the file itself: format, config, hash, custom objects
     "rnn_shapes.models.probe": 0,
     "rnn_shapes.models.nominal": 0,
     # the two sides that are compared

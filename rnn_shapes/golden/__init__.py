@@ -1,2 +1,3 @@
-"""Golden sets: where they live, their files (strict reading, atomic writes),
-recording, the audit against the oracle, comparing two, and the report."""
+"""Golden sets only: where they live (`layout`), their files (strict reading, atomic
+writes), the values store, recording, whether a set is current, and the judge that
+reads one. What is read across sets lives in analysis/, report/ and models/."""

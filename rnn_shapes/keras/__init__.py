@@ -1,4 +1,3 @@
-"""The Keras side, kept thin: which TensorFlow / Keras / backend is installed (read
-from package metadata), Keras' start-up (`backend`, the only place Keras is
+"""The Keras side, kept thin: Keras' start-up (`backend`, the only place Keras is
 imported), the case's real model (`build`, kept in `cache`), running it (`run`,
-`rows`), and the worker pool that runs many cases."""
+`rows`), a user's model run once (`model`), and the worker pool that runs many cases."""
