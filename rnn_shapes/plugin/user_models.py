@@ -20,6 +20,7 @@ class UserModels:
 
     def __init__(self, rootpath: Path) -> None:
         self.rootpath = rootpath
+        self._files: dict[Path, Any] = {}
         self._checks: dict[Path, Any] = {}
 
     @cached_property
@@ -35,7 +36,6 @@ class UserModels:
     def params(self) -> list[Any]:
         """One parameter per model and recurrent layer, read from the files (no Keras)."""
         from rnn_shapes.models.config import recurrent_layers
-        from rnn_shapes.models.files import read_model_file
 
         if not self.paths:  # the file named on its own: say why nothing runs
             why = NO_MODELS
@@ -43,7 +43,7 @@ class UserModels:
         params = []
         for path in self.paths:
             try:
-                layers = recurrent_layers(read_model_file(path).config)
+                layers = recurrent_layers(self.file(path).config)
             except RnnShapesError as exc:
                 raise pytest.UsageError(f"rnn-shapes: {exc}") from None
             rel = path.relative_to(self.rootpath) if path.is_relative_to(self.rootpath) else path
@@ -52,11 +52,18 @@ class UserModels:
             ]
         return params
 
+    def file(self, path: Path) -> Any:
+        """The model file read as data, once per process (its params and its check)."""
+        from rnn_shapes.models.files import read_model_file
+
+        if path not in self._files:
+            self._files[path] = read_model_file(path)
+        return self._files[path]
+
     def check(self, path: Path, env: Environment) -> Any:
         """check-model of one file in this process, once: its layers' tests share it."""
         from rnn_shapes.models.check import check_model
-        from rnn_shapes.models.files import read_model_file
 
         if path not in self._checks:
-            self._checks[path] = check_model(read_model_file(path), env)
+            self._checks[path] = check_model(self.file(path), env)
         return self._checks[path]
