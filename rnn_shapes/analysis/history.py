@@ -16,11 +16,13 @@ import numpy as np
 
 from rnn_shapes.cases.case import Case
 from rnn_shapes.check import value_problems
+from rnn_shapes.differences import differences
 from rnn_shapes.environment import channel
 from rnn_shapes.golden.sets import GoldenSet
 from rnn_shapes.result import Result
 
-# What a result is, aspect by aspect: a change of any is a new stretch.
+# What a result is, aspect by aspect (the one comparison's, symbolic outputs and
+# facts aside): a change of any is a new stretch.
 ASPECTS = ("outcome", "container", "arity", "shapes", "dtypes", "masks", "received")
 
 
@@ -55,29 +57,25 @@ def summary(result: Result | None) -> str:
     return f"ok, {result.container} {result.arity}: {shapes} ({', '.join(dtypes)})"
 
 
-def _aspects(r: Result | None) -> dict[str, object]:
-    if r is None:
-        return dict.fromkeys(ASPECTS, "absent")
-    return {
-        "outcome": (r.outcome, r.error),
-        "container": r.container,
-        "arity": r.arity,
-        "shapes": r.shapes,
-        "dtypes": r.dtypes,
-        "masks": r.masks,
-        "received": r.received,
-    }
-
-
 def changes(case: Case, before: Result | None, after: Result | None, backend: str) -> list[str]:
-    """The aspects that differ from `before` to `after`; 'values' where the outputs
-    line up and differ beyond the oracle's tolerance."""
-    a, b = _aspects(before), _aspects(after)
-    if a["outcome"] != b["outcome"]:
-        return ["outcome"]  # built / refused, or another refusal: the rest follows
-    found = [k for k in ASPECTS if a[k] != b[k]]
-    if found or before is None or after is None or after.outcome != "ok":
-        return found
+    """The aspects that differ from `before` to `after` (rnn_shapes/differences.py),
+    in ASPECTS' order; 'values' where the outputs line up and differ beyond the
+    oracle's tolerance."""
+    if before is None or after is None:
+        return [] if before is after else ["outcome"]
+    found: set[str] = set()
+    for d in differences(before, after):
+        if d.aspect in ("outcome", "error"):
+            return ["outcome"]  # built / refused, or another refusal: the rest follows
+        if d.aspect == "arity":  # the lists of shapes and dtypes change with it
+            found |= {"arity", "shapes", "dtypes"}
+        elif d.aspect == "output":
+            found |= {"shapes"} if d.was[0] != d.now[0] else set()
+            found |= {"dtypes"} if d.was[1] != d.now[1] else set()
+        elif d.aspect in ASPECTS:
+            found.add(d.aspect)
+    if found or after.outcome != "ok":
+        return [k for k in ASPECTS if k in found]
     want = tuple(o.astype(np.float64) for o in before.outputs)
     return ["values"] if value_problems(case, after.outputs, want, backend) else []
 
