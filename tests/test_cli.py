@@ -267,6 +267,9 @@ def test_junit_report_is_valid_junit_xml():
     failure = cases[2].find("failure")
     assert failure.get("message") == "rules, oracle disagree" and "3 of 6" in failure.text
     assert cases[0].find("failure") is None and cases[1].find("failure") is None
+    assert cases[1].find("system-out").text == "refused as the rule predicts"
+    said = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert said == {**{k: str(v) for k, v in ENV.metadata().items()}, "checked_against": AGAINST}
 
 
 @pytest.mark.keras

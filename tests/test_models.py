@@ -281,6 +281,12 @@ def test_check_model_cli_text_json_junit_and_the_records(tmp_path):
     assert junit.returncode == 0, junit.stdout
     suite = ET.fromstring(junit.stdout).find("testsuite")
     assert suite.get("failures") == "0" and suite.get("tests") == "4"  # load + 3 layers
+    junit = _cli("check-model", str(path), "--format", "junit", "--root", str(FIXTURES))
+    cases = ET.fromstring(junit.stdout).find("testsuite").findall("testcase")
+    records = {c.get("name"): c for c in cases if c.get("classname") == "rnn_shapes.model.record"}
+    failure = records[KERAS2].find("failure")  # it does not load there: a line per difference
+    assert failure.get("message") == failure.text.splitlines()[0]
+    assert failure.text.splitlines() == model["records"][0]["differences"]
 
 
 # ---------------------------------------------------------------- records
