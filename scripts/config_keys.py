@@ -23,8 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnn_shapes.keras.backend import keras_module  # noqa: E402
 from rnn_shapes.environment import Environment  # noqa: E402
+from rnn_shapes.keras.backend import keras_module  # noqa: E402
 from rnn_shapes.result import error_text  # noqa: E402
 
 DATA = ROOT / "rnn_shapes" / "config_keys.json"
