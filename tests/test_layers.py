@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.models.files": 0,  # the file itself: format, config, hash, custom objects
     "rnn_shapes.models.probe": 0,
     "rnn_shapes.models.nominal": 0,
+    "rnn_shapes.models.project": 0,
+    "rnn_shapes.project": 0,
     # the two sides that are compared
     "rnn_shapes.oracle": 1,
     "rnn_shapes.keras": 1,

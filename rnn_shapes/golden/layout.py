@@ -25,12 +25,11 @@ Without a root (configured nowhere: RootNotConfigured), see `root_or_why`.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.project import nearest
 
 ENV_VAR = "RNN_SHAPES_GOLDEN_ROOT"
 HOW_TO_SET = (
@@ -40,26 +39,9 @@ HOW_TO_SET = (
 NOT_CONFIGURED = f"no golden-set folder is configured here: {HOW_TO_SET}"
 
 
-def _nearest(start: Path, key: str) -> tuple[Path, Any] | None:
-    """(the pyproject.toml, its value) of the nearest pyproject.toml at or above `start`
-    whose `[tool.rnn-shapes]` has `key`; None if none has it."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        pyproject = folder / "pyproject.toml"
-        if not pyproject.is_file():
-            continue
-        try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise RnnShapesError(f"{pyproject}: cannot read it: {exc}") from None
-        value = table.get("tool", {}).get("rnn-shapes", {}).get(key)
-        if value is not None:
-            return pyproject, value
-    return None
-
-
 def configured_root(start: Path) -> Path | None:
     """`[tool.rnn-shapes] golden-root` of the nearest pyproject.toml that has one."""
-    found = _nearest(start, "golden-root")
+    found = nearest(start, "golden-root")
     if found is None:
         return None
     pyproject, value = found
@@ -92,31 +74,6 @@ def _folder(path: Path, given_by: str) -> Path:
     if path.exists() and not path.is_dir():
         raise RnnShapesError(f"{path}: not a folder of golden sets (given by {given_by})")
     return path
-
-
-def configured_models(start: Path) -> list[Path]:
-    """The model files `[tool.rnn-shapes] models` names (globs, relative to the
-    pyproject.toml that has them), sorted; [] when none names any. A pattern that
-    matches no file is an error naming it: a test silently not collected is none."""
-    found_table = _nearest(start, "models")
-    if found_table is None:
-        return []
-    pyproject, patterns = found_table
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        raise RnnShapesError(f"{pyproject}: [tool.rnn-shapes] models must be a list of globs")
-    found: list[Path] = []
-    for pattern in patterns:
-        matched = sorted(
-            p
-            for p in pyproject.parent.glob(pattern)
-            if p.is_file() and not p.name.endswith(".weights.h5")
-        )
-        if not matched:
-            raise RnnShapesError(
-                f"{pyproject}: [tool.rnn-shapes] models: {pattern!r} matches no file"
-            )
-        found += [p for p in matched if p not in found]
-    return found
 
 
 # ---------------------------------------------------------------- without a root

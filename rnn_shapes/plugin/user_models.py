@@ -26,7 +26,7 @@ class UserModels:
     @cached_property
     def paths(self) -> list[Path]:
         """`[tool.rnn-shapes] models` of the project pytest runs in ([]: none)."""
-        from rnn_shapes.golden.layout import configured_models
+        from rnn_shapes.models.project import configured_models
 
         try:
             return configured_models(self.rootpath)
