@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.models.probe": 0,
     "rnn_shapes.models.nominal": 0,
     "rnn_shapes.models.project": 0,
+    "rnn_shapes.models.trust": 0,
     "rnn_shapes.project": 0,
     # the two sides that are compared
     "rnn_shapes.oracle": 1,

@@ -68,6 +68,14 @@ def _matrix_option(p: argparse.ArgumentParser, default: str = "default") -> None
     p.add_argument("--matrix", choices=MATRICES, default=default, help="case matrix")
 
 
+def _trust_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust",
+        action="store_true",
+        help="load files that carry code (a Lambda, a custom object): you trust their source",
+    )
+
+
 def _result_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--result",
@@ -235,11 +243,13 @@ def parser() -> argparse.ArgumentParser:
     )
     cm.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     cm.add_argument("--root", metavar="DIR", help=ROOT_HELP + "; its model records are compared")
+    _trust_option(cm)
     cm.set_defaults(func=cmd_check_model)
 
     rm = command("record-model", "record a model's outputs in this environment (golden root)")
     model_arguments(rm)
     rm.add_argument("--out", metavar="DIR", help=ROOT_HELP)
+    _trust_option(rm)
     rm.set_defaults(func=cmd_record_model)
 
     ad = command(

@@ -17,17 +17,23 @@ if TYPE_CHECKING:
     from rnn_shapes.models.files import ModelFile
 
 
-def _files(args: argparse.Namespace) -> list[ModelFile]:
-    """The model files named, each read once (with --weights for a config JSON); bad
-    input is exit 2 before any model runs or anything is written."""
+def _files(args: argparse.Namespace, loading: bool = True) -> list[ModelFile]:
+    """The model files named, each read once as data (with --weights for a config JSON);
+    bad input, and code the user does not trust in a file to be loaded, is exit 2
+    before any model runs or anything is written."""
     from rnn_shapes.models.files import missing_custom_objects, model_files, read_model_file
+    from rnn_shapes.models.trust import Trust, configured_trust, refusal
 
     paths = [p for given in args.models for p in model_files(Path(given))]
     weights = Path(args.weights) if args.weights else None
     if weights is not None and len(paths) > 1:
         raise RnnShapesError("--weights names the weights of one config JSON: give one model")
     files = [read_model_file(path, weights) for path in paths]
+    trust = Trust(everything=True) if getattr(args, "trust", False) else None
     for file in files:
+        refused = loading and refusal(file.path, file.config, trust or configured_trust(Path()))
+        if refused:
+            raise RnnShapesError(refused)
         missing = missing_custom_objects(file.config)
         if missing:
             raise RnnShapesError(
@@ -96,7 +102,7 @@ def cmd_advise(args: argparse.Namespace) -> int:
     from rnn_shapes.golden.layout import golden_root
     from rnn_shapes.models.advise import advise, render
 
-    files = _files(args)
+    files = _files(args, loading=False)  # read as data only: nothing is loaded
     root = golden_root(args.root)
     source = args.source or Environment.installed().name
     reports = [advise(file, source, args.to, root, args.matrix) for file in files]

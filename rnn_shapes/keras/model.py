@@ -10,6 +10,7 @@ changed; the file is never written.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from rnn_shapes.keras.run import reset_states
 from rnn_shapes.models.config import RECURRENT, WRAPPERS
 from rnn_shapes.models.files import ModelFile, custom_objects
 from rnn_shapes.models.probe import InputSpec
+from rnn_shapes.models.trust import code_in
 from rnn_shapes.result import container_name, error_text
 
 
@@ -60,15 +62,21 @@ class DoesNotLoad(Exception):
 
 def load(file: ModelFile) -> Any:
     """The model as this Keras loads it. Keras' refusal raises DoesNotLoad (its
-    message as a stable line); a custom object nobody can import is bad input."""
+    message as a stable line); a custom object nobody can import is bad input.
+
+    A file that carries code reaches here only once the user trusts it
+    (models/trust.py refused it before): then Keras' safe_mode is lifted too."""
     keras = keras_module()
     custom = custom_objects(file.config)
+    unsafe = bool(code_in(file.config))
     try:
         if file.format == "json":
+            if unsafe:  # Keras 3 deserialises a config's lambda only so
+                getattr(keras.config, "enable_unsafe_deserialization", lambda: None)()
             model = keras.models.model_from_json(json.dumps(file.config))
             model.load_weights(str(file.weights))
         else:
-            model = keras.models.load_model(str(file.path), compile=False)
+            model = keras.models.load_model(str(file.path), compile=False, **_unsafe(keras, unsafe))
     except Exception as exc:  # what each version raises is the finding
         if custom:
             raise RnnShapesError(
@@ -77,6 +85,13 @@ def load(file: ModelFile) -> Any:
             ) from None
         raise DoesNotLoad(error_text(exc)) from None
     return model
+
+
+def _unsafe(keras: Any, unsafe: bool) -> dict[str, bool]:
+    """load_model's keyword lifting safe_mode, where this Keras has one (Keras 2.12's
+    has none, and no safe mode for .h5 at all)."""
+    takes = "safe_mode" in inspect.signature(keras.models.load_model).parameters
+    return {"safe_mode": False} if unsafe and takes else {}
 
 
 def input_specs(model: Any) -> list[InputSpec]:

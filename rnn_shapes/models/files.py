@@ -5,7 +5,12 @@ Formats: `.keras` (Keras 3's zip archive), `.h5` (Keras 2's format, and Keras 3'
 legacy one; read with h5py), `.json` (`model.to_json()`, its weights beside it as
 `NAME.weights.h5`, or named with --weights).
 
-What the config says of its recurrent layers is models/config.py's.
+Reading is bounded, whoever made the file: a config over MAX_CONFIG_BYTES (as the
+zip declares it and as it inflates), nested deeper than MAX_DEPTH, an archive
+member with an absolute or climbing path, a file that is not what its name says:
+one line naming the file (exit 2), within seconds, nothing written. What the
+config says of its recurrent layers is models/config.py's; whether it carries
+code, models/trust.py's.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ import json
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rnn_shapes.errors import RnnShapesError
 
 FORMATS = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
+# A real model's config is kilobytes to a few megabytes, its nesting tens deep
+MAX_CONFIG_BYTES = 64 * 2**20
+MAX_DEPTH = 100
+LARGER = f"larger than {MAX_CONFIG_BYTES // 2**20} MiB"
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ def read_model_file(path: Path, weights: Path | None = None) -> ModelFile:
             )
         digest.update(weights.read_bytes())
     config, written_by = _READERS[fmt](path)
+    if depth(config) > MAX_DEPTH:
+        raise RnnShapesError(f"{path}: its config is nested deeper than {MAX_DEPTH}")
     if not isinstance(config, Mapping) or "class_name" not in config:
         raise RnnShapesError(f"{path}: not a Keras model config (no class_name at its top)")
     return ModelFile(path, fmt, config, written_by, digest.hexdigest(), weights)
@@ -83,15 +94,41 @@ def read_model_file(path: Path, weights: Path | None = None) -> ModelFile:
 def _read_keras(path: Path) -> tuple[Any, str | None]:
     try:
         with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
+            for name in archive.namelist():
+                member = PurePosixPath(name.replace("\\", "/"))
+                if member.is_absolute() or ".." in member.parts:
+                    raise RnnShapesError(f"{path}: its member {name!r} points outside the archive")
+            config = _loads(_member(archive, "config.json", path), path, "config.json")
             meta = (
-                json.loads(archive.read("metadata.json"))
+                _loads(_member(archive, "metadata.json", path), path, "metadata.json")
                 if "metadata.json" in archive.namelist()
                 else {}
             )
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
         raise RnnShapesError(f"{path}: not a readable .keras archive ({exc})") from None
-    return config, meta.get("keras_version")
+    return config, meta.get("keras_version") if isinstance(meta, dict) else None
+
+
+def _member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """An archive member's bytes, refused past MAX_CONFIG_BYTES as declared or as
+    inflated (a declared size can lie), never inflating more than the limit."""
+    too_big = f"{path}: its {name} is {LARGER}"
+    if archive.getinfo(name).file_size > MAX_CONFIG_BYTES:
+        raise RnnShapesError(too_big)
+    with archive.open(name) as member:
+        data = member.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise RnnShapesError(too_big)
+    return data
+
+
+def _loads(data: bytes | str, path: Path, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise RnnShapesError(f"{path}: its {what} is nested deeper than {MAX_DEPTH}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RnnShapesError(f"{path}: its {what} is not JSON ({exc})") from None
 
 
 def _read_h5(path: Path) -> tuple[Any, str | None]:
@@ -107,19 +144,18 @@ def _read_h5(path: Path) -> tuple[Any, str | None]:
         raise RnnShapesError(f"{path}: not a readable HDF5 file ({exc})") from None
     if text is None:
         raise RnnShapesError(f"{path}: an HDF5 file without a model config (weights only?)")
-    text = text.decode() if isinstance(text, bytes) else text
+    if len(text) > MAX_CONFIG_BYTES:
+        raise RnnShapesError(
+            f"{path}: its model config is larger than {MAX_CONFIG_BYTES // 2**20} MiB"
+        )
     version = version.decode() if isinstance(version, bytes) else version
-    try:
-        return json.loads(text), None if version is None else str(version)
-    except json.JSONDecodeError as exc:
-        raise RnnShapesError(f"{path}: its model config is not JSON ({exc})") from None
+    return _loads(text, path, "model config"), None if version is None else str(version)
 
 
 def _read_json(path: Path) -> tuple[Any, str | None]:
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RnnShapesError(f"{path}: not a model config JSON ({exc})") from None
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise RnnShapesError(f"{path}: {LARGER}")
+    config = _loads(path.read_bytes(), path, "config")
     return config, config.get("keras_version") if isinstance(config, dict) else None
 
 
@@ -128,13 +164,26 @@ _READERS = {"keras": _read_keras, "h5": _read_h5, "json": _read_json}
 
 def nodes(config: Any) -> Iterator[Mapping[str, Any]]:
     """Every mapping in a config, depth first (layers, their configs, serialised objects)."""
-    if isinstance(config, Mapping):
-        yield config
-        for value in config.values():
-            yield from nodes(value)
-    elif isinstance(config, list):
-        for value in config:
-            yield from nodes(value)
+    stack = [config]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            yield value
+            stack += reversed(list(value.values()))
+        elif isinstance(value, list):
+            stack += reversed(value)
+
+
+def depth(config: Any) -> int:
+    """How deep mappings and lists nest in a config (a scalar: 0)."""
+    deepest, stack = 0, [(config, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, Mapping | list):
+            deepest = max(deepest, level)
+            children = value.values() if isinstance(value, Mapping) else value
+            stack += [(v, level + 1) for v in children]
+    return deepest
 
 
 def _custom(name: Any) -> bool:
@@ -150,13 +199,16 @@ def custom_objects(config: Mapping[str, Any]) -> list[str]:
 
 
 def missing_custom_objects(config: Mapping[str, Any]) -> list[str]:
-    """The custom objects whose module cannot be found here (found, not imported)."""
+    """The custom objects whose package is not installed here. Only the top-level
+    name is looked up (a finder's search, no import: find_spec of "a.b" would import
+    a, and a model file must not choose what runs)."""
     missing = set()
     for node in nodes(config):
         name, module = node.get("registered_name"), node.get("module")
         if _custom(name) and isinstance(module, str):
+            top = module.split(".")[0]
             try:
-                found = importlib.util.find_spec(module) is not None
+                found = bool(top) and importlib.util.find_spec(top) is not None
             except (ImportError, ValueError):
                 found = False
             if not found:

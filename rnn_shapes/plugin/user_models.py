@@ -53,11 +53,18 @@ class UserModels:
         return params
 
     def file(self, path: Path) -> Any:
-        """The model file read as data, once per process (its params and its check)."""
+        """The model file read as data, once per process (its params and its check);
+        one that carries code `[tool.rnn-shapes] trust` does not cover is refused
+        (models/trust.py), as check-model refuses it."""
         from rnn_shapes.models.files import read_model_file
+        from rnn_shapes.models.trust import configured_trust, refusal
 
         if path not in self._files:
-            self._files[path] = read_model_file(path)
+            file = read_model_file(path)
+            refused = refusal(path, file.config, configured_trust(self.rootpath))
+            if refused:
+                raise RnnShapesError(refused)
+            self._files[path] = file
         return self._files[path]
 
     def check(self, path: Path, env: Environment) -> Any:
