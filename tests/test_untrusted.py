@@ -217,6 +217,7 @@ def test_an_archive_member_that_climbs_out(tmp_path, capsys):
         ("text.h5", b"not hdf5", "not a readable HDF5 file"),
         ("nothing.json", b"[1, 2", "its config is not JSON"),
         ("list.json", b"[1, 2]", "not a Keras model config"),
+        ("model.json", json.dumps(sequential(LSTM)).encode(), "weights.h5: not a readable HDF5"),
     ],
 )
 def test_files_that_are_not_models(tmp_path, capsys, name, data, said):

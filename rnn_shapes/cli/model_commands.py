@@ -30,16 +30,16 @@ def _files(args: argparse.Namespace, loading: bool = True) -> list[ModelFile]:
         raise RnnShapesError("--weights names the weights of one config JSON: give one model")
     files = [read_model_file(path, weights) for path in paths]
     trust = Trust(everything=True) if getattr(args, "trust", False) else None
-    for file in files:
-        refused = loading and refusal(file.path, file.config, trust or configured_trust(Path()))
-        if refused:
-            raise RnnShapesError(refused)
+    for file in files:  # what cannot load at all first, then what the user must trust
         missing = missing_custom_objects(file.config)
         if missing:
             raise RnnShapesError(
                 f"{file.path}: needs custom objects that are not importable here: "
                 f"{', '.join(missing)}"
             )
+        refused = loading and refusal(file.path, file.config, trust or configured_trust(Path()))
+        if refused:
+            raise RnnShapesError(refused)
     return files
 
 

@@ -88,6 +88,8 @@ def read_model_file(path: Path, weights: Path | None = None) -> ModelFile:
         raise RnnShapesError(f"{path}: its config is nested deeper than {MAX_DEPTH}")
     if not isinstance(config, Mapping) or "class_name" not in config:
         raise RnnShapesError(f"{path}: not a Keras model config (no class_name at its top)")
+    if fmt == "json" and weights is not None:
+        _hdf5(weights, f"{path}: its weights {weights}")
     return ModelFile(path, fmt, config, written_by, digest.hexdigest(), weights)
 
 
@@ -131,17 +133,24 @@ def _loads(data: bytes | str, path: Path, what: str) -> Any:
         raise RnnShapesError(f"{path}: its {what} is not JSON ({exc})") from None
 
 
-def _read_h5(path: Path) -> tuple[Any, str | None]:
+def _hdf5(path: Path, what: str) -> Any:
+    """h5py's module, once `path` proves to be an HDF5 file (one line saying what is not)."""
     try:
         import h5py
     except ImportError:
-        raise RnnShapesError(f"{path}: reading an .h5 file needs h5py (pip install h5py)") from None
+        raise RnnShapesError(f"{what}: reading .h5 needs h5py (pip install h5py)") from None
     try:
-        with h5py.File(path, "r") as f:
-            text = f.attrs.get("model_config")
-            version = f.attrs.get("keras_version")
+        h5py.File(path, "r").close()
     except OSError as exc:
-        raise RnnShapesError(f"{path}: not a readable HDF5 file ({exc})") from None
+        raise RnnShapesError(f"{what}: not a readable HDF5 file ({exc})") from None
+    return h5py
+
+
+def _read_h5(path: Path) -> tuple[Any, str | None]:
+    h5py = _hdf5(path, str(path))
+    with h5py.File(path, "r") as f:
+        text = f.attrs.get("model_config")
+        version = f.attrs.get("keras_version")
     if text is None:
         raise RnnShapesError(f"{path}: an HDF5 file without a model config (weights only?)")
     if len(text) > MAX_CONFIG_BYTES:
