@@ -7,6 +7,7 @@ and Keras 3 (any backend) is in `keras_module`, `to_numpy` and `environment`.
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import os
 import sys
@@ -143,3 +144,22 @@ def _mask_getter() -> Any:
     except ImportError:
         return lambda tensor: getattr(tensor, "_keras_mask", None)
     return get_keras_mask
+
+
+def lift_safe_mode(keras: ModuleType) -> None:
+    """Let this process deserialise a config's lambda, once the user trusts the file:
+    Keras 3's public switch, else Keras 2.13-2.15's and tf-keras' own (not public
+    there; Keras 2.12 has no safe mode to lift)."""
+    public = getattr(getattr(keras, "config", None), "enable_unsafe_deserialization", None)
+    if public is not None:
+        public()
+        return
+    root = keras.__name__.split(".")[0]  # keras (Keras 2's tf.keras) or tf_keras
+    for name in (f"{root}.src.saving.serialization_lib", f"{root}.saving.serialization_lib"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "enable_unsafe_deserialization"):
+            module.enable_unsafe_deserialization()
+            return

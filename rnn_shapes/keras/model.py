@@ -21,7 +21,7 @@ import numpy as np
 from rnn_shapes.cases.masks import mask_text
 from rnn_shapes.cases.weights import GATES, GateWeights
 from rnn_shapes.errors import RnnShapesError
-from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy
+from rnn_shapes.keras.backend import attached_mask, keras_module, lift_safe_mode, to_numpy
 from rnn_shapes.keras.build import rnn_layers
 from rnn_shapes.keras.run import reset_states
 from rnn_shapes.models.config import RECURRENT, WRAPPERS
@@ -71,8 +71,8 @@ def load(file: ModelFile) -> Any:
     unsafe = bool(code_in(file.config))
     try:
         if file.format == "json":
-            if unsafe:  # Keras 3 deserialises a config's lambda only so
-                getattr(keras.config, "enable_unsafe_deserialization", lambda: None)()
+            if unsafe:  # a config's lambda is deserialised only so
+                lift_safe_mode(keras)
             model = keras.models.model_from_json(json.dumps(file.config))
             model.load_weights(str(file.weights))
         else:
