@@ -466,6 +466,9 @@ def test_a_custom_object_nobody_can_import_is_bad_input(tmp_path, capsys):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("config.json", json.dumps(config))
         z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr(
+            "model.weights.h5", zipfile.ZipFile(K3 / "stacked.keras").read("model.weights.h5")
+        )
     before = sorted(tmp_path.rglob("*"))
     assert main(["record-model", str(path), "--out", str(tmp_path / "root")]) == 2
     err = capsys.readouterr().err.strip()

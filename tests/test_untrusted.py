@@ -41,6 +41,7 @@ def keras_archive(path: Path, config: object, extra: dict[str, bytes] | None = N
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("config.json", config if isinstance(config, str) else json.dumps(config))
         z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr("model.weights.h5", b"")  # read by Keras only, which these never reach
         for name, data in (extra or {}).items():
             z.writestr(name, data)
     return path
@@ -218,13 +219,18 @@ def test_an_archive_member_that_climbs_out(tmp_path, capsys):
         ("nothing.json", b"[1, 2", "its config is not JSON"),
         ("list.json", b"[1, 2]", "not a Keras model config"),
         ("model.json", json.dumps(sequential(LSTM)).encode(), "weights.h5: not a readable HDF5"),
+        ("unweighted.keras", None, "the archive holds no weights (model.weights.h5)"),
     ],
 )
 def test_files_that_are_not_models(tmp_path, capsys, name, data, said):
     path = tmp_path / name
-    if data is None:  # a real archive cut in half
+    if name == "truncated.keras":  # a real archive cut in half
         whole = keras_archive(tmp_path / "whole.keras", sequential(LSTM)).read_bytes()
         data = whole[: len(whole) // 2]
+    elif data is None:  # a config, no weights
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("config.json", json.dumps(sequential(LSTM)))
+        data = path.read_bytes()
     path.write_bytes(data)
     if path.suffix == ".json":
         (tmp_path / f"{path.stem}.weights.h5").write_bytes(b"")

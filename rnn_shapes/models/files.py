@@ -30,6 +30,7 @@ FORMATS = {".keras": "keras", ".h5": "h5", ".hdf5": "h5", ".json": "json"}
 # A real model's config is kilobytes to a few megabytes, its nesting tens deep
 MAX_CONFIG_BYTES = 64 * 2**20
 MAX_DEPTH = 100
+WEIGHTS_MEMBER = "model.weights.h5"  # a .keras archive's weights, in every writer's
 LARGER = f"larger than {MAX_CONFIG_BYTES // 2**20} MiB"
 
 
@@ -101,6 +102,8 @@ def _read_keras(path: Path) -> tuple[Any, str | None]:
                 if member.is_absolute() or ".." in member.parts:
                     raise RnnShapesError(f"{path}: its member {name!r} points outside the archive")
             config = _loads(_member(archive, "config.json", path), path, "config.json")
+            if WEIGHTS_MEMBER not in archive.namelist():
+                raise RnnShapesError(f"{path}: the archive holds no weights ({WEIGHTS_MEMBER})")
             meta = (
                 _loads(_member(archive, "metadata.json", path), path, "metadata.json")
                 if "metadata.json" in archive.namelist()
