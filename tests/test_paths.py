@@ -72,8 +72,8 @@ def test_path_ids_say_the_path_and_keep_the_old_ids():
     assert stacked.id.endswith("-stack_LSTM4_biSimpleRNN2")
     assert Case(layer="LSTM", save="config", **SHAPE).id.endswith("-from_config")
     assert Case(layer="LSTM", save="h5", **SHAPE).id.endswith("-save_h5")
-    assert families(stacked.id) == ("stack",)
-    assert set(families(ASYMMETRIC.id)) == {"backward layer"}
+    assert stacked.families == ("stack",)
+    assert set(ASYMMETRIC.families) == {"backward layer"}
 
 
 @pytest.mark.parametrize(

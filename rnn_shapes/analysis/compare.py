@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnn_shapes.cases.case import FAMILIES, families
+from rnn_shapes.cases.case import FAMILIES, OUTSIDE, families
 from rnn_shapes.differences import Difference, differences, drift, recorded_on_both
 from rnn_shapes.golden.layout import SET_SUFFIX, set_file_name, set_path
 from rnn_shapes.golden.sets import GoldenError, GoldenSet, read_set
@@ -70,7 +70,7 @@ class Comparison:
             for cid in ids:
                 for fam in families(cid):
                     out[fam][kind] += 1
-        return {fam: out[fam] for fam in FAMILIES if fam in out}
+        return {fam: out[fam] for fam in (*FAMILIES, OUTSIDE) if fam in out}
 
     def worst(self, n: int, ids: Iterable[str] | None = None) -> list[tuple[str, float, float]]:
         """Up to n (case id, max |diff|, ULPs) of `ids` (all if None), most ULPs first.

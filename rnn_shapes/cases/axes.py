@@ -143,9 +143,7 @@ Tag = str | Callable[["Case"], str]
 @dataclass(frozen=True)
 class Axis:
     """One Case field. `tag` is its id part when not at `default`: a format string
-    over the case's fields, or a function of the case; `marks` are the id parts'
-    openings that say the axis is set (by default the format's text before its
-    first field)."""
+    over the case's fields, or a function of the case."""
 
     field: str
     default: Any = REQUIRED
@@ -153,7 +151,6 @@ class Axis:
     kind: str | None = None
     invalid: str = ""  # why a value is not allowed, where `values` lists them
     tag: Tag | None = None
-    marks: tuple[str, ...] = ()
     keyword: str | None = None  # the recurrent layer's constructor keyword
     family: str = "core"
     layers: tuple[str, ...] | None = None  # the only layers that have it (None: every one)
@@ -177,13 +174,6 @@ class Axis:
         """The id part of the case's value (which is not the default)."""
         assert self.tag is not None
         return self.tag(case) if callable(self.tag) else self.tag.format_map(vars(case))
-
-    @property
-    def openings(self) -> tuple[str, ...]:
-        """What an id holds where the axis is set (the id's parts start so)."""
-        if self.marks or self.tag is None:
-            return self.marks
-        return (self.tag.split("{")[0],) if isinstance(self.tag, str) else ()
 
 
 def layer_tag(layer: str, reset_after: bool | None = None) -> str:
@@ -269,14 +259,14 @@ AXES: dict[str, Axis] = _axes(
     Axis("predict", False, kind="bool", tag="predict", family="predict"),
     # a dtype or a mixed policy by name, in Keras 2 and 3
     Axis("dtype", "float32", DTYPES, invalid=_one_of(DTYPES), tag=_dtype_tag,
-         marks=("dtype_", "mixed_"), keyword="dtype", family="precision"),
+         keyword="dtype", family="precision"),
     Axis("dynamic_time", False, kind="bool", tag="dynT", family="dynamic time"),
     Axis("backward_layer", None, LAYERS, invalid=_one_of(LAYERS, "layer"), tag=_backward_tag,
-         marks=("bwd_",), family="backward layer"),
+         family="backward layer"),
     Axis("backward_units", None, kind="count", family="backward layer"),
-    Axis("stack", (), tag=_stack_tag, marks=("stack_",), family="stack"),
+    Axis("stack", (), tag=_stack_tag, family="stack"),
     Axis("save", None, SAVES, invalid=_one_of(SAVES, none=True), tag=_save_tag,
-         marks=("save_", "from_config"), family="save/load"),
+         family="save/load"),
 )
 # fmt: on
 
@@ -321,15 +311,6 @@ def id_parts(case: Case) -> list[str]:
 def families_of(case: Case) -> tuple[str, ...]:
     """The families of the axes the case sets: 'core' alone when it sets none beyond it."""
     return _in_order({a.family for a in AXES.values() if getattr(case, a.field) != a.default})
-
-
-def families_in_id(case_id: str) -> tuple[str, ...]:
-    """The families a case id shows, read from its parts' openings: for an id no
-    matrix has (an old golden set's, a test's). For every case of every matrix
-    it equals the case's own families (tests/test_axes.py)."""
-    return _in_order(
-        {a.family for a in AXES.values() if any(f"-{o}" in case_id for o in a.openings)}
-    )
 
 
 def _in_order(found: set[str]) -> tuple[str, ...]:

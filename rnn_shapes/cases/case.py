@@ -18,14 +18,16 @@ from rnn_shapes.cases.axes import (
     Constant,
     Lower,
     direction_tag,
-    families_in_id,
     families_of,
     id_parts,
     layer_tag,
 )
 from rnn_shapes.cases.rules import problem
 
-__all__ = ["FAMILIES", "Case", "Constant", "Lower", "families"]
+__all__ = ["FAMILIES", "OUTSIDE", "Case", "Constant", "Lower", "families"]
+
+# The family of an id no matrix holds: nothing is read out of the id itself
+OUTSIDE = "outside the matrices"
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,14 @@ class Case:
 
 
 def families(case_id: str) -> tuple[str, ...]:
-    """The families of the case with this id, for a consumer that holds only ids
-    (a golden set's keys). The case of a matrix says them itself; an id that is in
-    no matrix (a stale case of an old golden set, a test's own case) is read from
-    its parts, as families always were before the Case said them, so a golden set
-    of any version is grouped the same way (the two agree on every matrix case)."""
+    """The families of the case with this id, for a consumer that holds only ids (a
+    golden set's keys): the Case's own, read from its fields. An id no matrix of this
+    version holds (a stale case of an old set) is OUTSIDE: an id is a key, never
+    parsed back into what the case is."""
     from rnn_shapes.cases.matrix import any_case  # the matrices are built from cases
 
     case = any_case(case_id)
-    return case.families if case is not None else families_in_id(case_id)
+    return case.families if case is not None else (OUTSIDE,)
 
 
 def _as_int(value: object) -> object:

@@ -115,7 +115,7 @@ def _cases(report: ConformanceReport) -> dict[str, Any]:
         rows.append(
             {
                 "id": cid,
-                "layer": case.layer if case else cid.split("-")[0],
+                "layer": case.layer if case else "",
                 "fam": list(t.families[i]),
                 "r": t.results[i],
                 "v": t.values[i],
