@@ -73,7 +73,11 @@ def lambda_files(tmp_path_factory):
     sentinel = folder / "ran"
     touch = eval(f"lambda x: (__import__('pathlib').Path({str(sentinel)!r}).touch(), x)[1]")
     model = keras.Sequential(
-        [keras.Input((5, 3)), keras.layers.Lambda(touch, name="touchy"), keras.layers.LSTM(2)]
+        [
+            keras.Input((5, 3)),
+            keras.layers.Lambda(touch, name="touchy"),
+            keras.layers.LSTM(2, name="lstm"),
+        ]
     )
     model.save(folder / "lambda.keras")
     model.save(folder / "lambda.h5")
@@ -158,6 +162,7 @@ def test_keras_own_modules_carry_no_code_but_a_keras_layer_may():
     assert code_in(shipped) == []
 
 
+@pytest.mark.keras
 def test_pytest_models_follow_the_same_rule(lambda_files, tmp_path):
     folder, _ = lambda_files
     project = tmp_path / "project"
