@@ -106,8 +106,13 @@ KINDS = {
 def counted(a: Result, b: Result) -> dict[str, Difference]:
     """The kinds of structural change from `a` to `b` that compare counts, each with
     the first difference of that kind (outcome, container, arity, ...)."""
+    return counted_in(differences(a, b))
+
+
+def counted_in(found: list[Difference]) -> dict[str, Difference]:
+    """`counted` of differences already found."""
     kinds: dict[str, Difference] = {}
-    for d in differences(a, b):
+    for d in found:
         if d.aspect == "output" and d.was[0] == d.now[0]:
             continue  # a dtype moved between outputs: the dtypes' sets say it if it counts
         kind = _kind(d) if recorded_on_both(d) else None

@@ -176,14 +176,24 @@ _READERS = {"keras": _read_keras, "h5": _read_h5, "json": _read_json}
 
 def nodes(config: Any) -> Iterator[Mapping[str, Any]]:
     """Every mapping in a config, depth first (layers, their configs, serialised objects)."""
-    stack = [config]
+    return (node for node, _ in owned_nodes(config, ""))
+
+
+def owned_nodes(config: Any, owner: str) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Every mapping in a config, depth first, with the name of the layer it belongs to
+    (the nearest enclosing config that names itself; `owner` above them all).
+    Iterative: a config nested past MAX_DEPTH is refused before anything walks it."""
+    stack: list[tuple[Any, str]] = [(config, owner)]
     while stack:
-        value = stack.pop()
+        value, owner = stack.pop()
         if isinstance(value, Mapping):
-            yield value
-            stack += reversed(list(value.values()))
+            inner = value.get("config")
+            if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
+                owner = inner["name"]
+            yield value, owner
+            stack += [(v, owner) for v in reversed(list(value.values()))]
         elif isinstance(value, list):
-            stack += reversed(value)
+            stack += [(v, owner) for v in reversed(value)]
 
 
 def depth(config: Any) -> int:

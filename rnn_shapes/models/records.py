@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from rnn_shapes.analysis.compare import structural
-from rnn_shapes.differences import differences as compared
+from rnn_shapes.analysis.compare import counted_in
+from rnn_shapes.differences import differences as differences_of
 from rnn_shapes.differences import drift as values_drift
 from rnn_shapes.environment import Environment, release_order
 from rnn_shapes.files import atomic_write_text, ensure_writable_dir
@@ -181,8 +181,9 @@ def differences(here: Record, there: Record) -> list[str]:
         if a is None or b is None:
             lines.append(f"{key}: recorded in {(here, there)[a is None].name} only")
             continue
-        kinds = structural(a, b)
-        if any(d.aspect == "received" for d in compared(a, b)):
+        found = differences_of(a, b)
+        kinds = list(counted_in(found))
+        if any(d.aspect == "received" for d in found):
             kinds.append("attached masks changed")
         moved = values_drift(a, b)
         if not kinds and moved is not None and moved.ulps > PREDICT_ULPS:

@@ -17,12 +17,12 @@ for). Nothing here imports what a file names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rnn_shapes.errors import RnnShapesError
+from rnn_shapes.models.files import owned_nodes
 from rnn_shapes.project import nearest
 
 # Modules a config may name without carrying code: Keras' own (every release's
@@ -71,7 +71,7 @@ def code_in(config: Any) -> list[tuple[str, str, str | None]]:
     """(layer, what it carries, the package it belongs to or None) for every piece of
     code loading the config would run or import, in the config's order."""
     found: list[tuple[str, str, str | None]] = []
-    for node, layer in _walk(config, "the model"):
+    for node, layer in owned_nodes(config, "the model"):
         cls, module, registered = (
             node.get("class_name"),
             node.get("module"),
@@ -99,20 +99,3 @@ def refusal(path: Path, config: Any, trust: Trust) -> str | None:
 
 def _keras(name: str) -> bool:
     return any(name == k or name.startswith((f"{k}.", f"{k}>")) for k in KERAS_MODULES)
-
-
-def _walk(config: Any, layer: str) -> Iterator[tuple[Mapping[str, Any], str]]:
-    """Every mapping in the config with the name of the layer it belongs to (the
-    nearest enclosing config that names itself); iterative: a config nested past
-    any depth has been refused by files.py before this runs."""
-    stack: list[tuple[Any, str]] = [(config, layer)]
-    while stack:
-        value, owner = stack.pop()
-        if isinstance(value, Mapping):
-            inner = value.get("config")
-            if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
-                owner = inner["name"]
-            yield value, owner
-            stack += [(v, owner) for v in reversed(list(value.values()))]
-        elif isinstance(value, list):
-            stack += [(v, owner) for v in reversed(value)]
