@@ -199,10 +199,9 @@ def value_problems(
             text = f"output {name}: shape {g.shape} against {w.shape}"
             problems.append(Problem("shape", text, k, w.shape, g.shape))
             continue
-        err = np.abs(g.astype(np.float64) - w)
-        bad = err > atol + rtol * np.abs(w)
+        err, bad = _off(g.astype(np.float64), w, atol, rtol)
         if bad.any():
-            i = np.unravel_index(int(np.argmax(err)), err.shape)
+            i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
             text = (
                 f"output {name}: {int(bad.sum())} of {err.size} values off; worst at "
                 f"{tuple(int(j) for j in i)}: got {g[i]!r}, expected {w[i]!r} "
@@ -210,6 +209,19 @@ def value_problems(
             )
             problems.append(Problem("values", text, k, float(w[i]), float(g[i])))
     return problems
+
+
+def _off(
+    got: np.ndarray, want: np.ndarray, atol: float, rtol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(|got - want| with NaN as inf, which values are off). NaN is off from every
+    number (a comparison with NaN is False, so `err > bound` alone would pass it);
+    the same infinity, or NaN where the oracle has NaN, is not."""
+    with np.errstate(invalid="ignore"):  # inf - inf
+        err = np.nan_to_num(np.abs(got - want), nan=np.inf, posinf=np.inf)
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    unbounded = ~np.isfinite(want) | ~np.isfinite(got)  # no tolerance reaches across inf
+    return err, ((err > atol + rtol * np.abs(want)) | unbounded) & ~same
 
 
 # The recorded result's packing, as the golden check words each aspect's difference

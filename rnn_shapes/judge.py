@@ -25,7 +25,7 @@ from rnn_shapes.check import (
     signature_problems,
     value_problems,
 )
-from rnn_shapes.defects import listed
+from rnn_shapes.defects import concerning
 from rnn_shapes.environment import Environment, channel
 from rnn_shapes.oracle import run_oracle
 from rnn_shapes.result import Result
@@ -112,31 +112,46 @@ class Judge:
                 if [o.shape for o in result.outputs] == [w.shape for w in oracle]:
                     verdict.max_deviation = max_deviation(result.outputs, oracle)
         if not (refusal is not None and verdict.agrees):  # refused by rule: nothing to show
-            self._apply_defect(verdict, nominal)
+            self._apply_defects(verdict, nominal)
         if self.golden is not None:
             self._against_golden(verdict, self.golden)
         return verdict
 
-    def _apply_defect(self, verdict: Verdict, nominal: bool = False) -> None:
-        defect = listed(verdict.case.id, self.env)
-        if defect is None:
+    def _apply_defects(self, verdict: Verdict, nominal: bool = False) -> None:
+        """Each problem to the first listed defect that concerns the case and explains
+        it. Where none shows, each entry that concerns the case no longer shows,
+        unless it may hide there, or it shows as values and Keras refused the case.
+        Where one shows, the others may not: one defect can keep another from
+        showing (a refusal stops the run; a dropped mask leaves nothing masked)."""
+        case, result = verdict.case, verdict.result
+        entries = concerning(case, self.env)
+        if not entries:
             return
-        shown = [p for p in verdict.problems if defect.explained(p)]
-        if not shown and (nominal or defect.may_hide(verdict.case.id)):
-            return  # there, but within what the case (or the model) can see: it agrees
-        if not shown and channel(self.env.versions()) == "next":
-            verdict.fixed = defect.name
-            return
-        verdict.defect = defect.name
-        verdict.defect_problems = shown
-        verdict.problems = [p for p in verdict.problems if not defect.explained(p)]
-        if not verdict.defect_problems:
+        rest: list[Problem] = []
+        for p in verdict.problems:
+            entry = next((d for d in entries if d.explained(p, case, result)), None)
+            if entry is None:
+                rest.append(p)
+            else:
+                verdict.defects.setdefault(entry.name, []).append(p)
+        verdict.problems = rest
+        order = [d.name for d in entries]
+        verdict.defects = dict(sorted(verdict.defects.items(), key=lambda kv: order.index(kv[0])))
+        refused = result is not None and result.outcome == "rejected"
+        for entry in entries:
+            if verdict.defects or nominal or entry.may_hide(case):
+                continue  # one defect can keep another from showing; or it may hide here
+            if refused and not entry.refusing():
+                continue  # the case never ran: only a refusal could show it
+            if channel(self.env.versions()) == "next":
+                verdict.fixed.append(entry.name)
+                continue
             text = (
-                f"listed defect {defect.name!r} no longer shows in Keras "
+                f"listed defect {entry.name!r} no longer shows in Keras "
                 f"{self.env.keras} ({self.env.backend}): narrow or remove its entry in "
                 "rnn_shapes/defects.toml"
             )
-            verdict.add("defect", [Problem("no-longer-shows", text, expected=defect.name)])
+            verdict.add("defect", [Problem("no-longer-shows", text, expected=entry.name)])
 
     def _against_golden(self, verdict: Verdict, golden: Recorded) -> None:
         case, result = verdict.case, verdict.result

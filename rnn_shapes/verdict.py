@@ -110,11 +110,22 @@ class Verdict:
     max_deviation: float = 0.0
     result: Result | None = None
     golden_checked: bool = False  # whether a recorded result was compared too
-    defect: str | None = None  # a listed Keras defect explains the disagreement
-    defect_problems: list[Problem] = field(default_factory=list)  # what it explains
-    # a listed defect a pre-release no longer shows: fixed upstream (the entry's range
+    # the listed Keras defects that explain its disagreements, in defects.toml's
+    # order, each with the problems it explains (each problem goes to one entry)
+    defects: dict[str, list[Problem]] = field(default_factory=dict)
+    # listed defects a pre-release no longer shows: fixed upstream (the entry's range
     # gets its upper bound once a release carries the fix), not a problem there
-    fixed: str | None = None
+    fixed: list[str] = field(default_factory=list)
+
+    @property
+    def defect(self) -> str | None:
+        """The first listed defect shown, where one names the case's state."""
+        return next(iter(self.defects), None)
+
+    @property
+    def defect_problems(self) -> list[Problem]:
+        """Every problem a listed defect explains, entry by entry."""
+        return [p for problems in self.defects.values() for p in problems]
 
     @property
     def agrees(self) -> bool:

@@ -1,9 +1,9 @@
-"""Listed Keras defects: strict reading, matching by case and environment, and
-strictness in the verdict (a listed defect that no longer shows fails)."""
+"""Listed Keras defects: strict reading, selection by a case's fields and the
+environment, each problem to the entry that explains it, and strictness in the
+verdict (a listed defect that no longer shows fails)."""
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +11,7 @@ import pytest
 
 from rnn_shapes import Case, run_oracle
 from rnn_shapes.cases.signature import expected_masks
-from rnn_shapes.defects import PATH, listed, load
+from rnn_shapes.defects import PATH, concerning, listed, load
 from rnn_shapes.environment import Environment
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.judge import Judge
@@ -23,20 +23,53 @@ SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, r
 LISTED = Case(layer="GRU", mask="left", initial_state="input", **SHAPE)
 
 
+def entry(name: str = "a", **keys: str) -> str:
+    """One [[defect]] table, its keys as TOML values; the required ones defaulted."""
+    base = {
+        "name": f'"{name}"',
+        "when": '{ layer = "GRU" }',
+        "explains": '[{ problem = "oracle/values" }]',
+        "keras": '">=3"',
+        "backends": '["tensorflow"]',
+        "reason": '"r"',
+        "upstream": '""',
+    }
+    base.update(keys)
+    return "[[defect]]\n" + "".join(f"{k} = {v}\n" for k, v in base.items() if v is not None)
+
+
+@pytest.fixture
+def listing(tmp_path, monkeypatch):
+    """Judge with the entries of a file written for the test."""
+    from rnn_shapes import defects
+
+    def use(*entries: str):
+        path = tmp_path / "defects.toml"
+        path.write_text("\n".join(entries))
+        loaded = load(path)
+        monkeypatch.setattr(defects, "load", lambda: loaded)
+        return loaded
+
+    return use
+
+
 def test_committed_file_reads_and_every_entry_is_complete():
     defects = load(PATH)
-    assert defects and all(d.reason and d.cases for d in defects)
+    assert defects and all(d.reason and d.when and d.explains for d in defects)
 
 
-def test_matching_by_case_keras_version_and_backend():
-    assert listed(LISTED.id, K315).name == "initial-state-drops-implicit-mask"
-    assert listed(LISTED.id, K215) is None  # Keras 2 fills the mask
-    assert listed(LISTED.id, replace(K315, backend="mlx")) is None  # a backend it names not
-    assert listed(LISTED.id, None) is None
+def test_selection_by_fields_keras_version_and_backend():
+    assert listed(LISTED, K315).name == "initial-state-drops-implicit-mask"
+    assert listed(LISTED, K215) is None  # Keras 2 fills the mask
+    assert listed(LISTED, replace(K315, backend="mlx")) is None  # a backend it names not
+    assert listed(LISTED, None) is None
     by_call = Case(layer="GRU", mask="left", mask_via="call", initial_state="input", **SHAPE)
-    assert listed(by_call.id, K315) is None  # an explicit mask= is kept
+    assert listed(by_call, K315) is None  # an explicit mask= is kept
     nothing_masked = Case(layer="GRU", mask="none", initial_state="input", **SHAPE)
-    assert listed(nothing_masked.id, K315) is None  # dropping an all-True mask changes nothing
+    assert listed(nothing_masked, K315) is None  # dropping an all-True mask changes nothing
+    # a shape no matrix uses is selected by what it is, not by its id
+    odd = replace(LISTED, mask="row", batch=1, timesteps=1, features=7, units=1)
+    assert listed(odd, K315).name == "initial-state-drops-implicit-mask"
 
 
 def result_of(case: Case, outputs) -> Result:
@@ -59,53 +92,70 @@ def test_a_listed_disagreement_is_expected_and_an_agreement_fails():
     assert not plain.agrees and plain.defect is None
 
 
-BAD = {
-    "unknown key": (
-        '[[defect]]\nname="a"\ncases=["*"]\nkeras=">=3"\nbackends=["jax"]\n'
-        'reason="r"\nupstream=""\nextra=1\n',
-        "expected keys",
-    ),
-    "bad version": (
-        '[[defect]]\nname="a"\ncases=["*"]\nkeras="3 or so"\nbackends=["jax"]\n'
-        'reason="r"\nupstream=""\n',
-        "keras '3 or so'",
-    ),
-    "empty cases": (
-        '[[defect]]\nname="a"\ncases=[]\nkeras=">=3"\nbackends=["jax"]\nreason="r"\nupstream=""\n',
-        "cases must be a non-empty list",
-    ),
-    "empty except": (
-        '[[defect]]\nname="a"\ncases=["*"]\nexcept=[]\nkeras=">=3"\nbackends=["jax"]\n'
-        'reason="r"\nupstream=""\n',
-        "except must be a non-empty list",
-    ),
-    "not toml": ("[[defect\n", "cannot read it"),
-}
+REFUSED = '[{ problem = "refusal/refused", error = "TypeError", message = "carry types" }]'
 
 
-def test_except_leaves_out_matching_cases(tmp_path):
-    path = tmp_path / "defects.toml"
-    path.write_text(
-        '[[defect]]\nname="a"\ncases=["LSTM-*"]\nexcept=["*-stateful*"]\nkeras=">=3"\n'
-        'backends=["tensorflow"]\nreason="r"\nupstream=""\n'
+def refused(case: Case, error: str) -> Result:
+    return Result(case.id, "rejected", None, error=error)
+
+
+def test_an_error_is_explained_by_its_type_and_message_only(listing):
+    listing(entry(explains=REFUSED))
+    case = Case(layer="GRU", **SHAPE)
+    mine = Judge(K315).against(case, refused(case, "TypeError: the carry types differ"), None)
+    assert mine.agrees and mine.defects == {"a": mine.defect_problems}
+    for other in ("ValueError: the carry types differ", "TypeError: cannot concatenate"):
+        verdict = Judge(K315).against(case, refused(case, other), None)
+        assert not verdict.agrees and verdict.defect is None, other
+        # not absorbed: the refusal stays, and the entry says it no longer shows
+        assert [p.key for p in verdict.problems] == ["refusal/refused", "defect/no-longer-shows"]
+
+
+def test_each_problem_goes_to_the_entry_that_explains_it(listing):
+    """Two entries concern the case: each takes its own problem; neither absorbs
+    the other's, and a third kind of problem stays unexplained."""
+    listing(
+        entry("values", explains='[{ problem = "oracle/values" }]'),
+        entry("received", explains='[{ problem = "rules/received" }]'),
     )
-    (entry,) = load(path)
-    assert entry.applies("LSTM-uni-x", K315) and not entry.applies("LSTM-uni-x-stateful", K315)
+    oracle = run_oracle(LISTED)
+    result = replace(result_of(LISTED, [o + 0.5 for o in oracle]), received=(None,) * 3)
+    verdict = Judge(K315).against(LISTED, result, oracle)
+    assert list(verdict.defects) == ["values", "received"]
+    assert {p.key for p in verdict.defects["values"]} == {"oracle/values"}
+    assert {p.key for p in verdict.defects["received"]} == {"rules/received"}
+    shapeless = replace(result, outputs=result.outputs[:1], dtypes=result.dtypes[:1])
+    left = Judge(K315).against(LISTED, shapeless, oracle)
+    assert not left.agrees and {p.key for p in left.problems} >= {"rules/arity"}
 
 
-def test_may_hide_lets_an_agreeing_case_agree_there_only(tmp_path, monkeypatch):
+def test_a_values_bound_explains_what_is_within_it_only(listing):
+    listing(entry(explains='[{ problem = "oracle/values", within = "float32" }]'))
+    case = Case(layer="GRU", dtype="float64", **SHAPE)
+    oracle = run_oracle(case)
+
+    def off_by(delta: float) -> Result:
+        outs = tuple(np.asarray(o + delta, dtype=np.float64) for o in oracle)
+        return Result(case.id, "ok", "tuple", outs, tuple("float64" for _ in outs))
+
+    assert Judge(K315).against(case, off_by(1e-7), oracle).state == "defect"
+    beyond = Judge(K315).against(case, off_by(1e-2), oracle)
+    assert beyond.state == "disagree" and beyond.defect is None
+
+
+def test_unless_leaves_out_cases_the_conditions_select(listing):
+    (only,) = listing(entry(when='{ layer = "LSTM" }', unless="{ stateful = true }"))
+    lstm = Case(layer="LSTM", **SHAPE)
+    assert only.applies(lstm, K315)
+    assert not only.applies(replace(lstm, stateful=True), K315)
+    assert not only.applies(replace(lstm, layer="GRU"), K315)
+
+
+def test_may_hide_lets_an_agreeing_case_agree_there_only(listing):
     """Where the entry says the defect may not show, an agreeing case agrees (and
     counts no defect); elsewhere the entry stays strict; a disagreement there is
     still the defect's."""
-    from rnn_shapes import defects
-
-    path = tmp_path / "defects.toml"
-    path.write_text(
-        '[[defect]]\nname="a"\ncases=["GRU-*"]\nmay_hide=["*-mask_left_*"]\nkeras=">=3"\n'
-        'backends=["tensorflow"]\nreason="r"\nupstream=""\n'
-    )
-    entries = load(path)
-    monkeypatch.setattr(defects, "load", lambda: entries)
+    listing(entry(may_hide='{ mask = "left" }'))
     oracle = run_oracle(LISTED)
     hidden = Judge(K315).against(LISTED, result_of(LISTED, oracle), oracle)
     assert hidden.agrees and hidden.defect is None
@@ -114,6 +164,18 @@ def test_may_hide_lets_an_agreeing_case_agree_there_only(tmp_path, monkeypatch):
     strict = replace(LISTED, mask="right")
     fixed = Judge(K315).against(strict, result_of(strict, run_oracle(strict)), run_oracle(strict))
     assert not fixed.agrees and fixed.problems[0].kind == "no-longer-shows"
+
+
+def test_a_values_defect_of_a_refused_case_cannot_show(listing):
+    """Keras refused the case for a reason another entry explains: the values entry
+    is not 'no longer shows' (the case never ran), and a refusal no entry explains
+    stays a disagreement."""
+    listing(entry("values"), entry("refusal", explains=REFUSED))
+    case = Case(layer="GRU", **SHAPE)
+    ran_not = Judge(K315).against(case, refused(case, "TypeError: carry types"), None)
+    assert ran_not.agrees and list(ran_not.defects) == ["refusal"]
+    other = Judge(K315).against(case, refused(case, "ValueError: no"), None)
+    assert [p.key for p in other.problems] == ["refusal/refused", "defect/no-longer-shows"]
 
 
 def test_a_case_refused_as_its_rule_predicts_shows_no_defect():
@@ -126,11 +188,32 @@ def test_a_case_refused_as_its_rule_predicts_shows_no_defect():
         unroll=True,
         **SHAPE,
     )
-    assert listed(case.id, K215).name == "unroll-backwards-zero-output-mirrored"
+    assert listed(case, K215).name == "unroll-backwards-zero-output-mirrored"
     error = "ValueError: Unexpectedly found an instance ... Expected a symbolic tensor instance."
-    refused = Result(case.id, "rejected", None, error=error)  # Keras 2 takes no NumPy states
-    verdict = Judge(K215).against(case, refused, run_oracle(case))
+    verdict = Judge(K215).against(case, refused(case, error), run_oracle(case))
     assert verdict.agrees and verdict.defect is None
+
+
+BAD = {
+    "unknown key": (entry(extra="1"), "expected keys"),
+    "no explains": (entry(explains=None), "expected keys"),
+    "bad version": (entry(keras='"3 or so"'), "keras '3 or so'"),
+    "empty explains": (entry(explains="[]"), "explains must be a non-empty list"),
+    "unknown facet": (entry(when='{ colour = "red" }'), r"defect 1 \(a\): when: unknown facet"),
+    "value of no facet": (entry(when='{ layer = "Dense" }'), r"when: layer: 'Dense' is not one"),
+    "wrong type": (entry(unless='{ stateful = "yes" }'), "unless: stateful: 'yes' must be a bool"),
+    "empty condition": (entry(may_hide="{}"), "may_hide: a condition is a non-empty table"),
+    "unknown problem": (entry(explains='[{ problem = "oracle/colour" }]'), "names no aspect"),
+    "error of values": (
+        entry(explains='[{ problem = "oracle/values", error = "TypeError" }]'),
+        "an error or message is said of",
+    ),
+    "bound of an error": (
+        entry(explains='[{ problem = "refusal/refused", within = "float32" }]'),
+        "`within` is one of",
+    ),
+    "not toml": ("[[defect\n", "cannot read it"),
+}
 
 
 @pytest.mark.parametrize("kind", BAD)
@@ -151,21 +234,22 @@ def test_listed_defect_still_shows_live(layer, via, rnn_session):
     case = Case(layer=layer, mask="left", mask_via=via, initial_state="input", **SHAPE)
     verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()
-    listed_here = listed(case.id, rnn_session.env) is not None
+    listed_here = bool(concerning(case, rnn_session.env))
     assert (verdict.defect is not None) == listed_here
 
 
-def test_every_pattern_matches_a_case_of_some_matrix():
-    """A `cases` or `except` pattern that matches no case applies nowhere, silently:
-    a typo, or a case the matrices no longer build."""
+def test_every_condition_selects_a_case_of_some_matrix():
+    """A `when`, `unless` or `may_hide` table that selects no case of any matrix
+    applies nowhere the harness looks, silently: a typo, or a case the matrices no
+    longer build."""
     from rnn_shapes.cases.matrix import MATRICES, matrix
 
-    ids = sorted({c.id for name in MATRICES for c in matrix(name)})
+    cases = list({c.id: c for name in MATRICES for c in matrix(name)}.values())
     dead = [
-        f"{d.name}: {key} {pattern!r}"
+        f"{d.name}: {key} {{ {condition} }}"
         for d in load(PATH)
-        for key, patterns in (("cases", d.cases), ("except", d.excluded), ("may_hide", d.hidden))
-        for pattern in patterns
-        if not fnmatch.filter(ids, pattern)
+        for key, conditions in (("when", d.when), ("unless", d.unless), ("may_hide", d.hidden))
+        for condition in conditions
+        if not any(condition.holds(c) for c in cases)
     ]
-    assert not dead, "patterns that match no case:\n" + "\n".join(dead)
+    assert not dead, "conditions that select no case:\n" + "\n".join(dead)

@@ -209,7 +209,7 @@ def test_the_seq2seq_decoder_shows_the_listed_dropped_mask(env):
     """The decoder is given the encoder's states: Keras 3 drops the Embedding's mask."""
     check = _check(K3 / "seq2seq.keras", env)
     decoder = next(c for c in check.layers if c.path == "decoder")
-    assert decoder.status == "defect" and decoder.defect == "initial-state-drops-implicit-mask"
+    assert decoder.status == "defect" and decoder.defects == ("initial-state-drops-implicit-mask",)
     assert decoder.case_id.endswith("mask_right_by_layer-h0_input_keyword")
     assert decoder.max_deviation > 1e-3  # the padded steps were run
     encoder = next(c for c in check.layers if c.path == "encoder")

@@ -12,6 +12,7 @@ import pytest
 
 from rnn_shapes import Case, Constant, inputs, run_oracle
 from rnn_shapes.cases.weights import direction_weights
+from rnn_shapes.check import value_problems
 
 
 def sig(a: float) -> float:
@@ -193,3 +194,20 @@ def test_oracle_never_imports_tensorflow_or_keras():
     out = subprocess.run([sys.executable, "-c", ISOLATED], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "isolated ok" in out.stdout
+
+
+def test_nan_and_infinity_are_never_within_tolerance():
+    """A comparison with NaN is False, so `|got - want| > bound` alone passes NaN: a
+    NaN from Keras, or a finite value where the equations overflow, is a values
+    problem; the same infinity, or NaN where the oracle has NaN, is not."""
+    case = Case(layer="SimpleRNN", units=2, batch=1, timesteps=2, features=1)
+    want = (np.array([[1.0, np.inf]]),)
+    for got, off in (
+        ([[np.nan, np.inf]], True),
+        ([[1.0, 3.0]], True),
+        ([[1.0, -np.inf]], True),
+        ([[1.0, np.inf]], False),
+    ):
+        problems = value_problems(case, (np.array(got),), want)
+        assert bool(problems) == off, got
+    assert value_problems(case, (np.array([[np.nan, 1.0]]),), (np.array([[np.nan, 1.0]]),)) == []

@@ -235,9 +235,11 @@ def test_defect_explains_only_its_problems():
     entry = next(d for d in load_defects() if d.name.endswith("symbolic-shapes-follow-forward"))
     symbolic = Problem("symbolic", "symbolic output: expected ...", 0, aspect="rules")
     shape = Problem("shape", "output output: shape expected (3, 5, 8), got (3, 5, 6)", 0)
-    assert entry.explained(symbolic)
-    assert not entry.explained(dataclasses.replace(shape, aspect="rules"))
-    assert not entry.explained(dataclasses.replace(symbolic, aspect="golden"))  # the rules' only
+    case = Case(layer="GRU", bidirectional=True, backward_layer="GRU", backward_units=5, **SHAPE)
+    assert entry.concerns(case) and not entry.concerns(dataclasses.replace(case, backward_units=3))
+    assert entry.explained(symbolic, case)
+    assert not entry.explained(dataclasses.replace(shape, aspect="rules"), case)
+    assert not entry.explained(dataclasses.replace(symbolic, aspect="golden"), case)  # rules' only
 
 
 # ---------------------------------------------------------------- live Keras

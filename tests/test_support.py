@@ -55,12 +55,12 @@ def test_cells_count_defects_refusals_and_differences_by_family_and_layer(tmp_pa
     k2 = base_results()
     k2[0] = replace(k2[0], container="list")
     k2[1] = Result(k2[1].case_id, "rejected", None, error="ValueError: no")
-    k2[2] = replace(k2[2], container="list")  # explained by a defect: counted there only
+    k2[2] = replace(k2[2], container="list")  # explained by two defects: counted under each only
     old = make_set(tmp_path, "tf2.15-keras2.15-tensorflow", k2, tf="2.15.0", keras="2.15.0")
     verdicts = [
         Verdict(CASES[0], "ok", result=k2[0]),
         Verdict(CASES[1], "rejected", result=k2[1]),
-        Verdict(CASES[2], "ok", result=k2[2], defect="d"),
+        Verdict(CASES[2], "ok", result=k2[2], defects={"d": [], "e": []}),
         Verdict(CASES[3], "ok", result=k2[3]),
     ]
     cells = support_cells(Audit(verdicts=verdicts), compare(ref, old))
@@ -70,7 +70,7 @@ def test_cells_count_defects_refusals_and_differences_by_family_and_layer(tmp_pa
     assert sum((c.differs for c in cells.values()), Counter()) == Counter(
         {"container": 1, "refused here": 1}
     )
-    assert sum((c.defects for c in cells.values()), Counter()) == Counter(d=1)
+    assert sum((c.defects for c in cells.values()), Counter()) == Counter(d=1, e=1)
 
 
 def test_values_differ_only_beyond_the_oracle_tolerance(tmp_path):

@@ -18,7 +18,7 @@ def test_slice_covers_the_axes_and_the_listed_defect():
     assert {c.mask for c in LIVE} == {None, "right", "left", "hole", "row", "none"}
     assert {c.layer_tag for c in LIVE} == {"SimpleRNN", "LSTM", "GRU-ra1", "GRU-ra0"}
     assert {c.go_backwards for c in LIVE} == {False, True}
-    assert any(listed(c.id, K315) for c in LIVE)  # the defect's strictness is exercised
+    assert any(listed(c, K315) for c in LIVE)  # the defect's strictness is exercised
 
 
 def test_unroll_appears_in_the_id_only_when_set():

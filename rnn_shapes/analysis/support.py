@@ -6,7 +6,7 @@ its version's rules, and with the reference environment), differs from the
 reference (how, with a count: by a documented rule, e.g. Keras 2's lists; values
 only beyond the oracle's tolerance), is
 refused by Keras as its rules say (with a count), or shows a listed defect
-(with its link). A case that a defect explains counts there only.
+(with its link). A case that listed defects explain counts under each of them only.
 """
 
 from __future__ import annotations
@@ -91,11 +91,12 @@ def how(d: Difference) -> str:
 @dataclass(frozen=True)
 class CaseState:
     """One case in one environment, as the support table counts it: its state, how it
-    differs from the reference (short kinds, sorted), the listed defect, whether refused."""
+    differs from the reference (short kinds, sorted), the listed defects it shows (in
+    defects.toml's order), whether refused."""
 
     state: str  # one of STATES
     kinds: tuple[str, ...] = ()
-    defect: str | None = None
+    defects: tuple[str, ...] = ()
     refused: bool = False
 
 
@@ -111,8 +112,8 @@ def case_states(verdicts_audit: Audit, comparison: Comparison) -> dict[str, Case
             kinds.setdefault(cid, set()).add("values")
     out = {}
     for v in verdicts_audit.verdicts:
-        if v.defect is not None:
-            out[v.case.id] = CaseState(SAID["defect"], defect=v.defect)
+        if v.defects:
+            out[v.case.id] = CaseState(SAID["defect"], defects=tuple(v.defects))
             continue
         refused = v.result is not None and v.result.outcome == "rejected"
         found = tuple(sorted(kinds.get(v.case.id, ())))
@@ -130,8 +131,8 @@ def cells_of(verdicts_audit: Audit, states: dict[str, CaseState]) -> dict[Row, C
             cell = cells.setdefault((fam, v.case.layer), Cell())
             cell.cases += 1
             cell.states[s.state] += 1
-            if s.defect is not None:
-                cell.defects[s.defect] += 1
+            if s.defects:
+                cell.defects.update(s.defects)
                 continue
             for k in s.kinds:
                 cell.differs[k] += 1

@@ -130,7 +130,7 @@ def to_dict(report: ModelReport) -> dict:
                 "output_shapes": [list(s) for s in c.output_shapes],
                 "status": c.status,
                 "verdict": c.verdict_text,
-                "defect": c.defect,
+                "defects": list(c.defects),
                 "max_deviation": c.max_deviation,
                 "problems": [p.text for p in c.problems],
                 "notes": [n.line() for n in c.notes],

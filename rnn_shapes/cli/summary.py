@@ -107,7 +107,7 @@ def _document(
                 "outcome": v.state,
                 "max_deviation": v.max_deviation,
                 "problems": v.lines(),
-                "defect": v.defect,
+                "defects": list(v.defects),
             }
             for v in verdicts
         ],
@@ -123,9 +123,9 @@ def _suite(verdicts: Sequence[Verdict], env: Environment, matrix_name: str, agai
         if not v.agrees:
             message = f"{', '.join(v.failed_aspects())} disagree"
             suite.items.append(Item(group, name, "\n".join(v.lines()), message))
-        elif v.defect:
-            said = "\n".join(str(p) for p in v.defect_problems)
-            note = f"differs as listed defect {v.defect} says:\n{said}"
+        elif v.defects:
+            said = "\n".join(f"{name}: {p}" for name, ps in v.defects.items() for p in ps)
+            note = f"differs as listed defects say ({', '.join(v.defects)}):\n{said}"
             suite.items.append(Item(group, name, note=note))
         else:
             refused = PHRASES["refused"] if v.outcome == "rejected" else None

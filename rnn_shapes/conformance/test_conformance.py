@@ -49,7 +49,7 @@ def _unless_a_listed_defect(case, env) -> None:
     """A case a listed defect applies to in this environment cannot show what these
     tests check (Keras 3.0-3.1 cannot build a Bidirectional with return_state, say):
     reported as an expected failure naming the defect; test_case checks it shows."""
-    defect = listed(case.id, env)
+    defect = listed(case, env)
     if defect is not None:
         pytest.xfail(f"listed defect {defect.name!r} applies in this environment")
 

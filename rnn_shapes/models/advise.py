@@ -31,7 +31,7 @@ from rnn_shapes.cases.axes import AXES
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.check import value_problems
-from rnn_shapes.defects import listed
+from rnn_shapes.defects import concerning
 from rnn_shapes.differences import drift
 from rnn_shapes.environment import Environment, version_tuple
 from rnn_shapes.golden.sets import GoldenSet
@@ -221,25 +221,25 @@ def _nominal(d: Described, layer: LayerConfig, via: str | None) -> Case | None:
 def _defects(
     item: LayerAdvice, nominal: Case | None, cases: list[Case], a: GoldenSet, b: GoldenSet
 ) -> None:
-    """A listed defect of the layer's own configuration that one environment has and
-    the other not, with the committed cases of its layer that show it there."""
+    """Each listed defect of the layer's own configuration (its conditions on the
+    nominal case) that one environment has and the other not, with the committed
+    cases of its layer it concerns there."""
     if nominal is None:
         return
-    da, db = listed(nominal.id, a.environment), listed(nominal.id, b.environment)
-    for defect, where, kind in ((db, b, "applies"), (da, a, "no longer applies")):
-        other = da if defect is db else db
-        if defect is None or (other is not None and other.name == defect.name):
-            continue
-        shown = [
-            c.id
-            for c in cases
-            if c.layer == nominal.layer
-            and c.id in where.results
-            and (found := listed(c.id, where.environment)) is not None
-            and found.name == defect.name
-        ]
-        key = f"listed defect {defect.name!r} {kind} to this layer's configuration"
-        item.changes.setdefault(key, list(dict.fromkeys(shown)))  # like cases first
+    da, db = concerning(nominal, a.environment), concerning(nominal, b.environment)
+    for found, other, where, kind in ((db, da, b, "applies"), (da, db, a, "no longer applies")):
+        for defect in found:
+            if defect in other:
+                continue
+            shown = [
+                c.id
+                for c in cases
+                if c.layer == nominal.layer
+                and c.id in where.results
+                and defect.applies(c, where.environment)
+            ]
+            key = f"listed defect {defect.name!r} {kind} to this layer's configuration"
+            item.changes.setdefault(key, list(dict.fromkeys(shown)))  # like cases first
 
 
 def _survey(target: Environment) -> tuple[dict[str, Any], str | None]:

@@ -57,7 +57,7 @@ class LayerCheck:
     output_shapes: tuple[tuple[int, ...], ...]
     state: str  # agree | disagree | defect | not judged (verdict.STATES)
     problems: list[Problem] = field(default_factory=list)
-    defect: str | None = None
+    defects: tuple[str, ...] = ()  # the listed defects that explain its differences
     defect_problems: list[Problem] = field(default_factory=list)
     max_deviation: float | None = None
     notes: tuple[Note, ...] = ()
@@ -78,7 +78,8 @@ class LayerCheck:
         if self.state == "disagree":
             return "differs: " + ", ".join(sorted({f"{p.aspect}/{p.kind}" for p in self.problems}))
         if self.state == "defect":
-            return f"known defect {self.defect!r}: differs from the equations as it says"
+            named = ", ".join(map(repr, self.defects))
+            return f"known defect {named}: differs from the equations as it says"
         if self.state == "not judged":
             return f"not judged: {self.why_not}"
         return self.status
@@ -185,7 +186,7 @@ def judge_call(
 def _fill(check: LayerCheck, verdict: Verdict, described: Described) -> None:
     check.problems = list(verdict.problems)
     check.max_deviation = verdict.max_deviation
-    check.defect = verdict.defect
+    check.defects = tuple(verdict.defects)
     check.defect_problems = list(verdict.defect_problems)
     if verdict.problems:
         check.state = "disagree"

@@ -1,4 +1,5 @@
-"""docs/CONFORMANCE.md, docs/support.svg and docs/drift.svg, from the committed golden sets.
+"""docs/CONFORMANCE.md, docs/support.svg and docs/drift.svg, from the committed golden sets
+(and docs/defects.md, from rnn_shapes/defects.toml).
 
 Never edited by hand: tests/test_report.py fails when the committed files
 differ from what `rnn-shapes report` writes. Needs no TensorFlow. Another
@@ -15,20 +16,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnn_shapes.files import atomic_write_text, ensure_writable_dir
+from rnn_shapes.report.defects_page import defects_markdown
 from rnn_shapes.report.markdown import markdown
-from rnn_shapes.report.model import ConformanceReport, read_report
+from rnn_shapes.report.model import DEFAULT_PATHS, ConformanceReport, read_report
 from rnn_shapes.report.pages import site_files
 from rnn_shapes.report.svg import drift_svg, support_svg
 
+DEFECTS_PAGE = Path("docs/defects.md")
+
 
 def report_files(report: ConformanceReport) -> dict[Path, str]:
-    """docs/CONFORMANCE.md and its pictures, rendered from one report."""
+    """docs/CONFORMANCE.md and its pictures, rendered from one report, and the page of
+    the listed defects it links (the same for every matrix)."""
     paths = report.paths
-    return {
+    files = {
         paths.markdown: markdown(report),
         paths.heatmap: drift_svg(report),
         paths.support: support_svg(report),
     }
+    if paths == DEFAULT_PATHS:  # another matrix's report leaves the shared page alone
+        files[DEFECTS_PAGE] = defects_markdown()
+    return files
 
 
 def write(

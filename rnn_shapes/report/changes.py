@@ -166,8 +166,8 @@ def next_changes(
             continue
         fixed: dict[str, list[str]] = {}
         for v in audits[i].verdicts:
-            if v.fixed is not None:
-                fixed.setdefault(v.fixed, []).append(v.case.id)
+            for name in v.fixed:
+                fixed.setdefault(name, []).append(v.case.id)
         release = newest_release_like(pre, sets)
         earlier = [s for s in sets[:i] if lane(s) == lane(pre) and s.keras_major == pre.keras_major]
         previous = pair_change(compare(earlier[-1], pre)) if earlier else None

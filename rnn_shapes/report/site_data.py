@@ -94,7 +94,7 @@ def spelled(case: Case) -> list[list[Any]]:
 def _state(s: CaseState | None) -> list[Any] | None:
     if s is None:
         return None
-    return [STATES.index(s.state), list(s.kinds), s.defect]
+    return [STATES.index(s.state), list(s.kinds), list(s.defects)]
 
 
 def _intern(table: list, index: dict[str, int], value: Any) -> int:

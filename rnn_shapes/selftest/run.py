@@ -94,8 +94,8 @@ class Baseline:
 
 def unusable(v: Verdict, result: Result) -> tuple[str, bool] | None:
     """Why a case cannot carry a fault, and whether that is excused; None if it can."""
-    if v.defect is not None:
-        return f"listed defect {v.defect!r}", True
+    if v.defects:
+        return f"listed defect {', '.join(map(repr, v.defects))}", True
     if not v.agrees:
         return "disagrees at baseline", False
     if result.outcome != "ok":

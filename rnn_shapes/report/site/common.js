@@ -33,7 +33,7 @@
   RS.sig = (c, i) => (c.r[i] < 0 ? null : D.signatures[c.r[i]]);
   RS.verdict = function (c, i) {
     const v = D.verdicts[c.s[i]];
-    return v ? { state: D.states[v[0]], kinds: v[1], defect: v[2] } : null;
+    return v ? { state: D.states[v[0]], kinds: v[1], defects: v[2] } : null;
   };
   RS.shapes = (s) => s[2].map((sh, k) => "(" + sh.join(", ") + ") " + s[3][k]).join(", ");
   // 'refused' or 'tuple of 3' / 'tensor': what a result is, in short

@@ -10,7 +10,7 @@
   function verdictText(c, i) {
     const v = RS.verdict(c, i);
     if (!v) return "not judged";
-    if (v.defect) return RS.defectLink(v.defect);
+    if (v.defects.length) return v.defects.map(RS.defectLink).join(", ");
     return RS.SYMBOL[v.state] + " " + esc(v.state) + (v.kinds.length ? " (" + esc(v.kinds.join(", ")) + ")" : "");
   }
 
@@ -24,7 +24,7 @@
     }
     const [fam, layer] = row;
     const cases = D.cases.filter((c) => c.layer === layer && c.fam.includes(fam) && c.r[i] >= 0);
-    const defects = Array.from(new Set(cases.map((c) => RS.verdict(c, i)).filter((v) => v && v.defect).map((v) => v.defect)));
+    const defects = Array.from(new Set(cases.map((c) => RS.verdict(c, i)).flatMap((v) => (v ? v.defects : []))));
     const lines = cases.map((c) =>
       "<tr data-case=\"" + esc(c.id) + '"><td>' + caseLink(c.id) + "</td><td>" + esc(RS.brief(RS.sig(c, i))) + "</td><td>" +
       verdictText(c, i) + "</td><td>" + esc(RS.againstRef(c, i).join("; ") || "same as the reference") +

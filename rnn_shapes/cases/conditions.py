@@ -1,0 +1,186 @@
+"""Conditions on what a case is: the language the listed defects select cases in.
+
+A condition is a table of facets, each with the value (or list of values) it
+must have; every facet must hold. A facet is a Case field (cases/axes.py), or a
+question the fields answer that no single field states ("is a step masked?",
+"is the backward layer of another width?"): FACETS below, one row each. A case
+id is never read: a condition holds for any case the Case accepts, in a matrix
+or not, and for the case naming a layer of a user's model.
+
+Values are checked when a condition is made (`Condition.parse`): an unknown
+facet, a value outside its facet's values or of the wrong type is a ValueError
+that says which. A count or a rate may be given as a comparison, e.g. ">1".
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rnn_shapes.cases.axes import AXES, KINDS, LAYERS
+from rnn_shapes.cases.states import N_STATES
+
+if TYPE_CHECKING:
+    from rnn_shapes.cases.case import Case
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A question about a case: its answer, and the answers it can have (None: any
+    value of `kind`, as cases/axes.py's KINDS says)."""
+
+    answer: Callable[[Case], Any]
+    values: tuple[Any, ...] | None = None
+    kind: str | None = None
+    doc: str = ""
+
+
+def _field(name: str) -> Facet:
+    """A Case field as a facet: its listed values, or its kind. A field whose
+    default is None (no mask, no save) answers None where unset, which no
+    condition can name: the derived facets below ask whether it is set."""
+    axis = AXES[name]
+    values = tuple(v for v in axis.values if v is not None) if axis.values is not None else None
+    kind = axis.kind or ("count" if values is None else None)  # call_batch: rules.py checks it
+    return Facet(lambda case: getattr(case, name), values, kind, f"the Case's {name}")
+
+
+def _stack_layers(case: Case) -> tuple[str, ...]:
+    return tuple(lower.layer for lower in case.stack)
+
+
+def _states(layer: str | None) -> int:
+    return N_STATES[str(layer)]
+
+
+# Fields a condition names as they are; `weights` (a Constant) and `stack` (Lowers)
+# and `sample` are asked about through the derived facets instead.
+FIELDS = tuple(name for name in AXES if name not in ("weights", "stack", "sample"))
+
+# fmt: off
+DERIVED: dict[str, Facet] = {
+    "weights_kind": Facet(
+        lambda c: "distinct" if c.weights == "distinct" else "constant", ("distinct", "constant"),
+        doc="'constant': every entry set by a Constant initializer"),
+    "masked": Facet(lambda c: c.mask is not None, kind="bool",
+                    doc="a mask reaches the layer (one that masks nothing included)"),
+    "steps_masked": Facet(lambda c: c.mask not in (None, "none"), kind="bool",
+                          doc="a mask reaches the layer and hides some step"),
+    "initial_states": Facet(lambda c: c.initial_state is not None, kind="bool",
+                            doc="called with initial states"),
+    "other_call_batch": Facet(lambda c: c.call_batch is not None, kind="bool",
+                              doc="a stateful layer called again with another batch size"),
+    "saved": Facet(lambda c: c.save is not None, kind="bool",
+                   doc="the model is saved and loaded (or rebuilt) before it runs"),
+    "mixed": Facet(lambda c: c.dtype.startswith("mixed_"), kind="bool",
+                   doc="a mixed precision policy"),
+    "stacked": Facet(lambda c: bool(c.stack), kind="bool",
+                     doc="recurrent layers below the case's own"),
+    "stack_layers": Facet(_stack_layers, LAYERS,
+                          doc="a layer type below (holds when any lower layer is of it)"),
+    "stack_bidirectional": Facet(lambda c: any(lower.bidirectional for lower in c.stack),
+                                 kind="bool", doc="a Bidirectional layer below"),
+    "backward_given": Facet(lambda c: c.backward_layer is not None, kind="bool",
+                            doc="Bidirectional given its own backward layer"),
+    "backward_other_units": Facet(
+        lambda c: c.backward_layer is not None and c.backward_units != c.units, kind="bool",
+        doc="a backward layer of another width than the forward one"),
+    "backward_other_states": Facet(
+        lambda c: c.backward_layer is not None and _states(c.backward_layer) != _states(c.layer),
+        kind="bool", doc="a backward layer with another number of states (LSTM has two)"),
+}
+# fmt: on
+FACETS: dict[str, Facet] = {**{name: _field(name) for name in FIELDS}, **DERIVED}
+
+_COMPARISONS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "!=": operator.ne,
+}
+
+
+def _comparison(facet: Facet, value: str) -> Callable[[Any], bool] | None:
+    """'>1' for a count or a rate: the test, or None when `value` is not one."""
+    if facet.kind not in ("count", "rate"):
+        return None
+    op = next((o for o in _COMPARISONS if value.startswith(o)), None)
+    if op is None:
+        return None
+    try:
+        bound = float(value[len(op) :])
+    except ValueError:
+        return None
+    compare = _COMPARISONS[op]
+    return lambda answer: answer is not None and compare(answer, bound)
+
+
+def _test(name: str, facet: Facet, value: Any) -> Callable[[Any], bool]:
+    """What one facet's value in a condition means, as a test of the case's answer;
+    ValueError naming the facet when the value cannot be one of its answers."""
+    if isinstance(value, list):
+        if not value:
+            raise ValueError(f"{name}: an empty list matches nothing")
+        tests = [_test(name, facet, v) for v in value]
+        return lambda answer: any(t(answer) for t in tests)
+    if isinstance(value, str) and (compare := _comparison(facet, value)) is not None:
+        return compare
+    if facet.values is not None:
+        if value not in facet.values:
+            raise ValueError(f"{name}: {value!r} is not one of {facet.values}")
+    elif facet.kind is None or not KINDS[facet.kind][0](value):
+        why = KINDS[facet.kind][1] if facet.kind else "has no values"
+        raise ValueError(f"{name}: {value!r} {why} (or a comparison such as '>1')")
+    if name == "stack_layers":
+        return lambda answer: value in answer
+    return lambda answer: answer == value
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Facets and the values they must have; holds when every one does."""
+
+    wants: tuple[tuple[str, Any], ...]  # as written, for people and for equality
+    tests: tuple[tuple[str, Callable[[Any], bool]], ...] = ()
+
+    @classmethod
+    def parse(cls, table: Mapping[str, Any]) -> Condition:
+        """A condition from its table (a TOML inline table, say); ValueError naming
+        the facet for an unknown one or a value it cannot have."""
+        if not isinstance(table, Mapping) or not table:
+            raise ValueError("a condition is a non-empty table of facets")
+        tests = []
+        for name, value in table.items():
+            facet = FACETS.get(name)
+            if facet is None:
+                raise ValueError(f"unknown facet {name!r}; known: {', '.join(sorted(FACETS))}")
+            tests.append((name, _test(name, facet, value)))
+        return cls(tuple(table.items()), tuple(tests))
+
+    def holds(self, case: Case) -> bool:
+        return all(test(FACETS[name].answer(case)) for name, test in self.tests)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Condition) and self.wants == other.wants
+
+    def __hash__(self) -> int:
+        return hash(repr(self.wants))
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} = {value!r}" for name, value in self.wants)
+
+
+def any_holds(conditions: tuple[Condition, ...], case: Case) -> bool:
+    """Whether one of `conditions` holds (a list of tables means any of them)."""
+    return any(c.holds(case) for c in conditions)
+
+
+def parse_any(value: object) -> tuple[Condition, ...]:
+    """A table, or a list of tables (any of which may hold), as conditions."""
+    tables = value if isinstance(value, list) else [value]
+    if not tables:
+        raise ValueError("an empty list of conditions holds for nothing")
+    return tuple(Condition.parse(t) for t in tables)  # type: ignore[arg-type]
