@@ -171,6 +171,25 @@ def test_recurrent_dropout_alone_cannot_show_on_one_step_from_zero_states():
     ]
 
 
+def test_dropout_shows_only_where_it_reaches_a_value_for_any_shape_and_constant():
+    """Found by random cases outside the matrices: a one-step case's longer second call
+    (a dynamic time axis) has an earlier state to drop; a zero kernel or recurrent kernel
+    takes nothing from what dropout drops."""
+
+    def shows(**kw) -> bool:
+        case = Case(layer="LSTM", training=True, **dict(SHAPE, timesteps=1) | kw)
+        return expected_facts(case)["differs_from_inference"]
+
+    assert not shows(recurrent_dropout=0.5)
+    assert shows(recurrent_dropout=0.5, dynamic_time=True)  # called again at T=1+3
+    assert shows(recurrent_dropout=0.5, timesteps=2)
+    zero_recurrent = Constant(kernel=0.1, recurrent=0.0, bias=0.1)
+    assert not shows(recurrent_dropout=0.5, timesteps=4, weights=zero_recurrent)
+    assert shows(dropout=0.5)
+    assert not shows(dropout=0.5, weights=Constant(kernel=0.0, recurrent=0.2, bias=0.1))
+    assert shows(dropout=0.5, recurrent_dropout=0.5, timesteps=4, weights=Constant(kernel=0.0))
+
+
 def test_tolerance_follows_the_compute_dtype():
     atol = {
         d: tolerance(Case(layer="LSTM", dtype=d, **SHAPE))[0]

@@ -15,11 +15,12 @@ that says which. A count or a rate may be given as a comparison, e.g. ">1".
 from __future__ import annotations
 
 import operator
+import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rnn_shapes.cases.axes import AXES, KINDS, LAYERS
+from rnn_shapes.cases.axes import AXES, KINDS, LAYERS, Constant
 from rnn_shapes.cases.states import N_STATES
 
 if TYPE_CHECKING:
@@ -55,6 +56,21 @@ def _states(layer: str | None) -> int:
     return N_STATES[str(layer)]
 
 
+def _in_float32(value: float) -> bool:
+    """Whether a Python float is exactly a float32 (0.5 is, 0.1 is not)."""
+    return struct.unpack("f", struct.pack("f", value))[0] == value
+
+
+def _float32_constants(case: Case) -> bool:
+    """Constant weights whose every value in use is exactly a float32."""
+    if not isinstance(case.weights, Constant):
+        return False
+    w = case.weights
+    return all(
+        _in_float32(v) for v in (w.kernel, w.recurrent, *((w.bias,) if case.use_bias else ()))
+    )
+
+
 # Fields a condition names as they are; `weights` (a Constant) and `stack` (Lowers)
 # and `sample` are asked about through the derived facets instead.
 FIELDS = tuple(name for name in AXES if name not in ("weights", "stack", "sample"))
@@ -64,6 +80,9 @@ DERIVED: dict[str, Facet] = {
     "weights_kind": Facet(
         lambda c: "distinct" if c.weights == "distinct" else "constant", ("distinct", "constant"),
         doc="'constant': every entry set by a Constant initializer"),
+    "float32_constants": Facet(
+        _float32_constants, kind="bool",
+        doc="Constant weights whose values in use (a bias with use_bias) are all float32s"),
     "masked": Facet(lambda c: c.mask is not None, kind="bool",
                     doc="a mask reaches the layer (one that masks nothing included)"),
     "steps_masked": Facet(lambda c: c.mask not in (None, "none"), kind="bool",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnn_shapes.cases.axes import LONGER_BY, Constant
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.masks import mask_of, mask_text
 from rnn_shapes.cases.paths import backward_case, longer
@@ -137,9 +138,12 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
     - repeatable: two fresh models with the same seed give the same numbers
       (Keras 3 layers take `seed=`; the runner also sets the global seed, which
       Keras 2's dropout masks draw from);
-    - differs_from_inference: dropout had an effect. Dropout on the inputs
-      always has; recurrent dropout alone multiplies the previous state, which
-      is zero at the first step, so on a single step it changes nothing.
+    - differs_from_inference: dropout had an effect. Dropout on the inputs has,
+      unless the kernel it feeds is all zeros (Constant(kernel=0)); recurrent
+      dropout multiplies the previous state, which is zero at the first step, so
+      it shows only over more than one step (the longest call counts: a dynamic
+      time axis's second call is longer) or from a non-zero initial state, and
+      not through an all-zero recurrent kernel.
     Through Model.predict:
     - container_as_call, values_as_call: predict packs the outputs as the direct
       call does, and its values are within tolerance.PREDICT_ULPS of the direct call's
@@ -150,14 +154,22 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
     """
     facts: dict[str, bool] = {}
     if case.training:
-        only_recurrent = not case.dropout and case.recurrent_dropout > 0
-        visible = not (only_recurrent and case.timesteps == 1 and case.initial_state is None)
-        facts |= {"differs_from_inference": visible, "repeatable": True}
+        facts |= {"differs_from_inference": _dropout_shows(case), "repeatable": True}
     if case.predict:
         facts |= {"container_as_call": True, "values_as_call": True}
     if case.save is not None:
         facts["identical_to_original"] = True
     return facts or None
+
+
+def _dropout_shows(case: Case) -> bool:
+    """Whether a training call's dropout changes the outputs (expected_facts says why)."""
+    constant = case.weights if isinstance(case.weights, Constant) else None
+    inputs = case.dropout > 0 and not (constant is not None and constant.kernel == 0)
+    longest = case.timesteps + (LONGER_BY if case.dynamic_time else 0)
+    earlier_state = longest > 1 or case.initial_state is not None
+    recurrent_zero = constant is not None and constant.recurrent == 0
+    return inputs or (case.recurrent_dropout > 0 and earlier_state and not recurrent_zero)
 
 
 SEQUENCE_OUTPUTS = ("output", "forward_output", "backward_output")

@@ -1,0 +1,73 @@
+"""Conditions on what a case is (cases/conditions.py): each facet's answer, values as
+lists and comparisons, and refusal of what no case could answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnn_shapes import Case, Constant
+from rnn_shapes.cases.axes import Lower
+from rnn_shapes.cases.conditions import FACETS, Condition, parse_any
+
+SHAPE = dict(units=3, batch=3, timesteps=5, features=2)
+BI = dict(bidirectional=True, backward_layer="LSTM")
+
+
+@pytest.mark.parametrize(
+    ("facet", "case", "answer"),
+    [
+        ("steps_masked", Case(layer="GRU", mask="none", **SHAPE), False),
+        ("steps_masked", Case(layer="GRU", mask="row", **SHAPE), True),
+        ("masked", Case(layer="GRU", mask="none", **SHAPE), True),
+        ("masked", Case(layer="GRU", **SHAPE), False),
+        ("backward_other_units", Case(layer="GRU", backward_units=4, **BI, **SHAPE), True),
+        ("backward_other_units", Case(layer="GRU", **BI, **SHAPE), False),
+        ("backward_other_states", Case(layer="GRU", **BI, **SHAPE), True),  # LSTM: two
+        ("backward_other_states", Case(layer="LSTM", **BI, **SHAPE), False),
+        ("float32_constants", Case(layer="GRU", weights=Constant(0.5, -0.25, 0.1), **SHAPE), False),
+        (
+            "float32_constants",
+            Case(layer="GRU", weights=Constant(0.5, -0.25, 0.1), use_bias=False, **SHAPE),
+            True,  # the bias 0.1 is not in use
+        ),
+        ("float32_constants", Case(layer="GRU", **SHAPE), False),  # not constants at all
+        (
+            "stack_layers",
+            Case(layer="GRU", stack=(Lower("LSTM", 4), Lower("GRU", 2)), **SHAPE),
+            ("LSTM", "GRU"),
+        ),
+        ("stack_bidirectional", Case(layer="GRU", stack=(Lower("LSTM", 4, True),), **SHAPE), True),
+        ("weights_kind", Case(layer="GRU", weights=Constant(), **SHAPE), "constant"),
+    ],
+)
+def test_each_facet_answers_from_the_fields(facet, case, answer):
+    assert FACETS[facet].answer(case) == answer
+
+
+def test_lists_mean_any_and_comparisons_bound_counts_and_rates():
+    one = Case(layer="GRU", **dict(SHAPE, timesteps=1))
+    assert Condition.parse({"timesteps": ">1"}).holds(Case(layer="GRU", **SHAPE))
+    assert not Condition.parse({"timesteps": ">1"}).holds(one)
+    assert Condition.parse({"layer": ["LSTM", "GRU"], "recurrent_dropout": "<0.5"}).holds(one)
+    stacked = Case(layer="GRU", stack=(Lower("LSTM", 4),), **SHAPE)
+    assert Condition.parse({"stack_layers": "LSTM"}).holds(stacked)
+    assert not Condition.parse({"stack_layers": "GRU"}).holds(stacked)
+    either = parse_any([{"layer": "LSTM"}, {"stacked": True}])
+    assert any(c.holds(stacked) for c in either)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"colour": "red"}, "unknown facet 'colour'"),
+        ({"layer": "Dense"}, "'Dense' is not one of"),
+        ({"stateful": 1}, "must be a bool"),
+        ({"timesteps": "many"}, "must be a positive int"),
+        ({"dropout": ">x"}, "must be a rate"),
+        ({"layer": []}, "an empty list matches nothing"),
+        ({}, "a non-empty table"),
+    ],
+)
+def test_what_no_case_could_answer_is_refused_naming_the_facet(table, message):
+    with pytest.raises(ValueError, match=message):
+        Condition.parse(table)
