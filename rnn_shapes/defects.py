@@ -37,7 +37,8 @@ KEYS = {"name", "when", "explains", "keras", "backends", "reason", "upstream"}
 # may_hide: conditions of cases where the defect is there but need not show (say
 # why), e.g. where a bfloat16 policy's tolerance is wider than what it changes: an
 # agreeing case there is not "no longer shows" (everywhere else it is)
-OPTIONAL = {"unless", "may_hide"}
+# instead: what a user does instead, where a way round is known (check-model says it)
+OPTIONAL = {"unless", "may_hide", "instead"}
 SIGNATURE_KEYS = {"problem", "error", "message", "within"}
 # The problems whose text is an error Keras raised: the refusals (Result.error)
 # and masks Keras could not compute (Result.masks)
@@ -110,6 +111,7 @@ class Defect:
     explains: tuple[Signature, ...]
     unless: tuple[Condition, ...] = ()
     hidden: tuple[Condition, ...] = ()  # the entry's `may_hide`
+    instead: str = ""
 
     def explained(self, problem: Problem, case: Case, result: Result | None = None) -> bool:
         """Whether this defect accounts for `problem` of `case` (its signatures)."""
@@ -204,8 +206,11 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         raise RnnShapesError(
             f"{where}: expected keys {sorted(KEYS)} (and optionally {sorted(OPTIONAL)}), got {keys}"
         )
-    if not all(isinstance(entry[k], str) for k in ("name", "keras", "reason", "upstream")):
-        raise RnnShapesError(f"{where}: name, keras, reason and upstream must be strings")
+    if not all(
+        isinstance(entry.get(k, ""), str)
+        for k in ("name", "keras", "reason", "upstream", "instead")
+    ):
+        raise RnnShapesError(f"{where}: name, keras, reason, upstream and instead must be strings")
     for key in ("backends", "explains"):
         if not (isinstance(entry[key], list) and entry[key]):
             raise RnnShapesError(f"{where}: {key} must be a non-empty list")
@@ -228,6 +233,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         explains=tuple(_signature(t, where) for t in entry["explains"]),
         unless=_conditions(entry, "unless", where),
         hidden=_conditions(entry, "may_hide", where),
+        instead=entry.get("instead", ""),
     )
 
 
@@ -252,6 +258,23 @@ def concerning(case: Case, env: Environment | None) -> tuple[Defect, ...]:
     if env is None:
         return ()
     return tuple(d for d in load() if d.applies(case, env))
+
+
+def explaining_error(cases: list[Case], env: Environment, error: str) -> tuple[Defect, ...]:
+    """The listed defects that concern one of `cases` here and explain `error` as Keras'
+    refusal of it (a model file that does not load: its layers' cases, as saved)."""
+    from rnn_shapes.result import Result
+
+    found: list[Defect] = []
+    for case in cases:
+        result = Result(case.id, "rejected", None, error=error)
+        problem = replace(Problem("refused", error, got=error), aspect="refusal")
+        found += [
+            d
+            for d in concerning(case, env)
+            if d not in found and d.explained(problem, case, result)
+        ]
+    return tuple(found)
 
 
 def listed(case: Case, env: Environment | None) -> Defect | None:

@@ -245,6 +245,25 @@ def test_keras2_files_do_not_load_here_and_say_why(env):
 
 
 @pytest.mark.keras
+def test_a_file_that_does_not_load_as_a_listed_defect_says_is_that_defect(env, tmp_path):
+    """A Keras 3 .h5 of a text model (Embedding(mask_zero=True)) does not load here: the
+    layers' cases, as saved in .h5, are what the listed entry concerns, and the error
+    is its signature; so check-model names the defect, its link and what to do instead.
+    A file that fails otherwise (Keras 2's GRU keyword) names none and differs."""
+    check = _check(K3 / "text_bilstm.h5", env)
+    assert not check.loads and "Unknown layer: 'NotEqual'" in str(check.error)
+    assert [d.name for d in check.load_defects] == ["keras3-h5-masking-layer-not-loadable"]
+    assert check.agrees
+    other = _check(K2 / "gru_reset_before.h5", env)
+    assert not other.loads and other.load_defects == () and not other.agrees
+    text = _cli("check-model", str(K3 / "text_bilstm.h5"), "--root", str(tmp_path / "none"))
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert "as listed Keras defect 'keras3-h5-masking-layer-not-loadable' says" in text.stdout
+    assert "instead: save the model as .keras" in text.stdout
+    assert text.stdout.rstrip().endswith("does not load, as a listed Keras defect says")
+
+
+@pytest.mark.keras
 def test_check_model_cli_text_json_junit_and_the_records(tmp_path):
     path = K3 / "seq2seq.keras"
     text = _cli("check-model", str(path), "--root", str(FIXTURES))

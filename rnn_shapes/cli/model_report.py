@@ -30,6 +30,9 @@ def model_report(check: ModelCheck, here: Record, others: list[Record]) -> Model
     return ModelReport(check, here, [(r, differences(here, r)) for r in others])
 
 
+SOURCE = "rnn_shapes/defects.toml"
+
+
 def check_model_report(reports: list[ModelReport]) -> RunReport:
     """check-model's run report of these models: text, JSON document, JUnit suites."""
     text = "\n".join(_text(r) for r in reports)
@@ -57,6 +60,10 @@ def _text(report: ModelReport) -> str:
     ]
     if not check.loads:
         lines.append(f"does not load: {check.error}")
+        for d in check.load_defects:
+            lines.append(f"  as listed Keras defect {d.name!r} says ({d.upstream or SOURCE})")
+            if d.instead:
+                lines.append(f"  instead: {d.instead}")
     else:
         n = len({c.path for c in check.layers})
         layers = f"{n} recurrent layer{'s' * (n != 1)}"
@@ -102,8 +109,15 @@ def _text(report: ModelReport) -> str:
                 lines += [f"  {record.name}: {d}" for d in diffs]
     else:
         lines += ["", "no other environment has recorded this model (rnn-shapes record-model)"]
-    lines += ["", "agrees" if report.agrees else "differs"]
+    lines += ["", _said(report)]
     return "\n".join(lines) + "\n"
+
+
+def _said(report: ModelReport) -> str:
+    """The last line: agrees, differs, or does not load as a listed defect says."""
+    if report.agrees and not report.check.loads:
+        return "does not load, as a listed Keras defect says"
+    return "agrees" if report.agrees else "differs"
 
 
 def to_dict(report: ModelReport) -> dict:
@@ -118,6 +132,10 @@ def to_dict(report: ModelReport) -> dict:
         "environment": check.environment,
         "loads": check.loads,
         "error": check.error,
+        "load_defects": [
+            {"name": d.name, "upstream": d.upstream, "instead": d.instead}
+            for d in check.load_defects
+        ],
         "agrees": report.agrees,
         "seconds": round(check.seconds, 3),
         "layers": [
@@ -144,7 +162,7 @@ def to_dict(report: ModelReport) -> dict:
 def _suite(report: ModelReport) -> Suite:
     check = report.check
     suite = Suite(f"rnn-shapes check-model {check.file.path.name}")
-    load = None if check.loads else f"does not load: {check.error}"
+    load = None if check.loads or check.load_defects else f"does not load: {check.error}"
     found: list[tuple[str, str, str | None]] = [("load", check.file.path.name, load)]
     for c in check.layers:
         bad = None if c.passes else c.verdict_text

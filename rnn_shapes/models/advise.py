@@ -39,18 +39,16 @@ from rnn_shapes.models.config import (
     Described,
     LayerConfig,
     describe,
-    mask_sources,
     recurrent_layers,
 )
 from rnn_shapes.models.files import ModelFile, nodes
-from rnn_shapes.models.nominal import NOMINAL_MASK, NOMINAL_SHAPE, nominal_case
+from rnn_shapes.models.nominal import SAVED_AS, layer_case, mask_via
 from rnn_shapes.models.records import every_record
 
 SURVEY = Path(__file__).resolve().parent.parent / "config_keys.json"
 SIZES = {"units", "batch", "timesteps", "features", "weights", "sample"}
 # Axes a like case may set whatever the layer's config says (the model may use them).
 EITHER = {"predict", "dynamic_time", "call_batch", "mask_via"}
-SAVED_AS = {"keras": "keras", "h5": "h5", "json": "config"}
 
 
 @dataclass
@@ -92,9 +90,8 @@ def advise(
     """What moving the model file (read as data) from `source` to `target` changes."""
     a, b = load(source, root, matrix_name), load(target, root, matrix_name)
     layers = recurrent_layers(file.config)
-    sources = mask_sources(file.config)
-    masked = bool(sources)
-    via = None if not sources else ("embedding" if _all_embeddings(file.config) else "layer")
+    via = mask_via(file.config)
+    masked = via is not None
     survey, note = _survey(b.environment)
     cases = matrix(matrix_name)
     advice = Advice(file.path, file.written_by, a.environment.name, b.environment.name, [], note)
@@ -105,7 +102,7 @@ def advise(
             saved = SAVED_AS[file.format]
             like = [c for c in cases if _like(c, described, layer, masked, saved, len(layers))]
             _compare(item, like, a, b)
-            _defects(item, _nominal(described, layer, via), like + cases, a, b)
+            _defects(item, layer_case(layer, via, file.format), like + cases, a, b)
         item.refused_keys = _refused(layer, survey)
         advice.layers.append(item)
     if file.format == "h5":
@@ -201,21 +198,6 @@ def _compare(item: LayerAdvice, like: list[Case], a: GoldenSet, b: GoldenSet) ->
         for kind in kinds:
             found[kind].append(case.id)
     item.changes = dict(sorted(found.items()))
-
-
-def _all_embeddings(config: Mapping[str, Any]) -> bool:
-    """Whether every mask the model makes comes from an Embedding (none from Masking)."""
-    return not any(node.get("class_name") == "Masking" for node in nodes(config))
-
-
-def _nominal(d: Described, layer: LayerConfig, via: str | None) -> Case | None:
-    """The case that names the layer as check-model would, at nominal sizes."""
-    states = {"initial_state": "input"} if layer.states_given else None
-    mask = None if via is None else NOMINAL_MASK
-    try:
-        return nominal_case(d.axes, NOMINAL_SHAPE, mask, via, states)
-    except ValueError:
-        return None
 
 
 def _defects(

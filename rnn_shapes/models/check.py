@@ -19,6 +19,7 @@ import numpy as np
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.masks import nearest_pattern
 from rnn_shapes.cases.states import N_STATES
+from rnn_shapes.defects import Defect, explaining_error
 from rnn_shapes.environment import Environment
 from rnn_shapes.judge import Judge
 from rnn_shapes.keras.model import (
@@ -39,7 +40,7 @@ from rnn_shapes.models.config import (
     mask_sources,
 )
 from rnn_shapes.models.files import ModelFile, nodes
-from rnn_shapes.models.nominal import nominal_case
+from rnn_shapes.models.nominal import nominal_case, saved_cases
 from rnn_shapes.models.probe import probe_batch
 from rnn_shapes.oracle import Given, layer_outputs
 from rnn_shapes.result import Result, held
@@ -93,13 +94,18 @@ class ModelCheck:
     environment: str
     loads: bool
     error: str | None = None
+    # where it does not load: the listed defects that explain why (by its layers' cases)
+    load_defects: tuple[Defect, ...] = ()
     layers: list[LayerCheck] = field(default_factory=list)
     run: Run | None = None
     seconds: float = 0.0
 
     @property
     def agrees(self) -> bool:
-        return self.loads and all(c.passes for c in self.layers)
+        """Every layer call passes; or the file does not load as a listed defect says."""
+        if not self.loads:
+            return bool(self.load_defects)
+        return all(c.passes for c in self.layers)
 
 
 def check_model(file: ModelFile, env: Environment) -> ModelCheck:
@@ -111,6 +117,7 @@ def check_model(file: ModelFile, env: Environment) -> ModelCheck:
         model = load(file)
     except DoesNotLoad as exc:
         report.error = str(exc)
+        report.load_defects = explaining_error(saved_cases(file), env, report.error)
         report.seconds = time.perf_counter() - start
         return report
     report.loads = True

@@ -110,6 +110,8 @@ def _entry(number: int, d: Defect) -> list[str]:
         lines.append(f"- **may not show**: {_conditions(d.hidden)}")
     lines.append(f"- **explains**: {'; '.join(signature_text(s) for s in d.explains)}")
     lines.append(f"- **upstream**: {d.upstream or 'none found (the file says where it looked)'}")
+    if d.instead:
+        lines.append(f"- **instead**: {d.instead}")
     return [*lines, "", d.reason, ""]
 
 
