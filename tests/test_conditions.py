@@ -20,6 +20,8 @@ BI = dict(bidirectional=True, backward_layer="LSTM")
         ("steps_masked", Case(layer="GRU", mask="row", **SHAPE), True),
         ("masked", Case(layer="GRU", mask="none", **SHAPE), True),
         ("masked", Case(layer="GRU", **SHAPE), False),
+        ("every_step_masked", Case(layer="GRU", mask="row", **dict(SHAPE, batch=1)), True),
+        ("every_step_masked", Case(layer="GRU", mask="row", **SHAPE), False),
         ("backward_other_units", Case(layer="GRU", backward_units=4, **BI, **SHAPE), True),
         ("backward_other_units", Case(layer="GRU", **BI, **SHAPE), False),
         ("backward_other_states", Case(layer="GRU", **BI, **SHAPE), True),  # LSTM: two

@@ -87,6 +87,8 @@ DERIVED: dict[str, Facet] = {
                     doc="a mask reaches the layer (one that masks nothing included)"),
     "steps_masked": Facet(lambda c: c.mask not in (None, "none"), kind="bool",
                           doc="a mask reaches the layer and hides some step"),
+    "every_step_masked": Facet(lambda c: c.mask == "row" and c.batch == 1, kind="bool",
+                               doc="the mask hides every step of every row (one row, masked)"),
     "initial_states": Facet(lambda c: c.initial_state is not None, kind="bool",
                             doc="called with initial states"),
     "other_call_batch": Facet(lambda c: c.call_batch is not None, kind="bool",
