@@ -33,6 +33,31 @@ BI = dict(bidirectional=True, backward_layer="LSTM")
             True,  # the bias 0.1 is not in use
         ),
         ("float32_constants", Case(layer="GRU", **SHAPE), False),  # not constants at all
+        (  # one step from zero states: the recurrent kernel's 0.1 reaches nothing
+            "float32_constants",
+            Case(layer="GRU", weights=Constant(0.5, 0.1, 0.0), **dict(SHAPE, timesteps=1)),
+            True,
+        ),
+        (
+            "float32_constants",
+            Case(
+                layer="GRU",
+                weights=Constant(0.5, 0.1, 0.0),
+                dynamic_time=True,
+                **dict(SHAPE, timesteps=1),
+            ),
+            False,  # the longer second call has an earlier state
+        ),
+        (  # a zero kernel and bias from zero states: the state never leaves 0
+            "float32_constants",
+            Case(layer="GRU", weights=Constant(0.0, 0.3, 0.0), **SHAPE),
+            True,
+        ),
+        (  # ... unless sigmoid's candidate is 0.5
+            "float32_constants",
+            Case(layer="GRU", weights=Constant(0.0, 0.3, 0.0), activation="sigmoid", **SHAPE),
+            False,
+        ),
         (
             "stack_layers",
             Case(layer="GRU", stack=(Lower("LSTM", 4), Lower("GRU", 2)), **SHAPE),

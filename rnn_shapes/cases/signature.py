@@ -222,8 +222,11 @@ def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None
 
     An unrolled loop is written out step by step, so it needs the number of
     steps: Keras 2 traces the call when the model is built and refuses
-    unroll=True on an input whose time axis is None (`backend.rnn`: "Unrolling
-    requires a fixed number of timesteps"). Keras 3 has a like check in
+    unroll=True on an input whose time axis is None: an LSTM or a GRU in
+    `backend.rnn` ("Unrolling requires a fixed number of timesteps"), a SimpleRNN
+    earlier, in RNN.call's input check (keras/layers/rnn/base_rnn.py
+    `_process_inputs`: "Cannot unroll a RNN if the time dimension is undefined";
+    LSTM and GRU have calls of their own). Keras 3 has a like check in
     `RNN.call` (rnn.py) but builds the model from `compute_output_shape`, and
     each eager call has its length: it runs. Through `Model.predict` on
     TensorFlow it does not: the predict function is a `tf.function` with
@@ -245,6 +248,8 @@ def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None
     if keras_major < 3 and case.initial_state == "constant":  # refused at the call, first
         return "Expected a symbolic tensor instance"
     if keras_major < 3 and case.unroll and case.dynamic_time:
+        if case.layer == "SimpleRNN":  # the forward layer's call comes first
+            return "Cannot unroll a RNN if the time dimension is undefined"
         return "Unrolling requires a fixed number of timesteps"
     if case.unroll and case.dynamic_time and case.predict and backend == "tensorflow":
         return "Cannot unroll a RNN if the time dimension is undefined"
