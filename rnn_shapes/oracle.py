@@ -70,7 +70,8 @@ Model paths (keras/src/layers/rnn/{rnn,bidirectional}.py, Keras 2 the same):
   keeps nothing between calls); a mask is drawn for each length;
 - an explicit backward_layer is a layer of its own type and units
   (cases/paths.py): it walks the other way, its outputs are flipped to input
-  order, concat joins the two widths (U_fwd + U_bwd), and with return_state the
+  order, concat joins the two widths (U_fwd + U_bwd), sum, mul and ave
+  broadcast a width of 1 to the other's (ops.add / ops.multiply), and with return_state the
   states are the forward layer's, then the backward layer's own ([h, c] for an
   LSTM, [h] otherwise);
 - a stack feeds each layer the whole output sequence of the layer below
@@ -83,8 +84,9 @@ Model paths (keras/src/layers/rnn/{rnn,bidirectional}.py, Keras 2 the same):
   bit for bit, cases/signature.expected_facts).
 
 Initial states (`initial_state=`): the list is the layer's states in order
-([h] or LSTM's [h, c]); Bidirectional gives the first half to the forward copy
-and the second half to the backward copy. The states start from them; the
+([h] or LSTM's [h, c]); Bidirectional gives the first half (len // 2) to the
+forward copy and the rest to the backward copy: the forward layer's own states,
+also beside an LSTM backward layer with one more. The states start from them; the
 output before the first real step of a masked row is still 0, not h0, on the
 TensorFlow and torch backends and Keras 2 (JAX's and NumPy's loops start it
 at h0: a backend difference, docs/notes/masks-and-states.md R1.2).
@@ -225,15 +227,19 @@ def run_direction(
     return np.stack(outs, axis=1), states
 
 
+Start = tuple[list | None, list | None]  # a layer's start states: forward, backward
+
+
 def run_oracle(
     case: Case, x: np.ndarray | None = None, keras_major: int = 3
 ) -> tuple[np.ndarray, ...] | None:
     """The outputs of `case` in Keras' order, float64, with the activations as
     `keras_major` defines them; None when the values are drawn at random.
 
-    A stateful case is called three times: on its input from zero states, on its
-    input reversed in time from the states the first call left, and after a reset
-    on its input again; its outputs are the three calls' outputs in turn.
+    A stateful case is called three times: on its input from zero states (or the
+    initial states it is given), on its input reversed in time from the states the
+    first call left (or as `_next_start` says), and after a reset on its input
+    again; its outputs are the three calls' outputs in turn.
     """
     if case.call_batch is not None:
         return ()  # no values: Keras must refuse another batch size (signature rule)
@@ -245,29 +251,54 @@ def run_oracle(
     init = initial_states(case)
     n = N_STATES[case.layer]
     start = (None, None) if init is None else (init[:n], init[n:])
-    first, carried = _model_call(case, x, start, keras_major)
+    given = [*[(None, None)] * len(case.stack), start]  # each layer's, input first
+    first, carried = _model_call(case, x, given, keras_major)
     if case.dynamic_time:  # the same model on a longer sequence, from zero states
         second_call = longer(case)
-        second, _ = _model_call(second_call, inputs(second_call), start, keras_major)
+        second, _ = _model_call(second_call, inputs(second_call), given, keras_major)
         return (*first, *second)
     if not case.stateful:
         return first
-    second, _ = _model_call(case, x[:, ::-1], carried, keras_major)
-    third, _ = _model_call(case, x, (None, None), keras_major)  # reset_states(): zeros again
+    below = [  # a stateful layer below goes on from its states, the others from zeros
+        ended if layer.stateful else (None, None)
+        for (layer, _), ended in zip(layer_cases(case)[:-1], carried[:-1], strict=True)
+    ]
+    after = [*below, _next_start(carried[-1], start, keras_major)]
+    second, _ = _model_call(case, x[:, ::-1], after, keras_major)
+    third, _ = _model_call(case, x, given, keras_major)  # after a reset: zeros, or the states given
     return (*first, *second, *third)
 
 
+def _next_start(carried: Start, given: Start, keras_major: int) -> Start:
+    """Where a stateful layer's next call starts, per direction: the states it
+    stored; given initial states instead in Keras 3 (RNN.call takes them whenever
+    passed), and in Keras 2 only while the stored states are all zero (tf-keras
+    base_rnn.py `_process_inputs`: "Use the recorded state if it is not same as
+    the default")."""
+
+    def start(kept: list | None, states: list | None) -> list | None:
+        if states is None or kept is None:
+            return kept
+        if keras_major < 3 and any(np.any(s != 0) for s in kept):
+            return kept
+        return states
+
+    return start(carried[0], given[0]), start(carried[1], given[1])
+
+
 def _model_call(
-    case: Case, x: np.ndarray, start: tuple[list | None, list | None], keras_major: int
-) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
-    """The whole model once: each layer of the stack in turn feeds its sequence
-    (its first output) to the next, every layer masked by the input's mask (a
-    sequence output hands it on); the case's own layer last."""
-    *lowers, (top, _) = layer_cases(case)
-    for lower, depth in lowers:
-        outs, _ = layer_call(lower, x, (None, None), keras_major, depth)
+    case: Case, x: np.ndarray, starts: list[Start], keras_major: int
+) -> tuple[tuple[np.ndarray, ...], list[Start]]:
+    """The whole model once, each layer from its start states (input first): each
+    layer of the stack in turn feeds its sequence (its first output) to the next,
+    every layer masked by the input's mask (a sequence output hands it on); the
+    case's own layer last. Its outputs, and the states each layer ended with."""
+    ended: list[Start] = []
+    for (layer, depth), start in zip(layer_cases(case), starts, strict=True):
+        outs, states = layer_call(layer, x, start, keras_major, depth)
+        ended.append(states)
         x = outs[0]
-    return layer_call(top, x, start, keras_major)
+    return outs, ended
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,6 @@ def test_masking_layer_inputs_mark_exactly_the_masked_steps():
         ({"mask": "diagonal"}, "mask"),
         ({"mask": "right", "mask_via": "telepathy"}, "mask_via"),
         ({"mask_via": "call"}, "mask_via"),
-        ({"zero_output_for_mask": True}, "zero_output_for_mask"),
         ({"mask": "hole", "timesteps": 2}, "mask"),
         ({"mask": "right", "timesteps": 1}, "mask"),
     ],

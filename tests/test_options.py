@@ -28,13 +28,11 @@ SHAPE = dict(units=3, batch=2, timesteps=5, features=2, return_sequences=True, r
         ({"layer": "SimpleRNN", "recurrent_activation": "tanh"}, "recurrent_activation"),
         ({"layer": "GRU", "activation": "softmax"}, "activation"),
         ({"layer": "GRU", "unit_forget_bias": False}, "unit_forget_bias"),
-        ({"layer": "LSTM", "unit_forget_bias": False, "use_bias": False}, "unit_forget_bias"),
         ({"layer": "LSTM", "dropout": 1.0}, "dropout"),
         ({"layer": "LSTM", "recurrent_dropout": -0.1}, "recurrent_dropout"),
-        ({"layer": "LSTM", "training": True}, "training"),
-        ({"layer": "LSTM", "training": True, "dropout": 0.5, "stateful": True}, "training"),
+        ({"layer": "LSTM", "training": True, "dropout": 0.5, "predict": True}, "training"),
         ({"layer": "LSTM", "dtype": "float8"}, "dtype"),
-        ({"layer": "GRU", "activation": "relu", "dropout": 0.5, "training": True}, "training"),
+        ({"layer": "LSTM", "use_bias": False, "unit_forget_bias": 0}, "unit_forget_bias"),
     ],
 )
 def test_impossible_options_name_their_field(fields, field):

@@ -99,7 +99,7 @@ def test_path_ids_say_the_path_and_keep_the_old_ids():
         ({"stack": (Lower("CNN", 3),)}, "stack"),
         ({"stack": (Lower("LSTM", 0),)}, "stack"),
         ({"save": "pickle"}, "save"),
-        ({"save": "keras", "dropout": 0.5, "training": True}, "save"),
+        ({"stack": (Lower("GRU", 3, stateful=True),), "stateful": False}, "stack"),
     ],
 )
 def test_impossible_path_cases_name_their_field(changes, field):

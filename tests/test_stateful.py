@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from rnn_shapes import Case, run_oracle
+from rnn_shapes.cases.axes import Constant
 from rnn_shapes.cases.blocks import stateful_cases
 from rnn_shapes.cases.inputs import inputs, second_inputs
 from rnn_shapes.cases.signature import expected_rejection, signature
-from rnn_shapes.oracle import run_direction
+from rnn_shapes.cases.states import initial_states
+from rnn_shapes.oracle import layer_call, run_direction
 
 SHAPE = dict(units=3, batch=3, timesteps=5, features=2, return_sequences=True, return_state=True)
 
@@ -41,9 +43,50 @@ def test_signature_repeats_each_call():
     assert sig.names[3] == "call2 output" and sig.shapes[:3] == sig.shapes[6:]
 
 
-def test_stateful_with_initial_state_is_refused_by_case():
-    with pytest.raises(ValueError, match="field 'initial_state'"):
-        Case(layer="GRU", stateful=True, initial_state="input", **SHAPE)
+def _calls(case: Case, keras_major: int) -> list[tuple[np.ndarray, ...]]:
+    outs = run_oracle(case, keras_major=keras_major)
+    per = len(outs) // 3
+    return [outs[k * per : (k + 1) * per] for k in range(3)]
+
+
+def _from(case: Case, x: np.ndarray, h0: list[np.ndarray] | None) -> tuple[np.ndarray, ...]:
+    """One call of the case's layer on `x` from `h0` (zeros: None), not stateful."""
+    outs, _ = layer_call(case, np.asarray(x, np.float64), (h0, None))
+    return outs
+
+
+@pytest.mark.parametrize("layer", ["SimpleRNN", "LSTM", "GRU"])
+def test_stateful_with_initial_states_starts_each_call_from_them_in_keras3_only(layer):
+    """Keras 3 starts every call of a stateful layer from the initial states it is
+    given; Keras 2 only while the states it stored are all zero."""
+    case = Case(layer=layer, stateful=True, initial_state="input", **SHAPE)
+    h0 = initial_states(case)
+    x, x2 = inputs(case), second_inputs(case)
+    first3, second3, third3 = _calls(case, 3)
+    first2, second2, third2 = _calls(case, 2)
+    stored = list(_from(case, x, h0)[1:])  # return_state: the states the first call left
+    for got, want in [(first3, _from(case, x, h0)), (second3, _from(case, x2, h0))]:
+        np.testing.assert_allclose(got[0], want[0], atol=1e-12)
+    np.testing.assert_allclose(second2[0], _from(case, x2, stored)[0], atol=1e-12)
+    assert not np.allclose(second2[0], second3[0])
+    np.testing.assert_allclose(third2[0], first2[0], atol=1e-12)  # a reset: zeros, so h0 again
+    np.testing.assert_allclose(third3[0], first3[0], atol=1e-12)
+
+
+def test_keras2_takes_the_given_states_again_while_the_stored_ones_are_zero():
+    """A relu SimpleRNN (one unit: h = relu(x - h_prev)) whose first call ends at 0:
+    Keras 2 starts the second call from h0 again, as Keras 3 does, not from 0."""
+    case = Case(layer="SimpleRNN", units=1, batch=1, timesteps=2, features=1,
+                return_sequences=True, activation="relu", weights=Constant(1.0, -1.0, 0.0),
+                stateful=True, initial_state="input")  # fmt: skip
+    (h0,) = initial_states(case)
+    x = np.array([[[-0.1], [0.1]]])
+    assert max(0.0, 0.1 - max(0.0, -0.1 - h0[0, 0])) == 0.0  # the first call stores 0
+    k2, k3 = run_oracle(case, x, keras_major=2), run_oracle(case, x, keras_major=3)
+    assert k2[0][0, -1, 0] == 0.0
+    np.testing.assert_allclose(k2[1][0, 0, 0], max(0.0, 0.1 - h0[0, 0]), atol=1e-12)
+    for a, b in zip(k2, k3, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(

@@ -75,16 +75,19 @@ class Lower:
     """A recurrent layer below the case's own in a stack: it returns its whole
     sequence (return_sequences=True) to the next, with Keras' default options
     (GRU's reset_after as a Case leaves it out) and the case's weight scheme and
-    dtype; a bidirectional one concatenates."""
+    dtype; a bidirectional one concatenates. A stateful one keeps its states
+    between the calls of a stateful case (whose own layer is stateful too)."""
 
     layer: str
     units: int
     bidirectional: bool = False
+    stateful: bool = False
 
     @property
     def tag(self) -> str:
-        """'LSTM4', 'biGRU3': the layer as the case id names it."""
-        return f"{'bi' if self.bidirectional else ''}{self.layer}{self.units}"
+        """'LSTM4', 'biGRU3', 'stLSTM4' (stateful): the layer as the case id names it."""
+        prefix = ("st" if self.stateful else "") + ("bi" if self.bidirectional else "")
+        return f"{prefix}{self.layer}{self.units}"
 
     @property
     def width(self) -> int:

@@ -90,6 +90,19 @@ def _float32_constants(case: Case) -> bool:
     return all(_in_float32(v) for v in used)
 
 
+def _backward_width_shows(case: Case) -> bool:
+    """A backward layer of another width whose width reaches an output: unmerged or
+    concatenated, its states with return_state, or an elementwise merge it is the
+    wider in (a width of 1 broadcasts to the other's, cases/rules.py)."""
+    if case.backward_layer is None or case.backward_units == case.units:
+        return False
+    return (
+        case.merge_mode in (None, "concat")
+        or case.return_state
+        or (case.backward_units or 0) > case.units
+    )
+
+
 # Fields a condition names as they are; `weights` (a Constant) and `stack` (Lowers)
 # and `sample` are asked about through the derived facets instead.
 FIELDS = tuple(name for name in AXES if name not in ("weights", "stack", "sample"))
@@ -127,6 +140,9 @@ DERIVED: dict[str, Facet] = {
     "backward_other_units": Facet(
         lambda c: c.backward_layer is not None and c.backward_units != c.units, kind="bool",
         doc="a backward layer of another width than the forward one"),
+    "backward_width_shows": Facet(
+        _backward_width_shows, kind="bool",
+        doc="an output has the backward layer's own width, another than the forward one's"),
     "backward_other_states": Facet(
         lambda c: c.backward_layer is not None and _states(c.backward_layer) != _states(c.layer),
         kind="bool", doc="a backward layer with another number of states (LSTM has two)"),

@@ -27,7 +27,6 @@ ONLY_WITH = {
     "merge_mode": "bidirectional",
     "backward_layer": "bidirectional",
     "mask_via": "mask",
-    "zero_output_for_mask": "mask",
     "state_form": "initial_state",
     "call_batch": "stateful",
 }
@@ -62,7 +61,12 @@ def _fields(rng: random.Random) -> dict[str, Any]:
         out["weights"] = Constant(*(rng.choice(CONSTANTS) for _ in range(3)))
     if rng.random() < 0.2:
         out["stack"] = tuple(
-            Lower(rng.choice(LAYERS), rng.choice(COUNTS[2:]), rng.random() < 0.4)
+            Lower(
+                rng.choice(LAYERS),
+                rng.choice(COUNTS[2:]),
+                rng.random() < 0.4,
+                bool(out.get("stateful")) and rng.random() < 0.5,
+            )
             for _ in range(rng.choice((1, 2)))
         )
     if out.get("backward_layer") is not None and rng.random() < 0.5:

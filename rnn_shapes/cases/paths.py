@@ -82,6 +82,7 @@ def _lower(case: Case, lower: Lower, features: int) -> Case:
         mask_via=case.mask_via,
         dtype=case.dtype,
         dynamic_time=case.dynamic_time,
+        stateful=lower.stateful,
     )
 
 
@@ -94,10 +95,11 @@ def layer_cases(case: Case) -> list[tuple[Case, int]]:
 
 def top_case(case: Case) -> Case:
     """The case's own layer as the top of its stack: its input is the last lower
-    layer's sequence (the case itself when it has no stack)."""
+    layer's sequence, not the sample the model is fed (the case itself when it
+    has no stack)."""
     if not case.stack:
         return case
-    return replace(case, features=case.stack[-1].width, stack=())
+    return replace(case, features=case.stack[-1].width, stack=(), sample=None)
 
 
 def longer(case: Case) -> Case:

@@ -129,6 +129,13 @@ class Only:
         return self.fires(fields) and not self.when.holds(fields)
 
 
+@dataclass(frozen=True)
+class Kept(Only):
+    """A choice of the covering designs, not a rule of the Case: Keras accepts the
+    combination (docs/notes/case-refusals.md shows it), so the Case does too, while
+    the designs keep to the rule so that their rows, which are golden keys, stay."""
+
+
 def default(field: str) -> Any:
     return AXES[field].default
 
@@ -161,6 +168,13 @@ def _weights(case: Case) -> tuple[str, str] | None:
     return None
 
 
+def _forget_bias(case: Case) -> tuple[str, str] | None:
+    """unit_forget_bias is LSTM's argument; an LSTM without a bias accepts it, unused."""
+    if case.layer != "LSTM" and case.unit_forget_bias is not True:
+        return "unit_forget_bias", "only an LSTM has unit_forget_bias"
+    return None
+
+
 def _sample_shape(case: Case) -> tuple[str, str] | None:
     if case.sample is not None and SAMPLES[case.sample] != case.input_shape:
         return "sample", f"sample has shape {SAMPLES[case.sample]}, not {case.input_shape}"
@@ -186,10 +200,36 @@ def _call_batch(case: Case) -> tuple[str, str] | None:
 
 
 def _backward_units(case: Case) -> tuple[str, str] | None:
+    """An elementwise merge adds or multiplies the two directions' outputs, which
+    broadcast: equal widths, or one of them 1 (Keras 2 and 3 refuse the rest at
+    the call, "Incompatible shapes"; docs/notes/case-refusals.md)."""
     if case.backward_layer is None:
         return None
-    if case.backward_units != case.units and case.merge_mode in ("sum", "mul", "ave"):
-        return "backward_units", "an elementwise merge needs both directions' widths equal"
+    widths = {case.units, case.backward_units}
+    if len(widths) > 1 and 1 not in widths and case.merge_mode in ("sum", "mul", "ave"):
+        return (
+            "backward_units",
+            "an elementwise merge needs both directions' widths equal, or one of them 1",
+        )
+    return None
+
+
+def _split_states(case: Case) -> tuple[str, str] | None:
+    """Bidirectional gives the forward layer the first half of the initial states
+    (`len // 2`, Keras 3's Bidirectional.call; Keras 2 refuses an odd count, a rule
+    of cases/signature.py): the forward layer must get as many as it has. So
+    either both layers have as many states, or the backward one has one more (a
+    GRU or SimpleRNN forward, an LSTM backward); an LSTM forward layer beside a
+    one-state backward layer gets one of its two, which Keras 3 refuses too."""
+    if case.initial_state is None or case.backward_layer is None:
+        return None
+    forward, backward = (2 if layer == "LSTM" else 1 for layer in (case.layer, case.backward_layer))
+    if (forward + backward) // 2 != forward:
+        return (
+            "initial_state",
+            "Bidirectional gives the forward layer the first half of the initial states: "
+            "an LSTM forward layer beside a one-state backward layer would get one of its two",
+        )
     return None
 
 
@@ -200,6 +240,8 @@ def _stack(case: Case) -> tuple[str, str] | None:
             return "stack", f"expected Lower(layer, units) with a layer of {LAYERS}"
         if not positive(lower.units):
             return "stack", "a lower layer's units must be a positive int"
+        if not isinstance(lower.stateful, bool) or (lower.stateful and not case.stateful):
+            return "stack", "a stateful lower layer needs the case's own layer stateful too"
     return None
 
 
@@ -207,6 +249,7 @@ Check = str | Only | Callable[["Case"], "tuple[str, str] | None"]
 ALL_RATES = AnyOf((Set("dropout"), Set("recurrent_dropout")))
 _LSTM, _BACK_LSTM = Is("layer", ("LSTM",)), Is("backward_layer", ("LSTM",))
 # an explicit backward layer with as many states as the forward one: both LSTMs or neither
+# (what the designs keep to; the Case accepts what Keras 3 splits well, _split_states)
 SPLIT_EVENLY = Not(
     AllOf(
         (
@@ -234,7 +277,7 @@ CHECKS: tuple[Check, ...] = (
     Only("mask_via", Not(Set("sample")),
          "a sample is the tutorials' float input, not rows of an embedding", ("embedding",)),
     _embedding_size,
-    Only("zero_output_for_mask", Set("mask"), "only meaningful with a mask"),
+    Kept("zero_output_for_mask", Set("mask"), "only meaningful with a mask"),
     Only("mask", AtLeast("timesteps", 3), "a hole in the middle needs at least 3 timesteps",
          ("hole",)),
     Only("mask", AtLeast("timesteps", 2),
@@ -246,7 +289,7 @@ CHECKS: tuple[Check, ...] = (
     "state_form",
     Only("call_batch", Set("stateful"), "only a stateful case is called with another batch size"),
     _call_batch,
-    Only("initial_state", Not(Set("stateful")),
+    Kept("initial_state", Not(Set("stateful")),
          "a stateful case starts from its stored states (zeros)"),
     Only("state_form", Set("initial_state"),
          "only a case with an initial state says how it is passed"),
@@ -255,15 +298,17 @@ CHECKS: tuple[Check, ...] = (
     "recurrent_activation",
     Only("recurrent_activation", Not(Is("layer", ("SimpleRNN",))),
          "SimpleRNN has no recurrent activation"),
-    Only("unit_forget_bias", AllOf((Is("layer", ("LSTM",)), Is("use_bias", (True,)))),
+    Kept("unit_forget_bias", AllOf((Is("layer", ("LSTM",)), Is("use_bias", (True,)))),
          "only an LSTM with a bias has a forget bias"),
+    _forget_bias,
     "dropout",
     "recurrent_dropout",
-    Only("training", ALL_RATES, "training=True changes nothing without dropout (set a rate)"),
-    Only("training", Not(Is("activation", ("relu",))),
+    Kept("training", ALL_RATES, "training=True changes nothing without dropout (set a rate)"),
+    Kept("training", Not(Is("activation", ("relu",))),
          "relu's zero region can hide dropout entirely; take another activation"),
-    Only("training", Not(AnyOf((Set("stateful"), Set("predict")))),
+    Kept("training", Not(AnyOf((Set("stateful"), Set("predict")))),
          "a training call is a single direct call (not stateful, not predict)"),
+    Only("training", Not(Set("predict")), "Model.predict takes no training argument"),
     Only("predict", Not(Set("call_batch")), "a call with another batch size is a direct call"),
     "dtype",
     # model paths
@@ -275,17 +320,20 @@ CHECKS: tuple[Check, ...] = (
     "backward_layer",
     "backward_units",
     _backward_units,
-    Only("initial_state", SPLIT_EVENLY,
+    Kept("initial_state", SPLIT_EVENLY,
          "Bidirectional splits the initial states in half: both layers need as many"),
+    _split_states,
     _stack,
-    Only("stack", Not(Set("stateful")),
+    Kept("stack", Not(Set("stateful")),
          "a stateful stack would need every layer stateful (not built here)"),
-    Only("stack", Not(Set("sample")), "the tutorials' samples feed a single layer"),
+    Kept("stack", Not(Set("sample")), "the tutorials' samples feed a single layer"),
     "save",
-    Only("save", Not(Set("training")),
+    Kept("save", Not(Set("training")),
          "a training call's values are random: nothing to compare after loading"),
 )  # fmt: skip
 RULES: tuple[Only, ...] = tuple(check for check in CHECKS if isinstance(check, Only))
+# What the Case refuses: each is a combination Keras cannot express or refuses itself
+CASE_RULES: tuple[Only, ...] = tuple(rule for rule in RULES if not isinstance(rule, Kept))
 
 
 def problem(case: Case) -> tuple[str, str] | None:
@@ -296,7 +344,7 @@ def problem(case: Case) -> tuple[str, str] | None:
             if not AXES[check].allows(fields[check]):
                 return check, AXES[check].why
         elif isinstance(check, Only):
-            if check.broken(fields):
+            if not isinstance(check, Kept) and check.broken(fields):
                 return check.field, check.why
         elif found := check(case):
             return found

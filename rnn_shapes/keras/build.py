@@ -150,9 +150,10 @@ def _call_with_states(case: Case, layer: Any, seq: Any, kwargs: dict, model_in: 
     states = initial_states(case)
     if states is None:
         return layer(seq, **kwargs)
-    if case.initial_state == "input":
+    if case.initial_state == "input":  # a stateful model's inputs declare its batch size
         keras = keras_module()
-        states = [keras.Input(shape=(s.shape[1],)) for s in states]
+        batch = case.batch if case.stateful else None
+        states = [keras.Input(batch_shape=(batch, s.shape[1])) for s in states]
         model_in.extend(states)
     if case.state_form == "positional":
         return layer(seq, states, **kwargs)

@@ -165,9 +165,17 @@ def ok_result(
 
 def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
     """A training call (dropout active) on a fresh seeded model; a second fresh
-    model with the same seed, and the first at inference, say what it showed."""
+    model with the same seed, and the first at inference, say what it showed. A
+    saved case's calls are the loaded models', and its inference call is held
+    against the original's (identical_to_original)."""
+    original: tuple[np.ndarray, ...] | None = None
+    if case.save is not None:
+        _, original, _ = _calls(case, model, x, "call")
+        model = reloaded(model, case.save)
     container, outs, received = _calls(case, model, x, "call", training=True)
-    _, again, _ = _calls(case, build_model(case), x, "call", training=True)
+    fresh = build_model(case)
+    fresh = fresh if case.save is None else reloaded(fresh, case.save)
+    _, again, _ = _calls(case, fresh, x, "call", training=True)
     _, inference, _ = _calls(case, model, x, "call")
     facts = {
         "differs_from_inference": any(
@@ -175,6 +183,8 @@ def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
         ),
         "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
     }
+    if original is not None:
+        facts["identical_to_original"] = _same(original, inference)
     masks = _call_masks(case, model.layers[-1], len(outs))
     return ok_result(
         case, container, outs, masks, facts=facts, symbolic=symbolic, received=received
@@ -186,8 +196,7 @@ def _calls(
 ) -> tuple[str, tuple[np.ndarray, ...], Received]:
     """(container, outputs, attached masks) of the case's call, of a dynamic-time
     case's two (x, then the longer input), or of a stateful case's three: x, x
-    reversed in time, and x again after a reset. A training run is never stateful
-    (cases/rules.py)."""
+    reversed in time, and x again after a reset; `training` in each."""
     if case.dynamic_time:
         calls = [
             observed(model, inputs, path, case.batch, training)
@@ -196,12 +205,11 @@ def _calls(
     elif not case.stateful:
         calls = [observed(model, x, path, case.batch, training)]
     else:
-        layer = model.layers[-1]
         x2 = model_inputs(case, second_inputs(case))
-        reset_states(layer)
-        calls = [observed(model, inputs, path, case.batch) for inputs in (x, x2)]
-        reset_states(layer)
-        calls.append(observed(model, x, path, case.batch))
+        reset_model(model)
+        calls = [observed(model, inputs, path, case.batch, training) for inputs in (x, x2)]
+        reset_model(model)
+        calls.append(observed(model, x, path, case.batch, training))
     outs = tuple(o for _, call_outs, _ in calls for o in call_outs)
     received = [r for _, _, r in calls]
     joined = None if None in received else tuple(m for r in received for m in r or ())
@@ -263,7 +271,7 @@ def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Re
     rows = [i % case.batch for i in range(case.call_batch or 0)]
     x2 = [part[rows] for part in x] if isinstance(x, list) else x[rows]
     try:
-        reset_states(model.layers[-1])
+        reset_model(model)
         called(model, x, path, case.batch)
         container, outs, received = observed(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
@@ -303,6 +311,13 @@ def observed(
         return container, outs, None
     masks = (attached_mask(t) for t in tensors)
     return container, outs, tuple(None if m is None else to_numpy(m) for m in masks)
+
+
+def reset_model(model: Any) -> None:
+    """Zero the states of every stateful layer of the model (a stateful stack's too)."""
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            reset_states(layer)
 
 
 def reset_states(layer: Any) -> None:

@@ -76,7 +76,10 @@ def _states(case: Case, lines: list[str], inputs: list[str]) -> str | None:
 def _run_line(case: Case) -> str:
     """How the harness runs the model (rnn_shapes/keras/run.py), as a comment."""
     if case.stateful:
-        return "# run: model(x), model(x[:, ::-1]), then after layer.reset_state(), model(x)"
+        reset = "layer.reset_state()"
+        if any(lower.stateful for lower in case.stack):
+            reset = "each stateful layer's reset_state()"
+        return f"# run: model(x), model(x[:, ::-1]), then after {reset}, model(x)"
     if case.training:
         return "# run: model(x, training=True)"
     if case.predict:
