@@ -25,9 +25,7 @@ ACCEPTED = {
     "only an LSTM with a bias has a forget bias": dict(
         layer="LSTM", use_bias=False, unit_forget_bias=False
     ),
-    "training=True changes nothing without dropout (set a rate)": dict(
-        layer="GRU", training=True
-    ),
+    "training=True changes nothing without dropout (set a rate)": dict(layer="GRU", training=True),
     "relu's zero region can hide dropout entirely; take another activation": dict(
         layer="SimpleRNN", training=True, dropout=0.5, activation="relu"
     ),
