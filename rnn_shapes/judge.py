@@ -127,22 +127,19 @@ class Judge:
         entries = concerning(case, self.env)
         if not entries:
             return
+        explained: dict[str, list[Problem]] = {d.name: [] for d in entries}  # file order
         rest: list[Problem] = []
         for p in verdict.problems:
             entry = next((d for d in entries if d.explained(p, case, result)), None)
-            if entry is None:
-                rest.append(p)
-            else:
-                verdict.defects.setdefault(entry.name, []).append(p)
+            (rest if entry is None else explained[entry.name]).append(p)
         verdict.problems = rest
-        order = [d.name for d in entries]
-        verdict.defects = dict(sorted(verdict.defects.items(), key=lambda kv: order.index(kv[0])))
+        verdict.defects = {name: found for name, found in explained.items() if found}
+        if verdict.defects or nominal:
+            return  # one defect can keep another from showing; a model need not show it
         refused = result is not None and result.outcome == "rejected"
         for entry in entries:
-            if verdict.defects or nominal or entry.may_hide(case):
-                continue  # one defect can keep another from showing; or it may hide here
-            if refused and not entry.refusing():
-                continue  # the case never ran: only a refusal could show it
+            if entry.may_hide(case) or (refused and not entry.refusing()):
+                continue  # it may hide here; or the case never ran and only a refusal shows it
             if channel(self.env.versions()) == "next":
                 verdict.fixed.append(entry.name)
                 continue

@@ -114,7 +114,8 @@ DERIVED: dict[str, Facet] = {
         doc="'constant': every entry set by a Constant initializer"),
     "float32_constants": Facet(
         _float32_constants, kind="bool",
-        doc="Constant weights whose values in use (a bias with use_bias) are all float32s"),
+        doc="Constant weights whose values that reach the outputs are all float32s (the "
+            "recurrent kernel only where a step starts from a non-zero state)"),
     "masked": Facet(lambda c: c.mask is not None, kind="bool",
                     doc="a mask reaches the layer (one that masks nothing included)"),
     "steps_masked": Facet(lambda c: c.mask not in (None, "none"), kind="bool",
