@@ -272,3 +272,17 @@ def test_live_slice_covers_every_option_value():
 def test_option_case_agrees_with_keras(case, rnn_session):
     verdict = rnn_session.live(case)
     assert verdict.agrees, verdict.explain()
+
+
+def test_dropout_shows_nowhere_when_every_step_is_masked_and_from_a_carried_state():
+    """One row, masked: no step is computed. A stateful layer's second call starts
+    from the state the first left, so recurrent dropout shows even at T=1."""
+    one = dict(SHAPE, batch=1, timesteps=1, return_sequences=False, return_state=False)
+    masked = Case(layer="GRU", dropout=0.5, training=True, mask="row", **one)
+    assert expected_facts(masked)["differs_from_inference"] is False
+    two_rows = Case(layer="GRU", dropout=0.5, training=True, mask="row", **dict(one, batch=2))
+    assert expected_facts(two_rows)["differs_from_inference"] is True
+    carried = Case(layer="GRU", recurrent_dropout=0.5, training=True, stateful=True, **one)
+    assert expected_facts(carried)["differs_from_inference"] is True
+    relu = Case(layer="GRU", dropout=0.5, training=True, activation="relu", **one)
+    assert expected_facts(relu) == {"repeatable": True}

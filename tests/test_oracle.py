@@ -13,6 +13,7 @@ import pytest
 from rnn_shapes import Case, Constant, inputs, run_oracle
 from rnn_shapes.cases.weights import direction_weights
 from rnn_shapes.check import value_problems
+from rnn_shapes.tolerance import values_as_call
 
 
 def sig(a: float) -> float:
@@ -211,3 +212,34 @@ def test_nan_and_infinity_are_never_within_tolerance():
         problems = value_problems(case, (np.array(got),), want)
         assert bool(problems) == off, got
     assert value_problems(case, (np.array([[np.nan, 1.0]]),), (np.array([[np.nan, 1.0]]),)) == []
+
+
+@pytest.mark.parametrize(
+    ("dtype", "want", "got", "off"),
+    [
+        ("float32", 2.6e214, np.inf, False),  # beyond float32: only inf can come back
+        ("float32", 2.6e214, np.nan, False),  # an inf made NaN further on
+        ("float32", 2.6e214, -np.inf, True),  # the wrong sign
+        ("float32", 2.6e214, 3.4e38, True),  # a finite value where none fits
+        ("float32", 3.0e38, np.inf, True),  # within float32: inf is an error
+        ("mixed_float16", 7.0e4, np.inf, False),  # beyond float16's 65504
+        ("mixed_float16", 6.0e4, np.inf, True),
+        ("float64", 2.6e214, np.inf, True),
+    ],
+)
+def test_a_value_beyond_the_compute_dtype_may_come_back_as_overflow(dtype, want, got, off):
+    case = Case(layer="SimpleRNN", units=1, batch=1, timesteps=1, features=1, dtype=dtype)
+    problems = value_problems(case, (np.array([[got]]),), (np.array([[want]]),))
+    assert bool(problems) == off
+
+
+def test_predict_is_held_to_the_value_tolerance_not_to_ulps_of_the_output():
+    """A cancellation: 51 bfloat16 ULPs of a 1e-3 output (1.9e-4), within the mixed
+    case's tolerance and far outside a float32 case's (2e-6)."""
+    called = np.array([[1.0e-3, 0.5]])
+    predicted = called + np.array([[1.9e-4, 0.0]])
+    for dtype, same in (("mixed_bfloat16", True), ("float32", False)):
+        case = Case(layer="LSTM", units=2, batch=1, timesteps=2, features=1, dtype=dtype)
+        assert values_as_call(case, predicted, called) is same
+        assert not values_as_call(case, called + 0.5, called)  # another computation
+        assert values_as_call(case, called + 1e-7, called)  # a rounding or two

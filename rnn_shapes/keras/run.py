@@ -22,7 +22,7 @@ from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy, to_t
 from rnn_shapes.keras.build import build_model, model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, default_cache
 from rnn_shapes.result import Result, container_name, error_text, held
-from rnn_shapes.tolerance import PREDICT_ULPS, ulp_distance
+from rnn_shapes.tolerance import values_as_call
 
 PATHS = ("call", "predict")
 
@@ -136,11 +136,10 @@ def _as_call(
     case: Case, model: Any, x: Any, container: str, outs: tuple[np.ndarray, ...]
 ) -> dict[str, bool]:
     """A predict case against the same model's direct call on the same input:
-    the same container, and values within PREDICT_ULPS of each output's dtype."""
+    the same container, and values as the call's (tolerance.values_as_call)."""
     direct_container, direct, _ = _calls(case, model, x, "call")
     close = len(outs) == len(direct) and all(
-        a.shape == b.shape and ulp_distance(a, b, str(a.dtype)) <= PREDICT_ULPS
-        for a, b in zip(outs, direct, strict=False)
+        values_as_call(case, a, b) for a, b in zip(outs, direct, strict=False)
     )
     return {"container_as_call": container == direct_container, "values_as_call": close}
 
