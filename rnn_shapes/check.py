@@ -33,9 +33,11 @@ from rnn_shapes.verdict import Problem
 REGEN_HINT = "rnn-shapes record   (or: pytest --rnn-regen-golden)"
 
 
-def rejection_problems(case: Case, result: Result, keras_major: int, backend: str) -> list[Problem]:
+def rejection_problems(
+    case: Case, result: Result, keras_major: int, backend: str, keras_minor: int = 0
+) -> list[Problem]:
     """A refusal by Keras is right only where the version rule predicts it."""
-    expected = expected_rejection(case, keras_major, backend)
+    expected = expected_rejection(case, keras_major, backend, keras_minor)
     if result.outcome == "rejected":
         if expected is None:
             text = f"Keras {keras_major} refused a case it should build: {result.error}"

@@ -246,6 +246,11 @@ class Environment:
     def keras_major(self) -> int:
         return major(self.keras)
 
+    @property
+    def keras_release(self) -> tuple[int, int]:
+        """(3, 16) for '3.16.0.dev2026102704': what a rule's version condition reads."""
+        return version_tuple(self.keras, 2)  # type: ignore[return-value]
+
     def versions(self) -> dict[str, str]:
         """tensorflow, keras and backend: what names the environment and what a
         defect's range and RNN_SHAPES_EXPECT are read against."""

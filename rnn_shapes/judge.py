@@ -103,8 +103,11 @@ class Judge:
         there is no problem (the model need not exercise it).
         """
         verdict = Verdict(case, result.outcome, result=result)
-        refusal = expected_rejection(case, self.keras_major, self.backend)
-        verdict.add("refusal", rejection_problems(case, result, self.keras_major, self.backend))
+        minor = self.env.keras_release[1]
+        refusal = expected_rejection(case, self.keras_major, self.backend, minor)
+        verdict.add(
+            "refusal", rejection_problems(case, result, self.keras_major, self.backend, minor)
+        )
         if result.outcome == "ok" and refusal is None:
             verdict.add("rules", signature_problems(case, result, self.backend, mask))
             if oracle is not None:  # None: random values, the rules judge their effects

@@ -94,6 +94,8 @@ def test_an_elementwise_merge_broadcasts_a_width_of_one(merge, units, backward):
     )  # fmt: skip
     (out,) = run_oracle(case)
     assert out.shape == signature(case).shapes[0] == (2, 4, 4)
+    assert expected_rejection(case, 3, "tensorflow", 15) is None
+    assert "same number of units" in expected_rejection(case, 3, "tensorflow", 16)  # keras#23687
     with pytest.raises(ValueError, match="field 'backward_units'"):
         _case(dict(layer="GRU", bidirectional=True, merge_mode=merge, backward_layer="GRU",
                    backward_units=2))  # fmt: skip

@@ -183,6 +183,15 @@ def _dropout_shows(case: Case) -> bool:
     return inputs or (case.recurrent_dropout > 0 and earlier_state and not recurrent_zero)
 
 
+def _unequal_merge(case: Case) -> bool:
+    """An elementwise merge of an explicit backward layer of another width."""
+    return (
+        case.backward_layer is not None
+        and case.merge_mode in ("sum", "mul", "ave")
+        and case.backward_units != case.units
+    )
+
+
 def _odd_states(case: Case) -> bool:
     """A bidirectional case whose two layers have an odd number of states together."""
     if not case.bidirectional:
@@ -226,8 +235,10 @@ def _mask(case: Case) -> np.ndarray:
     return mask
 
 
-def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None:
-    """Why this Keras major refuses to build the case, or None if it builds it.
+def expected_rejection(
+    case: Case, keras_major: int, backend: str, keras_minor: int = 0
+) -> str | None:
+    """Why this Keras release refuses to build the case, or None if it builds it.
 
     Keras 2 builds the backward copy with go_backwards flipped; Keras 3 copies
     it as True and then refuses two layers that go the same way.
@@ -263,6 +274,12 @@ def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None
     `len // 2`, which a GRU or SimpleRNN forward layer beside an LSTM backward
     one takes (docs/notes/case-refusals.md).
 
+    An elementwise merge (sum, mul, ave) of two widths where one is 1
+    broadcasts up to Keras 3.15; from 3.16 Bidirectional.compute_output_shape
+    checks the widths and refuses any two that differ ("The forward and backward
+    layers must produce the same number of units", keras-team/keras#23687, which
+    fixed the symbolic shapes of an explicit backward layer, keras#23688).
+
     Keras 2 takes initial states as tensors only ("The value of `initial_state`
     should be a tensor or list of tensors", keras/layers/rnn/base_rnn.py): a
     layer called on a model input with NumPy states refuses them in
@@ -270,6 +287,8 @@ def expected_rejection(case: Case, keras_major: int, backend: str) -> str | None
     """
     if keras_major >= 3 and case.bidirectional and case.go_backwards and not case.backward_layer:
         return "different `go_backwards`"
+    if (keras_major, keras_minor) >= (3, 16) and _unequal_merge(case):
+        return "The forward and backward layers must produce the same number of units"
     if keras_major < 3 and case.initial_state is not None and _odd_states(case):
         return "the state should be a list containing the states of the underlying RNNs"
     if keras_major < 3 and case.initial_state == "constant":  # refused at the call, first
