@@ -185,7 +185,10 @@ def test_dropout_shows_only_where_it_reaches_a_value_for_any_shape_and_constant(
     assert not shows(recurrent_dropout=0.5, timesteps=4, weights=zero_recurrent)
     assert shows(dropout=0.5)
     assert not shows(dropout=0.5, weights=Constant(kernel=0.0, recurrent=0.2, bias=0.1))
-    assert shows(dropout=0.5, recurrent_dropout=0.5, timesteps=4, weights=Constant(kernel=0.0))
+    # a zero kernel and bias under tanh: the state never leaves 0, nothing to drop
+    assert not shows(dropout=0.5, recurrent_dropout=0.5, timesteps=4, weights=Constant(kernel=0.0))
+    moving = Constant(kernel=0.0, recurrent=0.1, bias=0.1)
+    assert shows(dropout=0.5, recurrent_dropout=0.5, timesteps=4, weights=moving)
 
 
 def test_tolerance_follows_the_compute_dtype():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rnn_shapes.cases.axes import AXES, KINDS, LAYERS, LONGER_BY, Constant
+from rnn_shapes.cases.signature import state_stays_zero
 from rnn_shapes.cases.states import N_STATES
 
 if TYPE_CHECKING:
@@ -68,15 +69,6 @@ def _earlier_state(case: Case) -> bool:
     return longest > 1 or case.initial_state is not None or case.stateful
 
 
-def _state_stays_zero(case: Case) -> bool:
-    """A zero kernel, no (or a zero) bias, zero start states and an activation with
-    act(0) = 0: every step's candidate is 0, so the state never leaves 0."""
-    w = case.weights
-    quiet = isinstance(w, Constant) and w.kernel == 0 and (w.bias == 0 or not case.use_bias)
-    started = case.initial_state is not None or case.stateful
-    return quiet and not started and case.activation != "sigmoid"
-
-
 def _float32_constants(case: Case) -> bool:
     """Constant weights whose every value that reaches the outputs is exactly a float32:
     the kernel, the bias with use_bias, and the recurrent kernel where a step starts
@@ -86,7 +78,7 @@ def _float32_constants(case: Case) -> bool:
     w = case.weights
     used = [w.kernel]
     used += [w.bias] if case.use_bias else []
-    used += [w.recurrent] if _earlier_state(case) and not _state_stays_zero(case) else []
+    used += [w.recurrent] if _earlier_state(case) and not state_stays_zero(case) else []
     return all(_in_float32(v) for v in used)
 
 

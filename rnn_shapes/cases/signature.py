@@ -145,8 +145,9 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
       it shows only over more than one step (the longest call counts: a dynamic
       time axis's second call is longer), from a non-zero initial state or a
       stateful layer's carried one, and not through an all-zero recurrent
-      kernel. Where every step is masked (one row, masked) no step is computed:
-      nothing shows. Under relu it is not asserted: a unit whose pre-activations are
+      kernel or from a state that never leaves 0 (`state_stays_zero`). Where
+      every step is masked (one row, masked) no step is computed: nothing
+      shows. Under relu it is not asserted: a unit whose pre-activations are
       negative with and without the dropped entries gives 0 either way, so
       whether any output changes depends on the values (recorded, not judged).
     Through Model.predict:
@@ -171,6 +172,15 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
     return facts or None
 
 
+def state_stays_zero(case: Case) -> bool:
+    """A zero kernel, no (or a zero) bias, zero start states and an activation with
+    act(0) = 0: every step's candidate is 0, so the state never leaves 0."""
+    w = case.weights
+    quiet = isinstance(w, Constant) and w.kernel == 0 and (w.bias == 0 or not case.use_bias)
+    started = case.initial_state is not None or case.stateful
+    return quiet and not started and case.activation != "sigmoid"
+
+
 def _dropout_shows(case: Case) -> bool:
     """Whether a training call's dropout changes the outputs (expected_facts says why)."""
     if case.mask == "row" and case.batch == 1:  # every step masked: nothing is computed
@@ -180,7 +190,8 @@ def _dropout_shows(case: Case) -> bool:
     longest = case.timesteps + (LONGER_BY if case.dynamic_time else 0)
     earlier_state = longest > 1 or case.initial_state is not None or case.stateful
     recurrent_zero = constant is not None and constant.recurrent == 0
-    return inputs or (case.recurrent_dropout > 0 and earlier_state and not recurrent_zero)
+    quiet = recurrent_zero or state_stays_zero(case)  # nothing for recurrent dropout to drop
+    return inputs or (case.recurrent_dropout > 0 and earlier_state and not quiet)
 
 
 def _unequal_merge(case: Case) -> bool:
