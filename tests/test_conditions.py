@@ -33,6 +33,17 @@ BI = dict(bidirectional=True, backward_layer="LSTM")
             True,  # the bias 0.1 is not in use
         ),
         ("float32_constants", Case(layer="GRU", **SHAPE), False),  # not constants at all
+        (  # the layer below keeps its bias (found by a random case in Keras 3.15)
+            "float32_constants",
+            Case(
+                layer="GRU",
+                weights=Constant(0.5, -0.25, 0.1),
+                use_bias=False,
+                stack=(Lower("SimpleRNN", 3),),
+                **SHAPE,
+            ),
+            False,
+        ),
         (  # one step from zero states: the recurrent kernel's 0.1 reaches nothing
             "float32_constants",
             Case(layer="GRU", weights=Constant(0.5, 0.1, 0.0), **dict(SHAPE, timesteps=1)),

@@ -72,13 +72,15 @@ def _earlier_state(case: Case) -> bool:
 def _float32_constants(case: Case) -> bool:
     """Constant weights whose every value that reaches the outputs is exactly a float32:
     the kernel, the bias with use_bias, and the recurrent kernel where a step starts
-    from a non-zero earlier state."""
+    from a non-zero earlier state. The layers of a stack below keep Keras' default
+    bias (cases/axes.py Lower), whatever the case's own use_bias says."""
     if not isinstance(case.weights, Constant):
         return False
     w = case.weights
     used = [w.kernel]
-    used += [w.bias] if case.use_bias else []
-    used += [w.recurrent] if _earlier_state(case) and not state_stays_zero(case) else []
+    used += [w.bias] if case.use_bias or case.stack else []
+    moves = not state_stays_zero(case) or bool(case.stack)
+    used += [w.recurrent] if _earlier_state(case) and moves else []
     return all(_in_float32(v) for v in used)
 
 
