@@ -250,8 +250,9 @@ def run_oracle(
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
     init = initial_states(case)
     n = N_STATES[case.layer]
-    start = (None, None) if init is None else (init[:n], init[n:])
-    given = [*[(None, None)] * len(case.stack), start]  # each layer's, input first
+    start: Start = (None, None) if init is None else (list(init[:n]), list(init[n:]))
+    zeros: Start = (None, None)
+    given = [*[zeros] * len(case.stack), start]  # each layer's, input first
     first, carried = _model_call(case, x, given, keras_major)
     if case.dynamic_time:  # the same model on a longer sequence, from zero states
         second_call = longer(case)
@@ -260,7 +261,7 @@ def run_oracle(
     if not case.stateful:
         return first
     below = [  # a stateful layer below goes on from its states, the others from zeros
-        ended if layer.stateful else (None, None)
+        ended if layer.stateful else zeros
         for (layer, _), ended in zip(layer_cases(case)[:-1], carried[:-1], strict=True)
     ]
     after = [*below, _next_start(carried[-1], start, keras_major)]
