@@ -25,7 +25,7 @@ from rnn_shapes.cases.signature import (
 )
 from rnn_shapes.differences import differences
 from rnn_shapes.result import Result
-from rnn_shapes.tolerance import LARGEST, tolerance
+from rnn_shapes.tolerance import LARGEST, off, tolerance
 from rnn_shapes.verdict import Problem
 
 # How to (re)record the installed environment's golden set; said wherever a set
@@ -202,7 +202,7 @@ def value_problems(
             text = f"output {name}: shape {g.shape} against {w.shape}"
             problems.append(Problem("shape", text, k, w.shape, g.shape))
             continue
-        err, bad = _off(g.astype(np.float64), w, atol, rtol, LARGEST[dtype])
+        err, bad = off(g.astype(np.float64), w, atol, rtol, LARGEST[dtype])
         if bad.any():
             i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
             text = (
@@ -212,24 +212,6 @@ def value_problems(
             )
             problems.append(Problem("values", text, k, float(w[i]), float(g[i])))
     return problems
-
-
-def _off(
-    got: np.ndarray, want: np.ndarray, atol: float, rtol: float, largest: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(|got - want| with NaN as inf, which values are off). NaN is off from every
-    number (a comparison with NaN is False, so `err > bound` alone would pass it);
-    the same infinity, or NaN where the oracle has NaN, is not; nor is NaN or an
-    infinity of the oracle's sign where the oracle's value is beyond the compute
-    dtype's `largest` (overflow, tolerance.LARGEST)."""
-    with np.errstate(invalid="ignore"):  # inf - inf
-        err = np.nan_to_num(np.abs(got - want), nan=np.inf, posinf=np.inf)
-        overflow = ~(np.abs(want) <= largest) & (
-            np.isnan(got) | (np.isinf(got) & (np.sign(got) == np.sign(want)))
-        )
-    same = (got == want) | (np.isnan(got) & np.isnan(want)) | overflow
-    unbounded = ~np.isfinite(want) | ~np.isfinite(got)  # no tolerance reaches across inf
-    return err, ((err > atol + rtol * np.abs(want)) | unbounded) & ~same
 
 
 # The recorded result's packing, as the golden check words each aspect's difference

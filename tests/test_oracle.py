@@ -243,3 +243,7 @@ def test_predict_is_held_to_the_value_tolerance_not_to_ulps_of_the_output():
         assert values_as_call(case, predicted, called) is same
         assert not values_as_call(case, called + 0.5, called)  # another computation
         assert values_as_call(case, called + 1e-7, called)  # a rounding or two
+        infinite = np.array([[np.inf, 0.5]])
+        assert not values_as_call(case, called, infinite)  # no tolerance reaches across inf
+        assert not values_as_call(case, -infinite, infinite)
+        assert values_as_call(case, infinite, infinite)
