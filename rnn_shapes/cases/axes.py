@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from rnn_shapes.cases.case import Case
 
 LAYERS: tuple[str, ...] = ("SimpleRNN", "LSTM", "GRU")
+# The states each layer keeps and returns with return_state, in Keras' order: LSTM has a
+# cell state too
+STATE_NAMES: dict[str, tuple[str, ...]] = {"SimpleRNN": ("h",), "LSTM": ("h", "c"), "GRU": ("h",)}
 MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
 # Inputs a case can name instead of the generated ones, with their (B, T, D);
 # the values live in `rnn_shapes.cases.inputs`.

@@ -26,6 +26,7 @@ from rnn_shapes.cases.axes import (
     MAX_STEPS,
     PADDING,
     SAMPLES,
+    STATE_NAMES,
     Constant,
     Lower,
 )
@@ -223,7 +224,7 @@ def _split_states(case: Case) -> tuple[str, str] | None:
     one-state backward layer gets one of its two, which Keras 3 refuses too."""
     if case.initial_state is None or case.backward_layer is None:
         return None
-    forward, backward = (2 if layer == "LSTM" else 1 for layer in (case.layer, case.backward_layer))
+    forward, backward = (len(STATE_NAMES[layer]) for layer in (case.layer, case.backward_layer))
     if (forward + backward) // 2 != forward:
         return (
             "initial_state",

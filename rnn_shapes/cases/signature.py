@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_shapes.cases.axes import LONGER_BY, Constant
+from rnn_shapes.cases.axes import LONGER_BY, STATE_NAMES, Constant
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.masks import mask_of, mask_text
 from rnn_shapes.cases.paths import backward_case, longer
@@ -37,7 +37,7 @@ class Signature:
 
 def state_names(layer: str) -> tuple[str, ...]:
     """The states a layer returns with return_state: LSTM has a cell state too."""
-    return ("h", "c") if layer == "LSTM" else ("h",)
+    return STATE_NAMES[layer]
 
 
 def signature(case: Case) -> Signature:
