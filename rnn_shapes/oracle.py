@@ -250,7 +250,7 @@ def run_oracle(
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
     init = initial_states(case)
     n = N_STATES[case.layer]
-    start: Start = (None, None) if init is None else (list(init[:n]), list(init[n:]))
+    start: Start = (None, None) if init is None else (init[:n], init[n:])
     zeros: Start = (None, None)
     given = [*[zeros] * len(case.stack), start]  # each layer's, input first
     first, carried = _model_call(case, x, given, keras_major)
