@@ -236,10 +236,12 @@ def run_oracle(
     """The outputs of `case` in Keras' order, float64, with the activations as
     `keras_major` defines them; None when the values are drawn at random.
 
-    A stateful case is called three times: on its input from zero states (or the
-    initial states it is given), on its input reversed in time from the states the
-    first call left (or as `_next_start` says), and after a reset on its input
-    again; its outputs are the three calls' outputs in turn.
+    A model with a stateful layer is called three times: on its input from zero
+    states (or the initial states it is given); on its input reversed in time (a
+    dynamic-time case's longer input), each stateful layer from the states the
+    first call left (or as `_next_start` says), each other one from its start
+    again; and after a reset on its input again. Its outputs are the three
+    calls' outputs in turn.
     """
     if case.call_batch is not None:
         return ()  # no values: Keras must refuse another batch size (signature rule)
@@ -254,18 +256,21 @@ def run_oracle(
     zeros: Start = (None, None)
     given = [*[zeros] * len(case.stack), start]  # each layer's, input first
     first, carried = _model_call(case, x, given, keras_major)
-    if case.dynamic_time:  # the same model on a longer sequence, from zero states
+    if case.dynamic_time and not case.keeps_states:  # a longer sequence, from zero states
         second_call = longer(case)
         second, _ = _model_call(second_call, inputs(second_call), given, keras_major)
         return (*first, *second)
-    if not case.stateful:
+    if not case.keeps_states:
         return first
-    below = [  # a stateful layer below goes on from its states, the others from zeros
-        ended if layer.stateful else zeros
-        for (layer, _), ended in zip(layer_cases(case)[:-1], carried[:-1], strict=True)
+    after = [  # a stateful layer goes on from its states, the others from their start
+        _next_start(ended, begun, keras_major) if layer.stateful else begun
+        for (layer, _), ended, begun in zip(layer_cases(case), carried, given, strict=True)
     ]
-    after = [*below, _next_start(carried[-1], start, keras_major)]
-    second, _ = _model_call(case, x[:, ::-1], after, keras_major)
+    if case.dynamic_time:
+        second_call = longer(case)
+        second, _ = _model_call(second_call, inputs(second_call), after, keras_major)
+    else:
+        second, _ = _model_call(case, x[:, ::-1], after, keras_major)
     third, _ = _model_call(case, x, given, keras_major)  # after a reset: zeros, or the states given
     return (*first, *second, *third)
 

@@ -29,11 +29,11 @@ SHAPE = dict(units=3, batch=3, timesteps=5, features=2)
 # How families were read from ids before the Case said them (substrings of the
 # id): the reference the table's families must keep, case for case.
 ID_MARKERS = (
-    ("masking", ("-mask_",)),
+    ("masking", ("-mask_", "-zero_output")),
     ("initial state", ("-h0_",)),
-    ("stateful", ("-stateful",)),
+    ("stateful", ("-stateful", "-stack_st")),
     ("unroll", ("-unroll",)),
-    ("options", ("-nobias", "-act_", "-ract_", "-no_forget_bias", "-drop", "-rdrop")),
+    ("options", ("-nobias", "-act_", "-ract_", "-no_forget_bias", "-drop", "-rdrop", "-train")),
     ("precision", ("-dtype_", "-mixed_")),
     ("predict", ("-predict",)),
     ("dynamic time", ("-dynT",)),
@@ -162,10 +162,10 @@ def test_gru_reset_after_has_one_default():
         ({"mask": "hole", "timesteps": 2}, "'mask': a hole in the middle needs at least 3"),
         ({"mask": "left", "batch": 1}, "'mask': padding to different lengths needs at least 2"),
         ({"state_form": "named"}, "'state_form': only a case with an initial state says"),
-        ({"stateful": True, "dynamic_time": True}, "'dynamic_time': a stateful case has"),
+        ({"call_batch": 3}, "'call_batch': only a model with a stateful layer is called"),
         ({"predict": True, "stateful": True, "call_batch": 1}, "'predict': a call with another"),
         ({"dropout": 0.5, "training": True, "predict": True}, "'training': Model.predict takes"),
-        ({"stack": (Lower("LSTM", 2, stateful=True),)}, "'stack': a stateful lower layer needs"),
+        ({"stack": (Lower("LSTM", 2, stateful=1),)}, "'stack': a lower layer's stateful must"),
         ({"dtype": "float16"}, "'dtype': expected one of ('float32', 'float64', 'mixed_"),
         ({"save": "pickle"}, "'save': expected one of ('keras', 'h5', 'config') or None"),
         ({"layer": "GRU", "reset_after": 1}, "'reset_after': a GRU case must say True or False"),

@@ -14,7 +14,7 @@ import pytest
 from test_cli import commands
 
 from rnn_shapes.cases import matrix as m
-from rnn_shapes.cases.blocks import embedding_cases
+from rnn_shapes.cases.blocks import embedding_cases, kept_apart_cases
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.crossing import FAMILIES_CROSS, FAMILIES_SLICE
 from rnn_shapes.cases.design import OPTIONS_SLICE, SLICE
@@ -109,6 +109,7 @@ def _default_parts() -> list[int]:
         m.path_cases(),
         FAMILIES_SLICE.cases(),
         embedding_cases(),
+        kept_apart_cases(),
     ]
     seen: set[str] = set()
     added = []
@@ -120,15 +121,18 @@ def _default_parts() -> list[int]:
 
 
 def test_family_case_counts():
-    core, slice_, options, predict, paths, meet, tokens = _default_parts()
+    core, slice_, options, predict, paths, meet, tokens, apart = _default_parts()
     default, full = len(matrix("default")), len(matrix("full"))
-    assert core + slice_ + options + predict + paths + meet + tokens == default
+    assert core + slice_ + options + predict + paths + meet + tokens + apart == default
+    assert apart == len(kept_apart_cases())  # the whole block is new in both matrices
+    assert {c.id for c in kept_apart_cases()} <= {c.id for c in matrix("full")}
     stateful = m.stateful_cases()
     families = flat(text("docs/families.md"))
     claims = [
         f"the tutorials' table ({len(matrix('smoke'))} cases)",
-        f"({core:,} + {slice_} + {options} + {predict} + {paths} + {meet} + {tokens}, so "
-        f"{default:,} cases)",
+        f"({core:,} + {slice_} + {options} + {predict} + {paths} + {meet} + {tokens} + {apart}, "
+        f"so {default:,} cases)",
+        f"their own, {apart} cases in both matrices (`kept_apart_cases`",
         f"(`cases/blocks.embedding_cases`, {tokens} cases",
         f"covering designs ({full:,} cases)",
         f"The full matrix has {len(m.mask_cases()):,} masked cases",

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rnn_shapes.cases.blocks import embedding_cases
+from rnn_shapes.cases.blocks import embedding_cases, kept_apart_cases
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.embedding import table, token_ids, tokens_of, vocabulary
 from rnn_shapes.cases.inputs import inputs, second_inputs
@@ -60,8 +60,7 @@ def test_the_oracle_reads_an_embedding_case_as_a_masking_case_of_its_rows():
 def test_the_rules_bound_an_embedding_case():
     with pytest.raises(ValueError, match="only a masked case"):
         replace(CASE, mask=None)
-    with pytest.raises(ValueError, match="at most 8 rows"):
-        replace(CASE, batch=9)
+    assert replace(CASE, batch=9, timesteps=130).id  # any size: the tokens go round the table
     with pytest.raises(ValueError, match="rows of an embedding"):
         Case(
             layer="LSTM",
@@ -77,9 +76,11 @@ def test_the_rules_bound_an_embedding_case():
 
 def test_the_default_matrix_gives_token_masks_to_every_layer_and_direction():
     cases = [c for c in matrix("default") if c.mask_via == "embedding"]
-    # the token-mask block whole, the rest from the model-path slice
+    # the token-mask block whole, the rest from the model-path slice and the block of
+    # combinations the designs keep apart (a table's size, a stateful two-length call)
     block, paths = {c.id for c in embedding_cases()}, {c.id for c in path_cases()}
-    assert block <= {c.id for c in cases} <= block | paths
+    apart = {c.id for c in kept_apart_cases()}
+    assert block <= {c.id for c in cases} <= block | paths | apart
     assert {(c.layer_tag, c.direction) for c in cases} >= {
         (layer, d)
         for layer in ("SimpleRNN", "LSTM", "GRU-ra1", "GRU-ra0")

@@ -16,6 +16,7 @@ from test_golden_io import ENVIRONMENT as ENV  # TensorFlow 2.99 and Keras 3.99:
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.cli import main, record_all
 from rnn_shapes.environment import Environment
+from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.golden import status
 from rnn_shapes.golden.layout import UNRECORDED
 from rnn_shapes.golden.record import record
@@ -168,7 +169,7 @@ def fake_tox(tmp_path, monkeypatch):
 
 
 def args(
-    ini: Path, *envs: str, parallel: int = 1, keyword: str | None = None
+    ini: Path, *envs: str, parallel: int = 1, keyword: str | None = None, missing: bool = False
 ) -> argparse.Namespace:
     return argparse.Namespace(
         tox_ini=str(ini),
@@ -176,6 +177,7 @@ def args(
         parallel=parallel,
         matrix="default",
         keyword=keyword,
+        missing=missing,
     )
 
 
@@ -237,6 +239,18 @@ def test_record_all_with_a_filter_records_only_those_cases(fake_tox, capsys):
     said = ("--result", str(folder / ".tox" / "record-all" / "good.record.json"))
     assert (*record, "-k", "by_x", *said) in argv
     assert ("current", "record") not in calls  # a current set is left alone
+
+
+def test_record_all_missing_records_what_each_set_lacks(fake_tox, capsys):
+    folder, _, argv = fake_tox
+    assert record_all.record_all(args(folder / "tox.ini", "good", missing=True)) == 0
+    jobs = str(os.cpu_count() or 1)
+    inside = ("-qq", "--", "python", "-m", "rnn_shapes")
+    record = ("exec", "-e", "good", *inside, "record", "--matrix", "default", "-j", jobs)
+    said = ("--result", str(folder / ".tox" / "record-all" / "good.record.json"))
+    assert (*record, "--missing", *said) in argv
+    with pytest.raises(RnnShapesError, match="-k and --missing"):
+        record_all.record_all(args(folder / "tox.ini", keyword="x", missing=True))
 
 
 def test_record_all_some_environments_and_an_unknown_one(fake_tox, capsys):
@@ -316,3 +330,15 @@ def test_a_pre_release_that_does_not_install_is_noted_for_the_report(fake_tox):
     finally:
         STEPS.pop("next-broken", None)
         STEPS.pop("next-good", None)
+
+
+def test_record_missing_needs_a_set_and_something_missing(tmp_path, capsys):
+    """--missing reads the installed environment's set before any case runs: none to
+    read, or one that holds every case, is one line and exit 2, nothing written."""
+    assert main(["record", "--matrix", "smoke", "--missing", "--out", str(tmp_path)]) == 2
+    assert "no set to update" in capsys.readouterr().err
+    path, _ = record(synthetic_results(matrix("smoke")), Environment.installed(), "smoke", tmp_path)
+    before = path.read_bytes()
+    assert main(["record", "--matrix", "smoke", "--missing", "--out", str(tmp_path)]) == 2
+    assert "nothing is missing" in capsys.readouterr().err
+    assert path.read_bytes() == before

@@ -38,8 +38,14 @@ ACCEPTED = {
     "Bidirectional splits the initial states in half: both layers need as many": dict(
         layer="GRU", bidirectional=True, backward_layer="LSTM", initial_state="input"
     ),
-    "a stateful stack would need every layer stateful (not built here)": dict(
+    "the designs stack layers under a layer that is not stateful": dict(
         layer="LSTM", stateful=True, stack=(Lower("GRU", 4, stateful=True),)
+    ),
+    "the designs call only a stateful layer at another batch": dict(
+        layer="LSTM", stack=(Lower("GRU", 4, stateful=True),), call_batch=3
+    ),
+    "the designs call a stateful layer at one length": dict(
+        layer="GRU", stateful=True, dynamic_time=True
     ),
     "a training call's values are random: nothing to compare after loading": dict(
         layer="GRU", training=True, dropout=0.5, save="keras"
@@ -108,5 +114,48 @@ def test_a_stateful_layer_below_carries_its_states_into_the_second_call():
     same = [np.array_equal(a, b) for a, b in zip(carried, fresh, strict=True)]
     assert same == [True, False, True]  # the calls: x; x reversed; x after a reset
     assert _case({**top, "stack": (Lower("GRU", 4, stateful=True),)}).id.endswith("stack_stGRU4")
-    with pytest.raises(ValueError, match="field 'stack': a stateful lower layer needs"):
-        _case(dict(layer="LSTM", stack=(Lower("GRU", 4, stateful=True),)))
+
+
+def test_a_stateful_layer_below_a_layer_that_is_not_makes_a_stateful_model():
+    """The lower layer carries its states; the top starts from zeros in every call."""
+    case = _case(dict(layer="LSTM", return_sequences=True, stack=(Lower("GRU", 4, stateful=True),)))
+    assert case.keeps_states and not case.stateful and "stateful" in case.families
+    first, second, third = run_oracle(case)
+    np.testing.assert_array_equal(first, third)  # after a reset
+    alone = _case(dict(layer="LSTM", return_sequences=True, stack=(Lower("GRU", 4),)))
+    (reversed_fresh,) = run_oracle(alone, inputs_reversed(alone))
+    assert not np.allclose(second, reversed_fresh)  # the lower layer went on from its states
+    assert [tuple(s) for s in signature(case).shapes] == [(2, 4, 3)] * 3
+    with pytest.raises(ValueError, match="field 'call_batch': only a model with a stateful"):
+        _case(dict(layer="LSTM", stack=(Lower("GRU", 4),), call_batch=3))
+
+
+def inputs_reversed(case: Case) -> np.ndarray:
+    from rnn_shapes.cases.inputs import second_inputs
+
+    return second_inputs(case)
+
+
+def test_a_stateful_dynamic_time_case_calls_the_longer_input_second():
+    """From the states the first call left: not the longer input from zeros."""
+    case = _case(dict(layer="GRU", stateful=True, dynamic_time=True, return_sequences=True))
+    first, second, third = run_oracle(case)
+    assert [o.shape for o in (first, second, third)] == [(2, 4, 3), (2, 7, 3), (2, 4, 3)]
+    fresh = run_oracle(_case(dict(layer="GRU", dynamic_time=True, return_sequences=True)))
+    np.testing.assert_array_equal(fresh[0], first)
+    assert fresh[1].shape == second.shape and not np.allclose(fresh[1], second)
+    np.testing.assert_array_equal(first, third)
+
+
+def test_an_embedding_case_of_any_size_repeats_the_tables_rows():
+    """Beyond 8 rows or 128 steps the tokens go round the table: every step is a row."""
+    from rnn_shapes.cases.embedding import table, token_ids
+    from rnn_shapes.cases.inputs import inputs
+
+    small = _case(dict(layer="GRU", mask="none", mask_via="embedding"))
+    big = _case(dict(layer="GRU", batch=10, timesteps=130, mask="none", mask_via="embedding"))
+    for case in (small, big):
+        ids = token_ids(case)
+        np.testing.assert_array_equal(table(2)[ids][ids > 0], inputs(case)[ids > 0])
+    np.testing.assert_array_equal(token_ids(big)[:2, :4], token_ids(small))
+    assert token_ids(big)[8, 0] == token_ids(big)[0, 0] == 1

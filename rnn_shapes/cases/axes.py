@@ -79,7 +79,8 @@ class Lower:
     sequence (return_sequences=True) to the next, with Keras' default options
     (GRU's reset_after as a Case leaves it out) and the case's weight scheme and
     dtype; a bidirectional one concatenates. A stateful one keeps its states
-    between the calls of a stateful case (whose own layer is stateful too)."""
+    between the three calls of a model with a stateful layer (Case.keeps_states),
+    whether or not the case's own layer is stateful too."""
 
     layer: str
     units: int
@@ -315,8 +316,10 @@ def id_parts(case: Case) -> list[str]:
 
 
 def families_of(case: Case) -> tuple[str, ...]:
-    """The families of the axes the case sets: 'core' alone when it sets none beyond it."""
-    return _in_order({a.family for a in AXES.values() if getattr(case, a.field) != a.default})
+    """The families of the axes the case sets: 'core' alone when it sets none beyond it.
+    A stateful layer below the case's own makes a stateful model too."""
+    found = {a.family for a in AXES.values() if getattr(case, a.field) != a.default}
+    return _in_order(found | ({"stateful"} if case.keeps_states else set()))
 
 
 def _in_order(found: set[str]) -> tuple[str, ...]:

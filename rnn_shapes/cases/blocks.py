@@ -19,6 +19,7 @@ from rnn_shapes.cases.axes import (
     MASK_PATTERNS,
     MASK_VIA,
     RECURRENT_ACTIVATIONS,
+    SAVES,
     STATE_FORMS,
     TUTORIAL_CONSTANT,
 )
@@ -225,3 +226,86 @@ def embedding_cases() -> list[Case]:
         *(at(MASK_SHAPE, **lstm, **token, mask="right", dtype=d) for d in DTYPES[1:]),
     ]
     return base + examples
+
+
+# The three recurrent layers with Keras' defaults (GRU's reset_after too)
+LAYERS3 = ("SimpleRNN", "LSTM", "GRU")
+SAMPLE_SHAPE = (1, 4, 5, 3)  # the tutorials' samples (cases/inputs.py), three units
+
+
+def kept_apart_cases() -> list[Case]:
+    """One of each combination the covering designs keep apart though Keras accepts it
+    (the `Kept` rules of cases/rules.py; docs/notes/case-refusals.md): options without
+    the setting they act beside, training calls of every kind, stateful stacks (every
+    layer stateful, only the top, only one below), a stateful layer given initial
+    states (Keras 2 and 3 differ: a rule) or called at two lengths, an elementwise
+    merge of a width-1 direction, Bidirectional initial states split unevenly, an
+    Embedding case beyond the table's rows and steps."""
+    seq = {"return_sequences": True}
+    every = {"return_sequences": True, "return_state": True}
+    bi = {"bidirectional": True}
+    st = {"stateful": True}
+    rate = {"dropout": RATE, "recurrent_dropout": RATE}
+
+    def each(**fields: object) -> list[Case]:
+        return [at(MASK_SHAPE, layer=layer, **fields) for layer in LAYERS3]
+
+    b, t, d = MASK_SHAPE[:3]
+    lower, st_lower = Lower("GRU", 4), Lower("GRU", 4, stateful=True)
+    return [
+        *each(**seq, zero_output_for_mask=True),
+        at(MASK_SHAPE, layer="LSTM", **seq, use_bias=False, unit_forget_bias=False),
+        *each(**seq, training=True),
+        *each(**seq, activation="relu", training=True, **rate),
+        *each(**seq, **st, training=True, recurrent_dropout=RATE),
+        *(at(MASK_SHAPE, layer="GRU", **seq, training=True, **rate, save=s) for s in SAVES),
+        at(SAMPLE_SHAPE, layer="LSTM", sample="seed002", stack=(lower,), **seq),
+        at(SAMPLE_SHAPE, layer="GRU", sample="seed004", stack=(Lower("LSTM", 2),), **every),
+        *each(**every, **st, stack=(st_lower,)),
+        *each(**every, **st, stack=(lower,)),
+        *each(**every, stack=(st_lower,)),
+        at(MASK_SHAPE, layer="LSTM", **every, **bi, **st, stack=(st_lower,)),
+        at(MASK_SHAPE, layer="LSTM", **every, mask="right", mask_via="call", stack=(st_lower,)),
+        at(MASK_SHAPE, layer="LSTM", **seq, stack=(st_lower,), call_batch=b + 1),
+        *each(**every, **st, dynamic_time=True),
+        at(
+            MASK_SHAPE, layer="GRU", **every, **st, dynamic_time=True, mask="right", mask_via="call"
+        ),
+        at(MASK_SHAPE, layer="LSTM", **every, **bi, merge_mode=None, **st, dynamic_time=True),
+        at(
+            MASK_SHAPE,
+            layer="GRU",
+            **every,
+            **st,
+            dynamic_time=True,
+            mask="right",
+            mask_via="embedding",
+        ),
+        at(MASK_SHAPE, layer="LSTM", **seq, stack=(st_lower,), dynamic_time=True),
+        *(
+            at(
+                (b, t, d, u),
+                layer="GRU",
+                **seq,
+                **bi,
+                merge_mode=m,
+                backward_layer="GRU",
+                backward_units=bu,
+            )
+            for m in ("sum", "mul", "ave")
+            for u, bu in ((1, 4), (4, 1))
+        ),
+        *(
+            at(MASK_SHAPE, layer=layer, **every, **bi, backward_layer="LSTM", initial_state=init)
+            for layer in ("SimpleRNN", "GRU")
+            for init in INITIAL_STATES
+        ),
+        *(c for init in INITIAL_STATES for c in each(**every, **st, initial_state=init)),
+        at(MASK_SHAPE, layer="GRU", **every, **bi, **st, initial_state="input"),
+        *(
+            at(MASK_SHAPE, layer="LSTM", **every, **st, initial_state="input", dtype=dt)
+            for dt in ("mixed_float16", "mixed_bfloat16")
+        ),
+        at((9, t, d, 3), layer="GRU", **seq, mask="right", mask_via="embedding"),
+        at((b, 130, d, 3), layer="GRU", **every, mask="right", mask_via="embedding"),
+    ]

@@ -53,8 +53,8 @@ class Case:
     initial_state: str | None = None  # one of INITIAL_STATES; None: Keras' zeros
     state_form: str = "keyword"
     unroll: bool = False
-    stateful: bool = False  # three calls: x, then x reversed in time, then x after a reset
-    # stateful only: after a call with `batch` rows, a call with this many rows
+    stateful: bool = False  # the case's own layer keeps its states (keeps_states says more)
+    # a model with a stateful layer only: after a call with `batch` rows, one with this many
     call_batch: int | None = None
     use_bias: bool = True
     activation: str = "tanh"
@@ -114,6 +114,16 @@ class Case:
         report group differences by them), from the axes it sets: 'core' alone
         when it sets none. A case of the covering designs may have several."""
         return families_of(self)
+
+    @property
+    def keeps_states(self) -> bool:
+        """Some layer of the model is stateful, the case's own or one below it: the
+        model has a fixed batch and is called three times (x; x reversed in time, or
+        a dynamic-time case's longer input, from the states the first call left; x
+        after a reset: cases/signature.py `calls`)."""
+        return self.stateful or any(
+            getattr(lower, "stateful", False) is True for lower in self.stack
+        )
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

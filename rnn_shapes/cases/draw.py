@@ -28,7 +28,6 @@ ONLY_WITH = {
     "backward_layer": "bidirectional",
     "mask_via": "mask",
     "state_form": "initial_state",
-    "call_batch": "stateful",
 }
 DRAWN_APART = ("weights", "stack", "sample", "backward_units", "call_batch")
 
@@ -65,13 +64,14 @@ def _fields(rng: random.Random) -> dict[str, Any]:
                 rng.choice(LAYERS),
                 rng.choice(COUNTS[2:]),
                 rng.random() < 0.4,
-                bool(out.get("stateful")) and rng.random() < 0.5,
+                rng.random() < 0.3,
             )
             for _ in range(rng.choice((1, 2)))
         )
     if out.get("backward_layer") is not None and rng.random() < 0.5:
         out["backward_units"] = rng.choice(COUNTS)
-    if out.get("stateful") and rng.random() < 0.3:
+    stateful = out.get("stateful") or any(lower.stateful for lower in out.get("stack", ()))
+    if stateful and rng.random() < 0.3:
         out["call_batch"] = rng.choice(COUNTS)
     return out
 

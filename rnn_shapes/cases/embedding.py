@@ -2,7 +2,8 @@
 table that turns them into its rows (mask_via="embedding").
 
 Token 0 is padding: the Embedding masks a step whose token is 0. Every other step
-of row b at time t has the token 1 + b * MAX_STEPS + t, and the table's row of
+of row b at time t has the token 1 + b * MAX_STEPS + t (round the table's size for
+a case beyond MAX_ROWS rows or MAX_STEPS steps: its rows repeat), and the table's row of
 that token holds the input's values there (cases/inputs.py draws them from the
 token, so a longer call's first steps and a time-reversed call find their rows
 too). Row 0 holds MASK_VALUE, which no other row takes: what a masked step holds
@@ -20,7 +21,7 @@ import numpy as np
 
 from rnn_shapes.cases.axes import MAX_ROWS, MAX_STEPS
 from rnn_shapes.cases.case import Case
-from rnn_shapes.cases.inputs import embedding_rows
+from rnn_shapes.cases.inputs import embedding_rows, table_index
 from rnn_shapes.cases.masks import MASK_VALUE, mask_of
 
 __all__ = ["MAX_ROWS", "MAX_STEPS", "table", "token_ids", "tokens_of", "vocabulary"]
@@ -41,8 +42,7 @@ def table(features: int) -> np.ndarray:
 
 def token_ids(case: Case) -> np.ndarray:
     """The (B, T) int32 tokens of the case's input: 0 where its mask masks a step."""
-    b, t = np.meshgrid(np.arange(case.batch), np.arange(case.timesteps), indexing="ij")
-    ids = (1 + b * MAX_STEPS + t).astype(np.int32)
+    ids = (1 + table_index(case.batch, case.timesteps)).astype(np.int32)
     mask = mask_of(case)
     return ids if mask is None else np.where(mask, ids, 0).astype(np.int32)
 

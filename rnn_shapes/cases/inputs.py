@@ -41,14 +41,22 @@ def embedding_rows(features: int) -> np.ndarray:
     return ((((k * 37 + d * 11) % 2047) - 1023) / 1024.0).astype(np.float32)
 
 
+def table_index(batch: int, timesteps: int) -> np.ndarray:
+    """The (B, T) row of embedding_rows an Embedding case's step looks up: step t of
+    row b takes b * MAX_STEPS + t, taken round the table's size, so that a case of
+    more than MAX_ROWS rows or MAX_STEPS steps repeats rows and every other has
+    its own (cases/embedding.py)."""
+    b, t = np.meshgrid(np.arange(batch), np.arange(timesteps), indexing="ij")
+    return (b * MAX_STEPS + t) % (MAX_ROWS * MAX_STEPS)
+
+
 def inputs(case: Case) -> np.ndarray:
     """The float32 (B, T, D) input of `case`; an Embedding case's is the rows of its
     tokens (cases/embedding.py)."""
     if case.sample is not None:
         return np.array(_SAMPLE_VALUES[case.sample], dtype=np.float32)
-    if case.mask_via == "embedding":  # its size is bounded by the Case's rules
-        rows = embedding_rows(case.features).reshape(MAX_ROWS, MAX_STEPS, case.features)
-        return np.ascontiguousarray(rows[: case.batch, : case.timesteps])
+    if case.mask_via == "embedding":
+        return embedding_rows(case.features)[table_index(case.batch, case.timesteps)]
     n = np.arange(case.batch * case.timesteps * case.features, dtype=np.uint64) + np.uint64(1)
     # Knuth's multiplicative hash; the high 16 bits are well mixed.
     h = ((n * np.uint64(2654435761)) % np.uint64(2**32)) >> np.uint64(16)

@@ -17,6 +17,7 @@ from rnn_shapes.cases.axes import (
 from rnn_shapes.cases.blocks import (
     FLAGS,
     embedding_cases,
+    kept_apart_cases,
     mask_cases,
     option_cases,
     predict_cases,
@@ -59,6 +60,7 @@ def matrix(name: str) -> list[Case]:
     elif name == "default":
         cases = grid(DEFAULT_SHAPES) + named_cases() + SLICE.cases() + OPTIONS_SLICE.cases()
         later = predict_cases() + path_cases() + FAMILIES_SLICE.cases() + embedding_cases()
+        later += kept_apart_cases()
         cases = unique(cases + later)
     elif name == "full":
         shapes = grid(DEFAULT_SHAPES + FULL_EXTRA_SHAPES) + named_cases() + SLICE.cases()
@@ -66,7 +68,7 @@ def matrix(name: str) -> list[Case]:
         options = OPTIONS_SLICE.cases() + option_cases() + OPTIONS_CROSS.cases() + predict_cases()
         paths = path_cases() + path_blocks()
         meeting = FAMILIES_SLICE.cases() + FAMILIES_CROSS.cases()
-        tokens = embedding_cases()
+        tokens = embedding_cases() + kept_apart_cases()
         cases = unique(shapes + families + CROSS.cases() + options + paths + meeting + tokens)
     else:
         raise ValueError(f"unknown matrix {name!r}; expected one of {', '.join(MATRICES)}")

@@ -96,10 +96,10 @@ def layer_cases(case: Case) -> list[tuple[Case, int]]:
 def top_case(case: Case) -> Case:
     """The case's own layer as the top of its stack: its input is the last lower
     layer's sequence, not the sample the model is fed (the case itself when it
-    has no stack)."""
+    has no stack). Another batch size is the model's call, not the layer's."""
     if not case.stack:
         return case
-    return replace(case, features=case.stack[-1].width, stack=(), sample=None)
+    return replace(case, features=case.stack[-1].width, stack=(), sample=None, call_batch=None)
 
 
 def longer(case: Case) -> Case:

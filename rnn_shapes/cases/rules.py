@@ -21,9 +21,6 @@ from rnn_shapes.cases.axes import (
     COUNTS,
     KINDS,
     LAYERS,
-    LONGER_BY,
-    MAX_ROWS,
-    MAX_STEPS,
     PADDING,
     SAMPLES,
     STATE_NAMES,
@@ -182,17 +179,11 @@ def _sample_shape(case: Case) -> tuple[str, str] | None:
     return None
 
 
-def _embedding_size(case: Case) -> tuple[str, str] | None:
-    """An Embedding case's tokens name (row, step) up to the table's size (a dynamic
-    case's longer call LONGER_BY steps more: cases/paths.py)."""
-    steps = case.timesteps + (LONGER_BY if case.dynamic_time else 0)
-    rows = max(case.batch, case.call_batch or 0)
-    if case.mask_via == "embedding" and (rows > MAX_ROWS or steps > MAX_STEPS):
-        return "mask_via", f"an Embedding case has at most {MAX_ROWS} rows and {MAX_STEPS} steps"
-    return None
-
-
 def _call_batch(case: Case) -> tuple[str, str] | None:
+    """Another batch size is the second call of a model with a fixed batch: one with a
+    stateful layer, the case's own or one below it."""
+    if case.call_batch is not None and not case.keeps_states:
+        return "call_batch", "only a model with a stateful layer is called with another batch size"
     if case.call_batch is not None and (
         type(case.call_batch) is not int or case.call_batch < 1 or case.call_batch == case.batch
     ):
@@ -241,8 +232,8 @@ def _stack(case: Case) -> tuple[str, str] | None:
             return "stack", f"expected Lower(layer, units) with a layer of {LAYERS}"
         if not positive(lower.units):
             return "stack", "a lower layer's units must be a positive int"
-        if not isinstance(lower.stateful, bool) or (lower.stateful and not case.stateful):
-            return "stack", "a stateful lower layer needs the case's own layer stateful too"
+        if not isinstance(lower.stateful, bool):
+            return "stack", "a lower layer's stateful must be True or False"
     return None
 
 
@@ -277,7 +268,6 @@ CHECKS: tuple[Check, ...] = (
     Only("mask_via", Set("mask"), "only a masked case says how its mask is given (leave 'layer')"),
     Only("mask_via", Not(Set("sample")),
          "a sample is the tutorials' float input, not rows of an embedding", ("embedding",)),
-    _embedding_size,
     Kept("zero_output_for_mask", Set("mask"), "only meaningful with a mask"),
     Only("mask", AtLeast("timesteps", 3), "a hole in the middle needs at least 3 timesteps",
          ("hole",)),
@@ -288,7 +278,7 @@ CHECKS: tuple[Check, ...] = (
     # initial and stateful states
     "initial_state",
     "state_form",
-    Only("call_batch", Set("stateful"), "only a stateful case is called with another batch size"),
+    Kept("call_batch", Set("stateful"), "the designs call only a stateful layer at another batch"),
     _call_batch,
     Kept("initial_state", Not(Set("stateful")),
          "a stateful case starts from its stored states (zeros)"),
@@ -313,8 +303,8 @@ CHECKS: tuple[Check, ...] = (
     Only("predict", Not(Set("call_batch")), "a call with another batch size is a direct call"),
     "dtype",
     # model paths
-    Only("dynamic_time", Not(Set("stateful")),
-         "a stateful case has its own three calls at one length"),
+    Kept("dynamic_time", Not(Set("stateful")),
+         "the designs call a stateful layer at one length"),
     Only("backward_units", Set("backward_layer"),
          "only a case with a backward_layer gives its units"),
     Only("backward_layer", Set("bidirectional"), "only a bidirectional case has a backward layer"),
@@ -326,7 +316,7 @@ CHECKS: tuple[Check, ...] = (
     _split_states,
     _stack,
     Kept("stack", Not(Set("stateful")),
-         "a stateful stack would need every layer stateful (not built here)"),
+         "the designs stack layers under a layer that is not stateful"),
     Kept("stack", Not(Set("sample")), "the tutorials' samples feed a single layer"),
     "save",
     Kept("save", Not(Set("training")),

@@ -41,21 +41,22 @@ def state_names(layer: str) -> tuple[str, ...]:
 
 
 def signature(case: Case) -> Signature:
-    """A stateful case returns its three calls' outputs one after the other, a
-    dynamic-time case its two calls' (at T, then at the longer second length);
-    one called with another batch size, that call's outputs (if Keras runs it)."""
+    """A model with a stateful layer returns its three calls' outputs one after the
+    other (the second at the longer length for a dynamic-time case), a dynamic-time
+    case its two calls' (at T, then at the longer second length); one called with
+    another batch size, that call's outputs (if Keras runs it)."""
     if case.call_batch is not None:
         return _one_call(case, case.call_batch, case.timesteps)
     one = _one_call(case, case.batch, case.timesteps)
+    t2 = longer(case).timesteps if case.dynamic_time else case.timesteps
+    second = _one_call(case, case.batch, t2)
+    if case.keeps_states:
+        names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
+        return Signature(names, one.shapes + second.shapes + one.shapes)
     if case.dynamic_time:
-        t2 = longer(case).timesteps
-        second = _one_call(case, case.batch, t2)
         names = tuple(f"T{t} {n}" for t in (case.timesteps, t2) for n in one.names)
         return Signature(names, one.shapes + second.shapes)
-    if not case.stateful:
-        return one
-    names = tuple(f"call{k} {n}" for k in (1, 2, 3) for n in one.names)
-    return Signature(names, one.shapes * 3)
+    return one
 
 
 def _one_call(case: Case, b: int | None, t: int | None) -> Signature:
@@ -86,18 +87,18 @@ def _one_call(case: Case, b: int | None, t: int | None) -> Signature:
 
 def symbolic_signature(case: Case) -> Signature:
     """What the functional model says its outputs are before it runs: one call's
-    outputs, the batch unknown (None) unless the layer is stateful (its batch is
-    declared), the time axis unknown for a dynamic-time input."""
-    b = case.batch if case.stateful else None
+    outputs, the batch unknown (None) unless a layer is stateful (the model's batch
+    is declared), the time axis unknown for a dynamic-time input."""
+    b = case.batch if case.keeps_states else None
     return _one_call(case, b, None if case.dynamic_time else case.timesteps)
 
 
 def calls(case: Case) -> int:
-    """How many calls a case's outputs come from (a stateful case's three, a
-    dynamic-time case's two)."""
+    """How many calls a case's outputs come from (a model with a stateful layer three,
+    a dynamic-time case two)."""
     if case.call_batch is not None:
         return 1
-    return 3 if case.stateful else 2 if case.dynamic_time else 1
+    return 3 if case.keeps_states else 2 if case.dynamic_time else 1
 
 
 # The dtype of every output and state: the layer's compute dtype. A mixed policy
@@ -221,14 +222,16 @@ def expected_masks(case: Case, mask: np.ndarray | None = None) -> tuple[str | No
     output runs backwards in time and its mask does not; a last output and
     the states carry none. In a stack the top layer's input mask is the one
     the layers below handed on: the model input's. A dynamic-time case's second
-    call carries the mask of its own length. `mask`, when given, is the one the
-    layer was given instead of the case's own (a user's model).
+    call carries the mask of its own length (a stateful one's third call, after a
+    reset, the first's). `mask`, when given, is the one the layer was given
+    instead of the case's own (a user's model).
     """
     if case.mask is None:
         return None
     texts = [mask_text(_mask(case) if mask is None else mask)]
     if case.dynamic_time:
         texts.append(mask_text(_mask(longer(case))))
+        texts += texts[:1] if case.keeps_states else []
     names = signature(case).names
     per_call = len(names) // calls(case)
     return tuple(

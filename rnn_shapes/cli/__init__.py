@@ -97,6 +97,15 @@ def _filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
 
 
+def _missing_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--missing",
+        action="store_true",
+        help="only the matrix's cases the environment's set does not hold (a grown matrix), "
+        "leaving its other entries as they are",
+    )
+
+
 ROOT_HELP = (
     "folder of golden sets (default: RNN_SHAPES_GOLDEN_ROOT, else [tool.rnn-shapes] "
     "golden-root in the nearest pyproject.toml)"
@@ -142,6 +151,7 @@ def parser() -> argparse.ArgumentParser:
     r = command("record", "record the installed environment's golden set (a filter updates it)")
     _matrix_option(r)
     _filter_options(r)
+    _missing_option(r)
     r.add_argument("--out", metavar="DIR", help=ROOT_HELP)
     _result_option(r)
     r.set_defaults(func=cmd_record)
@@ -164,6 +174,7 @@ def parser() -> argparse.ArgumentParser:
         help="record only these cases into each set that is not current (new cases of a grown "
         "matrix), leaving its other entries as they are",
     )
+    _missing_option(ra)
     ra.set_defaults(func=cmd_record_all)
 
     a = command("audit", "check golden sets against the rules and the oracle, without Keras")

@@ -83,6 +83,14 @@ def cmd_record(args: argparse.Namespace) -> int:
     root = _root(args.out)
     env = Environment.usable()
     cases = _cases(args)  # a bad filter is refused before anything is written
+    if args.missing:  # those the set lacks: it must exist and read
+        held = set_to_update(set_path(root, env.name, args.matrix), args.matrix, len(cases))
+        cases = [c for c in cases if c.id not in held.results]
+        if not cases:
+            raise RnnShapesError(
+                f"{set_path(root, env.name, args.matrix)}: holds every case of the "
+                f"{args.matrix} matrix; nothing is missing"
+            )
     partial = len(cases) < len(matrix(args.matrix))
     if partial:
         set_to_update(set_path(root, env.name, args.matrix), args.matrix, len(cases))

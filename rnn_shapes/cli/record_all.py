@@ -91,11 +91,12 @@ def error_line(output: str) -> str:
 
 
 def record_one(
-    ini: Path, env: str, matrix: str, jobs: int, logs: Path, keyword: str | None = None
+    ini: Path, env: str, matrix: str, jobs: int, logs: Path, only: tuple[str, ...] = ()
 ) -> Outcome:
     """Set up, ask, record: the outcome of one environment (never raises for its failures).
-    With `keyword`, only the cases it selects are recorded into the environment's set
-    (the matrix grew: its other entries stay as they are, byte for byte)."""
+    With `only` (the record's -k EXPR or --missing), only the cases it selects are
+    recorded into the environment's set (the matrix grew: its other entries stay as
+    they are, byte for byte)."""
     start = time.monotonic()
     log = logs / f"{env}.log"
 
@@ -116,7 +117,6 @@ def record_one(
     if state["state"] == "current":
         return outcome("skipped", state["line"])
     # not current, or unreadable (a record repairs it)
-    only = ("-k", keyword) if keyword else ()
     said = logs / f"{env}.record.json"
     said.unlink(missing_ok=True)
     options = ("-j", str(jobs), *only, "--result", str(said))
@@ -158,6 +158,9 @@ def record_all(args: argparse.Namespace) -> int:
     logs = ini.parent / ".tox" / "record-all"
     logs.mkdir(parents=True, exist_ok=True)
     jobs = max(1, (os.cpu_count() or 1) // args.parallel)
+    if args.keyword and args.missing:
+        raise RnnShapesError("record-all: -k and --missing each choose the cases; give one")
+    only = ("-k", args.keyword) if args.keyword else ("--missing",) if args.missing else ()
     print(f"record-all {args.matrix}: {len(envs)} environments, {args.parallel} at once; {logs}")
     said = threading.Lock()
     outcomes: list[Outcome] = []
@@ -165,7 +168,7 @@ def record_all(args: argparse.Namespace) -> int:
     def run(env: str) -> None:
         with said:
             print(f"        {env:<16} started", flush=True)
-        result = record_one(ini, env, args.matrix, jobs, logs, args.keyword)
+        result = record_one(ini, env, args.matrix, jobs, logs, only)
         with said:
             outcomes.append(result)
             print(

@@ -104,7 +104,7 @@ def functional_model(case: Case, initializers: bool) -> tuple[Any, list[Any]]:
     """
     keras = keras_module()
     # stateful: a fixed batch size, declared as Keras 2 and 3 both read it
-    batch = (case.batch,) if case.stateful else (None,)
+    batch = (case.batch,) if case.keeps_states else (None,)
     steps = None if case.dynamic_time else case.timesteps
     if case.mask_via == "embedding":  # token ids in (cases/embedding.py)
         inp = keras.Input(batch_shape=(*batch, steps), dtype="int32")
@@ -152,7 +152,7 @@ def _call_with_states(case: Case, layer: Any, seq: Any, kwargs: dict, model_in: 
         return layer(seq, **kwargs)
     if case.initial_state == "input":  # a stateful model's inputs declare its batch size
         keras = keras_module()
-        batch = case.batch if case.stateful else None
+        batch = case.batch if case.keeps_states else None
         states = [keras.Input(batch_shape=(batch, s.shape[1])) for s in states]
         model_in.extend(states)
     if case.state_form == "positional":

@@ -24,7 +24,7 @@ def model_key(case: Case) -> Case:
     mask = None if case.mask is None else "none"
     # constant initial states are (B, U) arrays fixed in the graph, and a stateful
     # model has a fixed batch size: the batch stays
-    batch = case.batch if case.initial_state == "constant" or case.stateful else 1
+    batch = case.batch if case.initial_state == "constant" or case.keeps_states else 1
     return replace(
         case, batch=batch, weights="distinct", sample=None, mask=mask, predict=False, save=None
     )

@@ -34,7 +34,7 @@ def row_key(case: Case) -> tuple | None:
     apart: a stateful layer carries states per row of its fixed batch, and
     constant initial states are fixed in the graph at the case's batch.
     """
-    if case.stateful or case.initial_state == "constant" or case.training or case.predict:
+    if case.keeps_states or case.initial_state == "constant" or case.training or case.predict:
         return None
     if case.dynamic_time or case.save is not None:  # two calls, or a model of its own
         return None

@@ -194,17 +194,22 @@ def _calls(
     case: Case, model: Any, x: Any, path: str, training: bool = False
 ) -> tuple[str, tuple[np.ndarray, ...], Received]:
     """(container, outputs, attached masks) of the case's call, of a dynamic-time
-    case's two (x, then the longer input), or of a stateful case's three: x, x
-    reversed in time, and x again after a reset; `training` in each."""
-    if case.dynamic_time:
+    case's two (x, then the longer input), or of a model with a stateful layer's
+    three: x, x reversed in time (a dynamic-time case's longer input), and x again
+    after a reset; `training` in each."""
+    if case.dynamic_time and not case.keeps_states:
         calls = [
             observed(model, inputs, path, case.batch, training)
             for inputs in (x, model_inputs(longer(case)))
         ]
-    elif not case.stateful:
+    elif not case.keeps_states:
         calls = [observed(model, x, path, case.batch, training)]
     else:
-        x2 = model_inputs(case, second_inputs(case))
+        x2 = (
+            model_inputs(longer(case))
+            if case.dynamic_time
+            else model_inputs(case, second_inputs(case))
+        )
         reset_model(model)
         calls = [observed(model, inputs, path, case.batch, training) for inputs in (x, x2)]
         reset_model(model)
@@ -238,7 +243,7 @@ def output_masks(
     except Exception as exc:  # whatever Keras raises is the finding
         return f"{type(exc).__name__}: {exc}"
     flat = list(_flatten(raw))
-    per_call = arity // (calls or (3 if case.stateful else 1))
+    per_call = arity // (calls or (3 if case.keeps_states else 1))
     masks = [None if m is None else mask_text(to_numpy(m)) for m in flat[:per_call]]
     masks += [None] * (per_call - len(masks))
     return tuple(masks * (arity // per_call))
@@ -249,10 +254,11 @@ def _call_masks(case: Case, layer: Any, arity: int) -> tuple[str | None, ...] | 
     mask of its own length."""
     if not case.dynamic_time or case.mask is None:
         return output_masks(case, layer, arity)
-    parts = [output_masks(c, layer, arity // 2, calls=1) for c in (case, longer(case))]
+    each = (case, longer(case), case) if case.keeps_states else (case, longer(case))
+    parts = [output_masks(c, layer, arity // len(each), calls=1) for c in each]
     if any(isinstance(p, str) for p in parts):
         return next(p for p in parts if isinstance(p, str))
-    return parts[0] + parts[1]  # type: ignore[operator]
+    return tuple(m for part in parts for m in part)  # type: ignore[union-attr]
 
 
 def _flatten(value: Any) -> Iterator[Any]:

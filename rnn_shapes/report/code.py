@@ -53,7 +53,7 @@ def wrapped_code(case: Case) -> str:
 
 def _input(case: Case, shape: tuple[object, ...], dtype: str | None) -> str:
     typed = f", dtype={dtype!r}" if dtype else ""
-    if case.stateful:  # a fixed batch size
+    if case.keeps_states:  # a fixed batch size
         return f"keras.Input(batch_shape={(case.batch, *shape)!r}{typed})"
     return f"keras.Input(shape={shape!r}{typed})"
 
@@ -75,11 +75,12 @@ def _states(case: Case, lines: list[str], inputs: list[str]) -> str | None:
 
 def _run_line(case: Case) -> str:
     """How the harness runs the model (rnn_shapes/keras/run.py), as a comment."""
-    if case.stateful:
+    if case.keeps_states:
         reset = "layer.reset_state()"
         if any(lower.stateful for lower in case.stack):
             reset = "each stateful layer's reset_state()"
-        return f"# run: model(x), model(x[:, ::-1]), then after {reset}, model(x)"
+        second = "x_longer" if case.dynamic_time else "x[:, ::-1]"
+        return f"# run: model(x), model({second}), then after {reset}, model(x)"
     if case.training:
         return "# run: model(x, training=True)"
     if case.predict:
