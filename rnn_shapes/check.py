@@ -8,6 +8,7 @@ aspect each belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -25,7 +26,7 @@ from rnn_shapes.cases.signature import (
 )
 from rnn_shapes.differences import differences
 from rnn_shapes.result import Result
-from rnn_shapes.tolerance import LARGEST, off, tolerance
+from rnn_shapes.tolerance import LARGEST, off, spread_allowance, tolerance
 from rnn_shapes.verdict import Problem
 
 # How to (re)record the installed environment's golden set; said wherever a set
@@ -188,8 +189,12 @@ def value_problems(
     got: tuple[np.ndarray, ...],
     want: tuple[np.ndarray, ...],
     backend: str = "tensorflow",
+    spread: Callable[[], tuple[np.ndarray, ...] | None] | None = None,
 ) -> list[Problem]:
-    """Values of `got` against `want` (the oracle), output by output."""
+    """Values of `got` against `want` (the oracle), output by output. `spread`, when
+    given, measures how far rounding alone moves each value (oracle.rounding_spread):
+    asked only where a value is off, and what it allows is allowed beside the
+    tolerance (tolerance.spread_allowance)."""
     names = signature(case).names_of(len(got))
     if len(got) != len(want):
         text = f"arity: {len(got)} outputs against {len(want)} expected"
@@ -203,14 +208,26 @@ def value_problems(
             problems.append(Problem("shape", text, k, w.shape, g.shape))
             continue
         err, bad = off(g.astype(np.float64), w, atol, rtol, LARGEST[dtype])
+        allowed: np.ndarray | float = 0.0
+        spread_at: np.ndarray | None = None
+        if bad.any() and spread is not None and (spreads := spread()):
+            allowed = spread_allowance(case, spreads[k], backend)
+            spread_at = spreads[k]
+            err, bad = off(g.astype(np.float64), w, atol, rtol, LARGEST[dtype], allowed)
         if bad.any():
             i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
             text = (
                 f"output {name}: {int(bad.sum())} of {err.size} values off; worst at "
                 f"{tuple(int(j) for j in i)}: got {g[i]!r}, expected {w[i]!r} "
-                f"(|diff| {err[i]:.3g} > {atol:.3g} + {rtol:.3g}*|expected|)"
+                f"(|diff| {err[i]:.3g} > {atol:.3g} + {rtol:.3g}*|expected|"
+                + (
+                    f" + {np.broadcast_to(allowed, err.shape)[i]:.3g} rounding spread)"
+                    if np.any(allowed)
+                    else ")"
+                )
             )
-            problems.append(Problem("values", text, k, float(w[i]), float(g[i])))
+            at = None if spread_at is None else float(spread_at[i])
+            problems.append(Problem("values", text, k, float(w[i]), float(g[i]), spread=at))
     return problems
 
 

@@ -90,13 +90,15 @@ def _error_of(problem: Problem, result: Result | None) -> str | None:
 
 
 def _within(problem: Problem, bound_case: Case) -> bool:
-    """Whether a values problem's worst difference is within `bound_case`'s tolerance."""
-    from rnn_shapes.tolerance import tolerance  # judging values, not reading the file
+    """Whether a values problem's worst difference is within `bound_case`'s tolerance,
+    and what rounding alone moves it by in that dtype (tolerance.spread_allowance)."""
+    from rnn_shapes.tolerance import spread_allowance, tolerance  # judging, not reading
 
     if not isinstance(problem.expected, float) or not isinstance(problem.got, float):
         return False
     atol, rtol = tolerance(bound_case)
-    return abs(problem.got - problem.expected) <= atol + rtol * abs(problem.expected)
+    spread = 0.0 if problem.spread is None else spread_allowance(bound_case, problem.spread)
+    return bool(abs(problem.got - problem.expected) <= atol + rtol * abs(problem.expected) + spread)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,20 @@ from rnn_shapes.cases.weights import GateWeights, direction_weights
 Fn = Callable[[np.ndarray], np.ndarray]
 
 
+@dataclass(frozen=True)
+class Held:
+    """The dtype the oracle holds every value in, and a relative jitter of the weights
+    (each entry times 1 + jitter or 1 - jitter, alternately): float64 and no jitter
+    are the oracle itself; a lower precision, with or without a jitter of its unit
+    roundoff, is a run that rounds as a Keras run might (`rounding_spread`)."""
+
+    dtype: type[np.floating] = np.float64
+    jitter: float = 0.0
+
+
+EXACT = Held()
+
+
 def _sigmoid(a: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
@@ -199,26 +213,31 @@ def run_direction(
     keras_major: int = 3,
     depth: int = 0,
     weights: dict[str, GateWeights] | None = None,
+    precision: Held = EXACT,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One pass of the layer `case` describes (its own type and units: see
     cases/paths.py): outputs (B, T, U) in walking order, and the final states.
-    `weights`, when given, are the direction's own (a user's model), else the case's."""
+    `weights`, when given, are the direction's own (a user's model), else the case's.
+    `precision`: the dtype every value is held in (float64; float32 for the
+    yardstick of how far rounding alone can move a case, `rounding_spread`)."""
     arith = Step(
-        direction_weights(case, direction, depth) if weights is None else weights,
+        _held(direction_weights(case, direction, depth) if weights is None else weights, precision),
         activation(case.activation, keras_major),
         activation(case.recurrent_activation, keras_major),
     )
     step = _STEPS[case.layer]
     n = N_STATES[case.layer]
+    dtype = precision.dtype
+    x = np.asarray(x, dtype=dtype)
     if start is None:
-        states = [np.zeros((x.shape[0], case.units)) for _ in range(n)]
+        states = [np.zeros((x.shape[0], case.units), dtype=dtype) for _ in range(n)]
     else:
-        states = [np.asarray(s, dtype=np.float64) for s in start]
-    out = np.zeros((x.shape[0], case.units))
+        states = [np.asarray(s, dtype=dtype) for s in start]
+    out = np.zeros((x.shape[0], case.units), dtype=dtype)
     order = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
     outs = []
     for t in order:
-        new = step(x[:, t, :], states, arith)
+        new = [np.asarray(s, dtype=dtype) for s in step(x[:, t, :], states, arith)]
         if mask is None:
             states, out = new, new[0]
         else:
@@ -230,8 +249,28 @@ def run_direction(
 Start = tuple[list | None, list | None]  # a layer's start states: forward, backward
 
 
+def _held(weights: dict[str, GateWeights], precision: Held) -> dict[str, GateWeights]:
+    """The weights as `precision` holds them (the same arrays for the oracle itself)."""
+    if precision == EXACT:
+        return weights
+
+    def cast(a: np.ndarray | None) -> np.ndarray | None:
+        if a is None:
+            return None
+        signs = np.where(np.arange(a.size) % 2 == 0, 1.0, -1.0).reshape(a.shape)
+        return (a * (1.0 + precision.jitter * signs)).astype(precision.dtype)
+
+    return {
+        name: GateWeights(cast(g.kernel), cast(g.recurrent), cast(g.bias), cast(g.recurrent_bias))  # type: ignore[arg-type]
+        for name, g in weights.items()
+    }
+
+
 def run_oracle(
-    case: Case, x: np.ndarray | None = None, keras_major: int = 3
+    case: Case,
+    x: np.ndarray | None = None,
+    keras_major: int = 3,
+    precision: Held = EXACT,
 ) -> tuple[np.ndarray, ...] | None:
     """The outputs of `case` in Keras' order, float64, with the activations as
     `keras_major` defines them; None when the values are drawn at random.
@@ -247,7 +286,7 @@ def run_oracle(
         return ()  # no values: Keras must refuse another batch size (signature rule)
     if case.training:
         return None  # dropout masks are random: judged by their effects (check.py)
-    x = np.asarray(inputs(case) if x is None else x, dtype=np.float64)
+    x = np.asarray(inputs(case) if x is None else x, dtype=precision.dtype)
     if x.ndim != 3 or x.shape[2] != case.features:
         raise ValueError(f"case {case.id}: input shape {x.shape} is not (B, T, {case.features})")
     init = initial_states(case)
@@ -255,10 +294,10 @@ def run_oracle(
     start: Start = (None, None) if init is None else (init[:n], init[n:])
     zeros: Start = (None, None)
     given = [*[zeros] * len(case.stack), start]  # each layer's, input first
-    first, carried = _model_call(case, x, given, keras_major)
+    first, carried = _model_call(case, x, given, keras_major, precision)
     if case.dynamic_time and not case.keeps_states:  # a longer sequence, from zero states
         second_call = longer(case)
-        second, _ = _model_call(second_call, inputs(second_call), given, keras_major)
+        second, _ = _model_call(second_call, inputs(second_call), given, keras_major, precision)
         return (*first, *second)
     if not case.keeps_states:
         return first
@@ -268,11 +307,68 @@ def run_oracle(
     ]
     if case.dynamic_time:
         second_call = longer(case)
-        second, _ = _model_call(second_call, inputs(second_call), after, keras_major)
+        second, _ = _model_call(second_call, inputs(second_call), after, keras_major, precision)
     else:
-        second, _ = _model_call(case, x[:, ::-1], after, keras_major)
-    third, _ = _model_call(case, x, given, keras_major)  # after a reset: zeros, or the states given
+        second, _ = _model_call(case, x[:, ::-1], after, keras_major, precision)
+    third, _ = _model_call(
+        case, x, given, keras_major, precision
+    )  # after a reset: zeros, or the states given
     return (*first, *second, *third)
+
+
+def _bfloat16() -> tuple[type[np.floating], int]:
+    """ml_dtypes' bfloat16 (NumPy's own dtypes lack it; it comes with TensorFlow and
+    JAX, and is neither), else float16 with its 11 bits: the nearest NumPy has."""
+    try:
+        from ml_dtypes import bfloat16  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return np.float16, 11
+    return bfloat16, 8
+
+
+# The dtypes the oracle is held in to see how far rounding moves a case computed in
+# each dtype, with their significant bits: float32 always (the first-order measure:
+# a recurrence amplifies every rounding alike, scaled by the unit roundoff), and the
+# half precision itself where NumPy or ml_dtypes has it (past first order, a half
+# precision's own roundings change the trajectory). float32 stands in for float64.
+HELD: dict[str, tuple[tuple[type[np.floating], int], ...]] = {
+    "float64": ((np.float32, 24),),
+    "float32": ((np.float32, 24),),
+    "float16": ((np.float32, 24), (np.float16, 11)),
+    "bfloat16": ((np.float32, 24), _bfloat16()),
+}
+
+
+def rounding_spread(
+    case: Case, keras_major: int = 3, dtype: str = "float32"
+) -> tuple[np.ndarray, ...] | None:
+    """How far rounding alone moves each output value of `case` computed in `dtype`,
+    in float32's units: |the oracle held in a lower precision - the oracle in
+    float64|, scaled by that precision's unit roundoff against float32's, the largest
+    over HELD[dtype] and three runs in each (the weights as they are, and jittered by
+    one unit roundoff either way: one run's rounding can cancel by chance where
+    another's does not). A recurrence that explodes (linear or relu, large weights) or
+    runs chaotic amplifies one rounding of an early step into a large change of a
+    later value; this measures the amplification for the case's own weights and
+    inputs, where a tolerance fixed by shape cannot (tolerance.spread_allowance
+    scales it back to the compute dtype). None or () as run_oracle gives them."""
+    exact = run_oracle(case, keras_major=keras_major)
+    if not exact:
+        return exact
+    spreads = []
+    for dtype_held, bits in HELD[dtype]:
+        for jitter in (0.0, 2.0**-bits, -(2.0**-bits)):  # three runs that round apart
+            with np.errstate(invalid="ignore", over="ignore"):
+                held = run_oracle(case, keras_major=keras_major, precision=Held(dtype_held, jitter))
+                assert held is not None
+                spreads.append(
+                    [
+                        np.nan_to_num(np.abs(h.astype(np.float64) - e), nan=np.inf)
+                        * 2.0 ** (bits - 24)
+                        for h, e in zip(held, exact, strict=True)
+                    ]
+                )
+    return tuple(np.maximum.reduce(per_output) for per_output in zip(*spreads, strict=True))
 
 
 def _next_start(carried: Start, given: Start, keras_major: int) -> Start:
@@ -293,7 +389,11 @@ def _next_start(carried: Start, given: Start, keras_major: int) -> Start:
 
 
 def _model_call(
-    case: Case, x: np.ndarray, starts: list[Start], keras_major: int
+    case: Case,
+    x: np.ndarray,
+    starts: list[Start],
+    keras_major: int,
+    precision: Held = EXACT,
 ) -> tuple[tuple[np.ndarray, ...], list[Start]]:
     """The whole model once, each layer from its start states (input first): each
     layer of the stack in turn feeds its sequence (its first output) to the next,
@@ -301,7 +401,7 @@ def _model_call(
     case's own layer last. Its outputs, and the states each layer ended with."""
     ended: list[Start] = []
     for (layer, depth), start in zip(layer_cases(case), starts, strict=True):
-        outs, states = layer_call(layer, x, start, keras_major, depth)
+        outs, states = layer_call(layer, x, start, keras_major, depth, precision=precision)
         ended.append(states)
         x = outs[0]
     return outs, ended
@@ -337,6 +437,7 @@ def layer_call(
     keras_major: int = 3,
     depth: int = 0,
     given: Given | None = None,
+    precision: Held = EXACT,
 ) -> tuple[tuple[np.ndarray, ...], tuple[list, list | None]]:
     """One call of one layer: its outputs, and the final states of each direction."""
     mask = mask_of(case) if given is None else given.mask
@@ -344,7 +445,17 @@ def layer_call(
     # Bidirectional forces zero_output_for_mask to return_sequences on both copies
     zero = case.return_sequences if case.bidirectional else case.zero_output_for_mask
     seq, states = run_direction(
-        case, x, 0, case.go_backwards, mask, zero, start[0], keras_major, depth, weights[0]
+        case,
+        x,
+        0,
+        case.go_backwards,
+        mask,
+        zero,
+        start[0],
+        keras_major,
+        depth,
+        weights[0],
+        precision,
     )
     out = seq if case.return_sequences else seq[:, -1]
     kept = states if case.return_state else []
@@ -361,6 +472,7 @@ def layer_call(
         keras_major,
         depth,
         weights[1],
+        precision,
     )
     bout = flip_time(bseq) if case.return_sequences else bseq[:, -1]
     bkept = bstates if case.return_state else []

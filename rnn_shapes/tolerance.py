@@ -29,6 +29,17 @@ runner's predict fact cannot drift apart.
   compute dtype holds (an exploding relu or linear recurrence: 2.6e214 where
   float32 ends at 3.4e38), Keras can only give inf or NaN; a non-finite value
   there agrees, a finite one does not.
+- Amplified rounding (`spread_allowance`): a recurrence that explodes (linear or relu
+  under large weights, values of 1e5 and more) or runs chaotic carries one rounding of an
+  early step into a change of a later value far beyond any tolerance fixed by shape
+  (relative 1e-3 and more in float32, seen on every backend). Where a value is off, the
+  judge measures how far rounding alone moves it: the same equations held in float32
+  (oracle.rounding_spread); SPREAD_FACTOR times that, scaled to the compute dtype, is
+  allowed beside the tolerance; where that reaches the value itself, the dtype vouches
+  for none of its digits and any finite value is as good (an exploding mixed_bfloat16
+  GRU: 322 against the exact 132, rounding alone moving it by 122). A well-conditioned
+  case's spread is a few float32 ULPs, so a wrong gate, state or direction stays far
+  outside it.
 - Two environments' values (`ULP_BUCKETS`, compare): identical, within 1 ULP,
   within predict's 4 ULPs, or more.
 """
@@ -48,6 +59,11 @@ RTOL = 2e-6
 SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
 
 PREDICT_ULPS = 4
+
+# Rounding's own spread, as far as the float64 oracle held in float32 moves: a value
+# within this many spreads (scaled to the compute dtype) of the exact one is as near
+# as the dtype can say (an exploding or chaotic recurrence: `spread_allowance`).
+SPREAD_FACTOR = 4
 
 # The largest finite value of each compute dtype: an exact value beyond it cannot be
 # held, and Keras' inf (or the NaN an inf makes) there is overflow, not an error.
@@ -72,8 +88,40 @@ def tolerance(case: Case, backend: str = "tensorflow") -> tuple[float, float]:
     return ATOL * factor, RTOL * factor
 
 
+def spread_allowance(
+    case: Case, spread: np.ndarray | float, backend: str = "tensorflow"
+) -> np.ndarray | float:
+    """What rounding alone may move each value by in the case's compute dtype:
+    SPREAD_FACTOR times the rounding spread in float32's units (oracle.rounding_spread),
+    scaled by the compute dtype's unit roundoff against float32's."""
+    bits = SIGNIFICANT_BITS[output_dtype(case, backend)]
+    return SPREAD_FACTOR * spread * 2.0 ** (SIGNIFICANT_BITS["float32"] - bits)
+
+
+def well_conditioned(
+    case: Case,
+    want: tuple[np.ndarray, ...],
+    spreads: tuple[np.ndarray, ...],
+    backend: str = "tensorflow",
+) -> bool:
+    """Whether rounding alone moves every value of the case by no more than the value
+    tolerance (`spreads`: oracle.rounding_spread of the case, `want` its values): where
+    it does not, two runs of one computation that round differently (predict's
+    compiled function and the direct call) may differ by more than the tolerance."""
+    atol, rtol = tolerance(case, backend)
+    return all(
+        bool(np.all(spread_allowance(case, s, backend) <= atol + rtol * np.abs(w)))
+        for s, w in zip(spreads, want, strict=True)
+    )
+
+
 def off(
-    got: np.ndarray, want: np.ndarray, atol: float, rtol: float, largest: float
+    got: np.ndarray,
+    want: np.ndarray,
+    atol: float,
+    rtol: float,
+    largest: float,
+    allowance: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(|got - want| with NaN as inf, which values are off). NaN is off from every
     number (a comparison with NaN is False, so `err > bound` alone would pass it);
@@ -87,7 +135,14 @@ def off(
         )
     same = (got == want) | (np.isnan(got) & np.isnan(want)) | overflow
     unbounded = ~np.isfinite(want) | ~np.isfinite(got)  # no tolerance reaches across inf
-    return err, ((err > atol + rtol * np.abs(want)) | unbounded) & ~same
+    # where rounding alone may move a value by as much as the value itself, the dtype
+    # vouches for none of its digits: any finite value is as good
+    bound = np.where(
+        (np.asarray(allowance) > 0) & (allowance >= np.abs(want)),
+        np.inf,
+        atol + rtol * np.abs(want) + allowance,
+    )
+    return err, ((err > bound) | unbounded) & ~same
 
 
 def values_as_call(case: Case, predicted: np.ndarray, called: np.ndarray) -> bool:

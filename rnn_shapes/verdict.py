@@ -86,6 +86,9 @@ class Problem:
     expected: object = None
     got: object = None
     aspect: str = ""  # set by Verdict.add, which knows what was being judged
+    # values: how far rounding alone moves the worst value, in float32's units
+    # (oracle.rounding_spread; None where it was not asked)
+    spread: float | None = None
 
     def __str__(self) -> str:
         return f"{self.aspect}: {self.text}"

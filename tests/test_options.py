@@ -289,3 +289,19 @@ def test_dropout_shows_nowhere_when_every_step_is_masked_and_from_a_carried_stat
     assert expected_facts(carried)["differs_from_inference"] is True
     relu = Case(layer="GRU", dropout=0.5, training=True, activation="relu", **one)
     assert expected_facts(relu) == {"repeatable": True}
+
+
+@pytest.mark.keras
+def test_a_training_run_that_overflows_is_repeatable(rnn_session):
+    """Linear gates over seven steps overflow to NaN alike in two seeded runs: NaN is
+    equal to NaN in the facts (the runner once said 'not repeatable')."""
+    from rnn_shapes.keras.run import run_keras
+
+    case = Case(
+        layer="GRU", units=5, batch=5, timesteps=7, features=1, activation="linear",
+        recurrent_activation="linear", weights=Constant(0.2, 0.5, 0.3), dropout=0.5,
+        recurrent_dropout=0.5, training=True,
+    )  # fmt: skip
+    result = run_keras(case)
+    assert np.isnan(result.outputs[0]).any()
+    assert result.facts == {"differs_from_inference": True, "repeatable": True}

@@ -22,6 +22,7 @@ from rnn_shapes.cases.axes import (
     SAVES,
     STATE_FORMS,
     TUTORIAL_CONSTANT,
+    Constant,
 )
 from rnn_shapes.cases.case import Case, Lower
 from rnn_shapes.cases.design import RATE
@@ -305,6 +306,19 @@ def kept_apart_cases() -> list[Case]:
         *(
             at(MASK_SHAPE, layer="LSTM", **every, **st, initial_state="input", dtype=dt)
             for dt in ("mixed_float16", "mixed_bfloat16")
+        ),
+        # a zero recurrent kernel and linear gates: a masked step run on the zeroed
+        # inputs gives what skipping it gives (where a dropped mask cannot show)
+        at(
+            MASK_SHAPE,
+            layer="GRU",
+            reset_after=False,
+            mask="row",
+            initial_state="constant",
+            use_bias=False,
+            weights=Constant(-0.25, 0.0, 0.0),
+            activation="linear",
+            recurrent_activation="linear",
         ),
         at((9, t, d, 3), layer="GRU", **seq, mask="right", mask_via="embedding"),
         at((b, 130, d, 3), layer="GRU", **every, mask="right", mask_via="embedding"),

@@ -79,7 +79,7 @@ def _float32_constants(case: Case) -> bool:
     w = case.weights
     used = [w.kernel]
     used += [w.bias] if case.use_bias or case.stack else []
-    moves = not state_stays_zero(case) or bool(case.stack)
+    moves = not state_stays_zero(case)
     used += [w.recurrent] if _earlier_state(case) and moves else []
     return all(_in_float32(v) for v in used)
 
@@ -110,6 +110,9 @@ DERIVED: dict[str, Facet] = {
         _float32_constants, kind="bool",
         doc="Constant weights whose values that reach the outputs are all float32s (the "
             "recurrent kernel only where a step starts from a non-zero state)"),
+    "recurrent_zero": Facet(
+        lambda c: isinstance(c.weights, Constant) and c.weights.recurrent == 0, kind="bool",
+        doc="Constant weights with a zero recurrent kernel: no step reads the state"),
     "masked": Facet(lambda c: c.mask is not None, kind="bool",
                     doc="a mask reaches the layer (one that masks nothing included)"),
     "steps_masked": Facet(lambda c: c.mask not in (None, "none"), kind="bool",

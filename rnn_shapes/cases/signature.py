@@ -173,13 +173,34 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
     return facts or None
 
 
+# Activations that give 0 at 0 (sigmoid and hard_sigmoid give 1/2)
+ZERO_AT_ZERO = ("tanh", "relu", "linear")
+
+
+def _leaves_zero(layer: str, act: str, ract: str) -> bool:
+    """Whether a step from zero states with a zero input projection (no kernel, no
+    bias) gives a non-zero state: SimpleRNN's act(0) and GRU's (1 - z) act(0) need
+    act(0) != 0; an LSTM's c = i act(0) and h = o act(c) also need its gates open,
+    ract(0) != 0."""
+    if act in ZERO_AT_ZERO:
+        return False
+    return layer != "LSTM" or ract not in ZERO_AT_ZERO
+
+
 def state_stays_zero(case: Case) -> bool:
-    """A zero kernel, no (or a zero) bias, zero start states and an activation with
-    act(0) = 0: every step's candidate is 0, so the state never leaves 0."""
+    """A zero kernel, no (or a zero) bias and zero start states where no direction's
+    step leaves 0 from 0 (`_leaves_zero`): the state never leaves 0. The layers of a
+    stack below share the weights and keep a bias (cases/axes.py Lower) and Keras'
+    tanh: they stay at 0 too where the bias is 0."""
     w = case.weights
-    quiet = isinstance(w, Constant) and w.kernel == 0 and (w.bias == 0 or not case.use_bias)
+    unbiased = (
+        w.bias == 0 or (not case.use_bias and not case.stack) if isinstance(w, Constant) else False
+    )
+    quiet = isinstance(w, Constant) and w.kernel == 0 and unbiased
     started = case.initial_state is not None or case.stateful
-    return quiet and not started and case.activation != "sigmoid"
+    layers = {case.layer, case.backward_layer or case.layer}
+    moves = any(_leaves_zero(layer, case.activation, case.recurrent_activation) for layer in layers)
+    return quiet and not started and not moves
 
 
 def _dropout_shows(case: Case) -> bool:

@@ -132,6 +132,12 @@ def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
     )
 
 
+def _equal(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    """The same values, NaN equal to NaN: an exploding recurrence overflows to NaN
+    alike in two runs of one computation (0.0 equal to -0.0, as arithmetic says)."""
+    return all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b, strict=True))
+
+
 def _as_call(
     case: Case, model: Any, x: Any, container: str, outs: tuple[np.ndarray, ...]
 ) -> dict[str, bool]:
@@ -177,10 +183,8 @@ def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
     _, again, _ = _calls(case, fresh, x, "call", training=True)
     _, inference, _ = _calls(case, model, x, "call")
     facts = {
-        "differs_from_inference": any(
-            not np.array_equal(a, b) for a, b in zip(outs, inference, strict=True)
-        ),
-        "repeatable": all(np.array_equal(a, b) for a, b in zip(outs, again, strict=True)),
+        "differs_from_inference": not _equal(outs, inference),
+        "repeatable": _equal(outs, again),
     }
     if original is not None:
         facts["identical_to_original"] = _same(original, inference)
