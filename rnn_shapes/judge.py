@@ -101,7 +101,7 @@ class Judge:
         def spread() -> Expected:
             if not found:
                 dtype = output_dtype(case, self.backend)
-                found.append(rounding_spread(case, self.keras_major, dtype))
+                found.append(rounding_spread(case, self.keras_major, dtype, self.expected(case)))
             return found[0]
 
         return spread

@@ -135,13 +135,12 @@ def off(
         )
     same = (got == want) | (np.isnan(got) & np.isnan(want)) | overflow
     unbounded = ~np.isfinite(want) | ~np.isfinite(got)  # no tolerance reaches across inf
-    # where rounding alone may move a value by as much as the value itself, the dtype
-    # vouches for none of its digits: any finite value is as good
-    bound = np.where(
-        (np.asarray(allowance) > 0) & (allowance >= np.abs(want)),
-        np.inf,
-        atol + rtol * np.abs(want) + allowance,
-    )
+    # where rounding alone may move a value by as much as the value itself, and by more
+    # than the tolerance, the dtype vouches for none of its digits: any finite value is
+    # as good (a small value within the tolerance is still held to it)
+    tolerated = atol + rtol * np.abs(want)
+    lost = (np.asarray(allowance) > tolerated) & (allowance >= np.abs(want))
+    bound = np.where(lost, np.inf, tolerated + allowance)
     return err, ((err > bound) | unbounded) & ~same
 
 

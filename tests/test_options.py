@@ -305,3 +305,23 @@ def test_a_training_run_that_overflows_is_repeatable(rnn_session):
     result = run_keras(case)
     assert np.isnan(result.outputs[0]).any()
     assert result.facts == {"differs_from_inference": True, "repeatable": True}
+
+
+def test_a_stateful_layer_that_starts_from_zeros_carries_zeros():
+    """A zero kernel and no bias: nothing below reaches the layer, its state stays 0
+    through every call, so dropout has nothing to change (a random case of
+    2026-12-07); given initial states, it has."""
+    from dataclasses import replace
+
+    from rnn_shapes.cases.axes import Lower
+    from rnn_shapes.cases.signature import expected_facts
+
+    case = Case(
+        layer="LSTM", units=1, batch=1, timesteps=9, features=1, stateful=True,
+        use_bias=False, weights=Constant(0.0, 0.2, 0.1), recurrent_activation="hard_sigmoid",
+        dropout=0.5, recurrent_dropout=0.5, training=True,
+        stack=(Lower("SimpleRNN", 9, stateful=True),),
+    )  # fmt: skip
+    assert expected_facts(case) == {"differs_from_inference": False, "repeatable": True}
+    started = replace(case, initial_state="input")
+    assert expected_facts(started) == {"differs_from_inference": True, "repeatable": True}

@@ -281,6 +281,9 @@ def test_where_rounding_moves_a_value_by_itself_any_finite_value_is_as_good():
     assert bad.tolist() == [False, True, True]  # NaN never; 0.2 off beyond 0.1 allowed
     _, bad = off(got, want, 1e-6, 1e-6, np.inf, np.array([0.5, 0.5, 0.5]))
     assert bad.tolist() == [True, True, False]
+    # a small value within a wide tolerance is still held to it: 5.0 is not 0.012
+    _, bad = off(np.array([5.0]), np.array([0.012]), 0.13, 0.13, np.inf, np.array([0.02]))
+    assert bad.tolist() == [True]
 
 
 def test_predict_is_held_to_the_call_only_where_rounding_settles_the_values():

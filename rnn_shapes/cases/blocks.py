@@ -239,7 +239,8 @@ def kept_apart_cases() -> list[Case]:
     (the `Kept` rules of cases/rules.py; docs/notes/case-refusals.md): options without
     the setting they act beside, training calls of every kind, stateful stacks (every
     layer stateful, only the top, only one below), a stateful layer given initial
-    states (Keras 2 and 3 differ: a rule) or called at two lengths, an elementwise
+    states (Keras 2 and 3 differ: a rule; under the mixed policies, and under float64
+    through predict) or called at two lengths, an elementwise
     merge of a width-1 direction, Bidirectional initial states split unevenly, an
     Embedding case beyond the table's rows and steps."""
     seq = {"return_sequences": True}
@@ -306,6 +307,15 @@ def kept_apart_cases() -> list[Case]:
         *(
             at(MASK_SHAPE, layer="LSTM", **every, **st, initial_state="input", dtype=dt)
             for dt in ("mixed_float16", "mixed_bfloat16")
+        ),
+        at(
+            MASK_SHAPE,
+            layer="LSTM",
+            **every,
+            **st,
+            initial_state="input",
+            dtype="float64",
+            predict=True,
         ),
         # a zero recurrent kernel and linear gates: a masked step run on the zeroed
         # inputs gives what skipping it gives (where a dropped mask cannot show)

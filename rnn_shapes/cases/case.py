@@ -121,9 +121,12 @@ class Case:
         model has a fixed batch and is called three times (x; x reversed in time, or
         a dynamic-time case's longer input, from the states the first call left; x
         after a reset: cases/signature.py `calls`)."""
-        return self.stateful or any(
-            getattr(lower, "stateful", False) is True for lower in self.stack
-        )
+        return self.stateful or self.stateful_below
+
+    @property
+    def stateful_below(self) -> bool:
+        """A stateful layer below the case's own, in its stack."""
+        return any(getattr(lower, "stateful", False) is True for lower in self.stack)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:

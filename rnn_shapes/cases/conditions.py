@@ -20,7 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from rnn_shapes.cases.axes import AXES, KINDS, LAYERS, LONGER_BY, Constant
+from rnn_shapes.cases.masks import mask_of
+from rnn_shapes.cases.paths import longer
 from rnn_shapes.cases.signature import state_stays_zero
 from rnn_shapes.cases.states import N_STATES
 
@@ -64,24 +68,33 @@ def _in_float32(value: float) -> bool:
 
 def _earlier_state(case: Case) -> bool:
     """Whether a step can start from a non-zero state: more than one step (the longest
-    call's), initial states, or a stateful layer's carry."""
+    call's), initial states, or a stateful layer's carry (its own or one below)."""
     longest = case.timesteps + (LONGER_BY if case.dynamic_time else 0)
-    return longest > 1 or case.initial_state is not None or case.stateful
+    return longest > 1 or case.initial_state is not None or case.keeps_states
 
 
 def _float32_constants(case: Case) -> bool:
     """Constant weights whose every value that reaches the outputs is exactly a float32:
     the kernel, the bias with use_bias, and the recurrent kernel where a step starts
     from a non-zero earlier state. The layers of a stack below keep Keras' default
-    bias (cases/axes.py Lower), whatever the case's own use_bias says."""
+    bias (cases/axes.py Lower), whatever the case's own use_bias says, and reach the
+    outputs only through a kernel that is not zero."""
     if not isinstance(case.weights, Constant):
         return False
     w = case.weights
+    below = bool(case.stack) and w.kernel != 0
     used = [w.kernel]
-    used += [w.bias] if case.use_bias or case.stack else []
-    moves = not state_stays_zero(case)
-    used += [w.recurrent] if _earlier_state(case) and moves else []
+    used += [w.bias] if case.use_bias or below else []
+    used += [w.recurrent] if _earlier_state(case) and not state_stays_zero(case) else []
     return all(_in_float32(v) for v in used)
+
+
+def _mask_symmetric(case: Case) -> bool:
+    """Every row's mask reads the same backwards in time (a whole row, no mask, the
+    hole at T // 2 where T is odd), in each call (a dynamic time axis's longer one too)."""
+    calls = (case, longer(case)) if case.dynamic_time else (case,)
+    masks = [mask_of(c) for c in calls]
+    return all(m is None or bool(np.array_equal(m, m[:, ::-1])) for m in masks)
 
 
 def _backward_width_shows(case: Case) -> bool:
@@ -117,13 +130,15 @@ DERIVED: dict[str, Facet] = {
                     doc="a mask reaches the layer (one that masks nothing included)"),
     "steps_masked": Facet(lambda c: c.mask not in (None, "none"), kind="bool",
                           doc="a mask reaches the layer and hides some step"),
+    "mask_symmetric": Facet(_mask_symmetric, kind="bool",
+                            doc="every row's mask reads the same backwards in time"),
     "every_step_masked": Facet(lambda c: c.mask == "row" and c.batch == 1, kind="bool",
                                doc="the mask hides every step of every row (one row, masked)"),
     "initial_states": Facet(lambda c: c.initial_state is not None, kind="bool",
                             doc="called with initial states"),
     "keeps_states": Facet(lambda c: c.keeps_states, kind="bool",
                           doc="a layer of the model is stateful, the case's own or one below"),
-    "stateful_below": Facet(lambda c: any(lower.stateful for lower in c.stack), kind="bool",
+    "stateful_below": Facet(lambda c: c.stateful_below, kind="bool",
                             doc="a stateful layer below the case's own"),
     "other_call_batch": Facet(lambda c: c.call_batch is not None, kind="bool",
                               doc="a stateful model called again with another batch size"),

@@ -70,8 +70,8 @@ def _fields(rng: random.Random) -> dict[str, Any]:
         )
     if out.get("backward_layer") is not None and rng.random() < 0.5:
         out["backward_units"] = rng.choice(COUNTS)
-    stateful = out.get("stateful") or any(lower.stateful for lower in out.get("stack", ()))
-    if stateful and rng.random() < 0.3:
+    below = any(lower.stateful for lower in out.get("stack", ()))  # no Case yet to ask
+    if (out.get("stateful") or below) and rng.random() < 0.3:
         out["call_batch"] = rng.choice(COUNTS)
     return out
 

@@ -28,7 +28,8 @@ __all__ = ["MAX_ROWS", "MAX_STEPS", "table", "token_ids", "tokens_of", "vocabula
 
 
 def vocabulary() -> int:
-    """Tokens in the table: padding, then every (row, step) a case can have."""
+    """Tokens in the table: padding, then a row per (row, step) of MAX_ROWS rows and
+    MAX_STEPS steps (a larger case's tokens go round them)."""
     return 1 + MAX_ROWS * MAX_STEPS
 
 

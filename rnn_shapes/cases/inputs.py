@@ -65,6 +65,7 @@ def inputs(case: Case) -> np.ndarray:
 
 
 def second_inputs(case: Case) -> np.ndarray:
-    """A stateful case's second call: its input reversed in time (different values,
+    """The second call of a model with a stateful layer (not a dynamic-time one, whose
+    second call is longer): its input reversed in time (different values,
     the same steps masked where the mask is symmetric; the mask stays the case's)."""
     return np.ascontiguousarray(inputs(case)[:, ::-1])

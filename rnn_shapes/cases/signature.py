@@ -188,16 +188,13 @@ def _leaves_zero(layer: str, act: str, ract: str) -> bool:
 
 
 def state_stays_zero(case: Case) -> bool:
-    """A zero kernel, no (or a zero) bias and zero start states where no direction's
-    step leaves 0 from 0 (`_leaves_zero`): the state never leaves 0. The layers of a
-    stack below share the weights and keep a bias (cases/axes.py Lower) and Keras'
-    tanh: they stay at 0 too where the bias is 0."""
+    """The case's own layer: a zero kernel (nothing below reaches it), no (or a zero)
+    bias and zero start states where no direction's step leaves 0 from 0
+    (`_leaves_zero`): the state never leaves 0. A stateful layer that starts from
+    zeros carries zeros."""
     w = case.weights
-    unbiased = (
-        w.bias == 0 or (not case.use_bias and not case.stack) if isinstance(w, Constant) else False
-    )
-    quiet = isinstance(w, Constant) and w.kernel == 0 and unbiased
-    started = case.initial_state is not None or case.stateful
+    quiet = isinstance(w, Constant) and w.kernel == 0 and (w.bias == 0 or not case.use_bias)
+    started = case.initial_state is not None
     layers = {case.layer, case.backward_layer or case.layer}
     moves = any(_leaves_zero(layer, case.activation, case.recurrent_activation) for layer in layers)
     return quiet and not started and not moves

@@ -235,9 +235,10 @@ def output_masks(
 
     Asked of `layer.compute_mask` with the case's mask, and paired with the
     outputs in order, as Keras' own `Layer.__call__` attaches them (a list too
-    short leaves the rest unmasked). A stateful case repeats them for each of
-    its `calls` (default 3). `mask` overrides the case's own mask. An error is
-    returned as its text: it is a recorded outcome, not a crash.
+    short leaves the rest unmasked). A model with a stateful layer repeats them
+    for each of its `calls` (default 3, or 1 for any other case). `mask` overrides
+    the case's own mask. An error is returned as its text: it is a recorded
+    outcome, not a crash.
     """
     own = mask_of(case)  # None for an unmasked case
     if own is None:

@@ -77,7 +77,7 @@ def _run_line(case: Case) -> str:
     """How the harness runs the model (rnn_shapes/keras/run.py), as a comment."""
     if case.keeps_states:
         reset = "layer.reset_state()"
-        if any(lower.stateful for lower in case.stack):
+        if case.stateful_below:
             reset = "each stateful layer's reset_state()"
         second = "x_longer" if case.dynamic_time else "x[:, ::-1]"
         return f"# run: model(x), model({second}), then after {reset}, model(x)"
