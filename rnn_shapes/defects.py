@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from rnn_shapes.cases.axes import DTYPES
 from rnn_shapes.cases.conditions import Condition, any_holds, parse_any
+from rnn_shapes.defect_values import PREDICTIONS
 from rnn_shapes.environment import Environment, version_tuple
 from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.verdict import KINDS, Problem
@@ -38,7 +39,9 @@ KEYS = {"name", "when", "explains", "keras", "backends", "reason", "upstream"}
 # why), e.g. where a bfloat16 policy's tolerance is wider than what it changes: an
 # agreeing case there is not "no longer shows" (everywhere else it is)
 # instead: what a user does instead, where a way round is known (check-model says it)
-OPTIONAL = {"unless", "may_hide", "instead"}
+# predicts: what Keras computes where the defect shows (defect_values.PREDICTIONS): where
+# that is within the tolerance of the right values, the defect cannot show
+OPTIONAL = {"unless", "may_hide", "instead", "predicts"}
 SIGNATURE_KEYS = {"problem", "error", "message", "within"}
 # The problems whose text is an error Keras raised: the refusals (Result.error)
 # and masks Keras could not compute (Result.masks)
@@ -114,6 +117,7 @@ class Defect:
     unless: tuple[Condition, ...] = ()
     hidden: tuple[Condition, ...] = ()  # the entry's `may_hide`
     instead: str = ""
+    predicts: str = ""  # a name of defect_values.PREDICTIONS, or none
 
     def explained(self, problem: Problem, case: Case, result: Result | None = None) -> bool:
         """Whether this defect accounts for `problem` of `case` (its signatures)."""
@@ -210,9 +214,15 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         )
     if not all(
         isinstance(entry.get(k, ""), str)
-        for k in ("name", "keras", "reason", "upstream", "instead")
+        for k in ("name", "keras", "reason", "upstream", "instead", "predicts")
     ):
-        raise RnnShapesError(f"{where}: name, keras, reason, upstream and instead must be strings")
+        raise RnnShapesError(
+            f"{where}: name, keras, reason, upstream, instead and predicts must be strings"
+        )
+    if entry.get("predicts", "") not in ("", *PREDICTIONS):
+        raise RnnShapesError(
+            f"{where}: predicts {entry['predicts']!r}: expected one of {sorted(PREDICTIONS)}"
+        )
     for key in ("backends", "explains"):
         if not (isinstance(entry[key], list) and entry[key]):
             raise RnnShapesError(f"{where}: {key} must be a non-empty list")
@@ -236,6 +246,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         unless=_conditions(entry, "unless", where),
         hidden=_conditions(entry, "may_hide", where),
         instead=entry.get("instead", ""),
+        predicts=entry.get("predicts", ""),
     )
 
 

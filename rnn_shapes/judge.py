@@ -25,7 +25,8 @@ from rnn_shapes.check import (
     signature_problems,
     value_problems,
 )
-from rnn_shapes.defects import concerning
+from rnn_shapes.defect_values import PREDICTIONS
+from rnn_shapes.defects import Defect, concerning
 from rnn_shapes.environment import Environment, channel
 from rnn_shapes.oracle import rounding_spread, run_oracle
 from rnn_shapes.result import Result
@@ -80,6 +81,23 @@ class Judge:
         if key not in self._memo:
             self._memo[key] = run_oracle(case, keras_major=self.keras_major)
         return self._memo[key]
+
+    def _cannot_show(self, entry: Defect, case: Case) -> bool:
+        """Whether the values the entry says Keras computes (its `predicts`,
+        defect_values.py), held as the compute dtype holds them (float16 overflows
+        past 65504), are within the tolerance of the case's right ones (and what
+        rounding alone moves them by, as Keras' own values are judged): then the
+        defect cannot show here, and its not showing says nothing."""
+        oracle = self.expected(case)
+        if not entry.predicts or not oracle:
+            return False
+        predicted = PREDICTIONS[entry.predicts](case, self.keras_major)
+        if not predicted or [p.shape for p in predicted] != [o.shape for o in oracle]:
+            return False
+        held = np.float16 if output_dtype(case, self.backend) == "float16" else np.float64
+        with np.errstate(over="ignore"):  # as the compute dtype holds them: inf beyond it
+            as_kept = tuple(p.astype(held) for p in predicted)
+        return not value_problems(case, as_kept, oracle, self.backend, self._spread(case))
 
     def _rounding_unsettles(
         self, case: Case, problem: Problem, oracle: tuple, spread: Callable[[], Expected]
@@ -179,6 +197,8 @@ class Judge:
         for entry in entries:
             if entry.may_hide(case) or (refused and not entry.refusing()):
                 continue  # it may hide here; or the case never ran and only a refusal shows it
+            if self._cannot_show(entry, case):
+                continue  # what it computes is within the tolerance of the right values
             if channel(self.env.versions()) == "next":
                 verdict.fixed.append(entry.name)
                 continue

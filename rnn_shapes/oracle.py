@@ -321,10 +321,11 @@ def run_oracle(
 # each dtype, with their significant bits: float32 always (the first-order measure:
 # a recurrence amplifies every rounding alike, scaled by the unit roundoff), and for a
 # half precision NumPy's float16 too (past first order, a half precision's own
-# roundings change the trajectory). float32 stands in for float64, and float16 for
-# bfloat16, which NumPy lacks: the same yardstick wherever the judge runs.
+# roundings change the trajectory). float32 stands in for float64 (and float64 itself,
+# its weights jittered, where float32 overflows), and float16 for bfloat16, which NumPy
+# lacks: the same yardstick wherever the judge runs.
 HELD: dict[str, tuple[tuple[type[np.floating], int], ...]] = {
-    "float64": ((np.float32, 24),),
+    "float64": ((np.float32, 24), (np.float64, 53)),
     "float32": ((np.float32, 24),),
     "float16": ((np.float32, 24), (np.float16, 11)),
     "bfloat16": ((np.float32, 24), (np.float16, 11)),
@@ -340,9 +341,10 @@ def rounding_spread(
     """How far rounding alone moves each output value of `case` computed in `dtype`,
     in float32's units: |the oracle held in a lower precision - the oracle in
     float64|, scaled by that precision's unit roundoff against float32's, the largest
-    over HELD[dtype] and three runs in each (the weights as they are, and jittered by
-    one unit roundoff either way: one run's rounding can cancel by chance where
-    another's does not). A recurrence that explodes (linear or relu, large weights) or
+    over HELD[dtype] and three runs in each (the weights as they are, and jittered
+    either way by what rounding can move a step's dot product by, its D + U terms
+    times the unit roundoff: one run's rounding can cancel by chance where another's
+    does not). A recurrence that explodes (linear or relu, large weights) or
     runs chaotic amplifies one rounding of an early step into a large change of a
     later value; this measures the amplification for the case's own weights and
     inputs, where a tolerance fixed by shape cannot (tolerance.spread_allowance
@@ -352,19 +354,28 @@ def rounding_spread(
     if not exact:
         return exact
     spreads = []
+    top = layer_cases(case)[-1][0]
+    terms = top.features + top.units  # a step's dot products: rounding moves each by up to n u
     for dtype_held, bits in HELD[dtype]:
-        for jitter in (0.0, 2.0**-bits, -(2.0**-bits)):  # three runs that round apart
+        for jitter in (0.0, terms * 2.0**-bits, -terms * 2.0**-bits):  # three runs apart
             with np.errstate(invalid="ignore", over="ignore"):
                 held = run_oracle(case, keras_major=keras_major, precision=Held(dtype_held, jitter))
                 assert held is not None
                 spreads.append(
                     [
-                        np.nan_to_num(np.abs(h.astype(np.float64) - e), nan=np.inf)
-                        * 2.0 ** (bits - 24)
+                        _moved(h.astype(np.float64), e) * 2.0 ** (bits - 24)
                         for h, e in zip(held, exact, strict=True)
                     ]
                 )
     return tuple(np.maximum.reduce(per_output) for per_output in zip(*spreads, strict=True))
+
+
+def _moved(held: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """|held - exact| where the held run stayed finite; 0 where it overflowed: a value
+    beyond a dtype's range is the overflow rule's to judge (tolerance.LARGEST), not
+    rounding's."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(held), np.abs(held - exact), 0.0)
 
 
 def _next_start(carried: Start, given: Start, keras_major: int) -> Start:

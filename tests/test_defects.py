@@ -212,6 +212,7 @@ BAD = {
         entry(explains='[{ problem = "refusal/refused", within = "float32" }]'),
         "`within` is one of",
     ),
+    "unknown prediction": (entry(predicts='"telepathy"'), "predicts 'telepathy': expected one of"),
     "not toml": ("[[defect\n", "cannot read it"),
 }
 
@@ -253,3 +254,20 @@ def test_every_condition_selects_a_case_of_some_matrix():
         if not any(condition.holds(c) for c in cases)
     ]
     assert not dead, "conditions that select no case:\n" + "\n".join(dead)
+
+
+def test_a_defect_that_cannot_show_is_not_said_to_be_fixed():
+    """torch-stateful-mixed-precision-states-not-kept predicts a model that forgets its
+    states: where that is the right answer anyway (every step masked: nothing moves),
+    right values say nothing; where it is not, right values say the defect is fixed."""
+    torch = Environment(tensorflow="2.21.0", keras="3.15.1", backend="torch")
+    shape = dict(units=3, timesteps=4, features=2, return_sequences=True)
+    name = "torch-stateful-mixed-precision-states-not-kept"
+    moving = Case(layer="GRU", batch=2, stateful=True, dtype="mixed_float16", **shape)
+    still = replace(moving, batch=1, mask="row")  # one row, every step masked
+    for case, fixed in ((moving, True), (still, False)):
+        assert name in [d.name for d in concerning(case, torch)]
+        oracle = run_oracle(case)
+        verdict = Judge(torch).against(case, result_of(case, oracle), oracle)
+        said = [p.expected for p in verdict.problems if p.kind == "no-longer-shows"]
+        assert (said == [name]) is fixed, case.id

@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.run_report": 2,
     "rnn_shapes.check": 2,
     "rnn_shapes.defects": 2,
+    "rnn_shapes.defect_values": 2,
     "rnn_shapes.judge": 2,
     "rnn_shapes.models.check": 2,
     # golden sets: files, store, record, status

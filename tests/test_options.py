@@ -8,7 +8,12 @@ import pytest
 
 from rnn_shapes import Case, Constant, run_oracle
 from rnn_shapes.cases.axes import TUTORIAL_CONSTANT
-from rnn_shapes.cases.blocks import embedding_cases, option_cases, predict_cases
+from rnn_shapes.cases.blocks import (
+    embedding_cases,
+    kept_apart_cases,
+    option_cases,
+    predict_cases,
+)
 from rnn_shapes.cases.crossing import FAMILIES_SLICE
 from rnn_shapes.cases.design import OPTIONS_SLICE, uncovered
 from rnn_shapes.cases.matrix import matrix
@@ -65,9 +70,13 @@ def test_options_appear_in_the_id_only_when_not_default():
 
 def test_the_default_matrix_grew_at_its_end_only():
     """The options slice, one predict case per family, the model paths, where the
-    families meet, then the token masks, after every earlier case (no earlier id moved)."""
+    families meet, the token masks, then the combinations the designs keep apart, each
+    after every earlier case (no earlier id moved)."""
     ids = [c.id for c in matrix("default")]
-    tokens = [c.id for c in embedding_cases()]  # the token masks: the last block
+    apart = [c.id for c in kept_apart_cases()]  # the last block, every case new
+    assert ids[-len(apart) :] == apart
+    ids = ids[: -len(apart)]
+    tokens = [c.id for c in embedding_cases()]  # the token masks: the block before
     assert ids[-len(tokens) :] == tokens
     ids = ids[: -len(tokens)]
     grown = [c.id for c in OPTIONS_SLICE.cases() + predict_cases()]

@@ -169,7 +169,12 @@ def fake_tox(tmp_path, monkeypatch):
 
 
 def args(
-    ini: Path, *envs: str, parallel: int = 1, keyword: str | None = None, missing: bool = False
+    ini: Path,
+    *envs: str,
+    parallel: int = 1,
+    keyword: str | None = None,
+    missing: bool = False,
+    remove: bool = False,
 ) -> argparse.Namespace:
     return argparse.Namespace(
         tox_ini=str(ini),
@@ -178,6 +183,7 @@ def args(
         matrix="default",
         keyword=keyword,
         missing=missing,
+        remove=remove,
     )
 
 
@@ -251,6 +257,17 @@ def test_record_all_missing_records_what_each_set_lacks(fake_tox, capsys):
     assert (*record, "--missing", *said) in argv
     with pytest.raises(RnnShapesError, match="-k and --missing"):
         record_all.record_all(args(folder / "tox.ini", keyword="x", missing=True))
+
+
+@pytest.mark.parametrize("remove", [False, True])
+def test_record_all_removes_each_environment_when_asked(fake_tox, capsys, remove):
+    folder, _, _ = fake_tox
+    made = [folder / ".tox" / env / "lib" for env in ("good", "current", "broken")]
+    for path in made:
+        path.mkdir(parents=True)
+    record_all.record_all(args(folder / "tox.ini", "good", "current", "broken", remove=remove))
+    assert [path.parent.exists() for path in made] == [not remove] * 3
+    assert (folder / ".tox" / "record-all").is_dir()  # the logs stay
 
 
 def test_record_all_some_environments_and_an_unknown_one(fake_tox, capsys):

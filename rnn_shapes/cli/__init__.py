@@ -175,6 +175,12 @@ def parser() -> argparse.ArgumentParser:
         "matrix), leaving its other entries as they are",
     )
     _missing_option(ra)
+    ra.add_argument(
+        "--remove",
+        action="store_true",
+        help="remove each tox environment once it is done (recorded, skipped or failed): "
+        "all of them take some 56 GB",
+    )
     ra.set_defaults(func=cmd_record_all)
 
     a = command("audit", "check golden sets against the rules and the oracle, without Keras")

@@ -33,6 +33,9 @@ The file lists Keras defects as data, reviewed in diffs. Each entry says:
   float32);
 - optionally **where it may not show** (`may_hide`, conditions too): a mixed policy's
   tolerance can be wider than what a dropped mask changes;
+- optionally **what Keras computes where it shows** (`predicts`, a name of
+  [`rnn_shapes/defect_values.py`](../rnn_shapes/defect_values.py)): where those values are
+  within the tolerance of the right ones, the defect cannot show on the case;
 - the reason, with where in Keras' source it comes from, and the upstream link.
 
 How a verdict reads them:
@@ -44,8 +47,9 @@ How a verdict reads them:
   difference, counted apart in `check`, in pytest's summary and in
   [CONFORMANCE.md](CONFORMANCE.md), under each entry it shows.
 - An entry that concerns a case that shows no listed defect fails it ("no longer
-  shows"), so a fixed defect is noticed, unless its `may_hide` holds there, or Keras
-  refused the case and the entry explains no refusal. Where another entry shows, it may
+  shows"), so a fixed defect is noticed, unless its `may_hide` holds there, or what it
+  `predicts` is within the tolerance of the right values there, or Keras refused the case
+  and the entry explains no refusal. Where another entry shows, it may
   not: one defect can keep another from showing (a refusal stops the run, a dropped mask
   leaves nothing masked).
 - A case that Keras refuses as its version's rule predicts has no values, so no defect
@@ -108,6 +112,8 @@ def _entry(number: int, d: Defect) -> list[str]:
         lines.append(f"- **unless**: {_conditions(d.unless)}")
     if d.hidden:
         lines.append(f"- **may not show**: {_conditions(d.hidden)}")
+    if d.predicts:
+        lines.append(f"- **predicts**: `{d.predicts}` (where that is right anyway, it cannot show)")
     lines.append(f"- **explains**: {'; '.join(signature_text(s) for s in d.explains)}")
     lines.append(f"- **upstream**: {d.upstream or 'none found (the file says where it looked)'}")
     if d.instead:
