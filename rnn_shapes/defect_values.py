@@ -40,6 +40,16 @@ def states_forgotten(case: Case, keras_major: int) -> Outputs:
     return (*first, *second, *first)
 
 
+def masked_output_held(case: Case, keras_major: int) -> Outputs:
+    """A layer whose masked steps repeat the previous output though it was asked to
+    zero them: the layer without zero_output_for_mask. None for a Bidirectional one,
+    whose copies the oracle zeroes as Bidirectional forces them to."""
+    if case.bidirectional:
+        return None
+    return run_oracle(replace(case, zero_output_for_mask=False), keras_major=keras_major)
+
+
 PREDICTIONS: dict[str, Callable[[Case, int], Outputs]] = {
     "states-forgotten": states_forgotten,
+    "masked-output-held": masked_output_held,
 }

@@ -144,7 +144,9 @@ def off(
     return err, ((err > bound) | unbounded) & ~same
 
 
-def values_as_call(case: Case, predicted: np.ndarray, called: np.ndarray) -> bool:
+def values_as_call(
+    case: Case, predicted: np.ndarray, called: np.ndarray, backend: str = "tensorflow"
+) -> bool:
     """Whether predict's output is the direct call's (the `values_as_call` fact):
     within the tolerance the oracle holds the values to (`tolerance`). Not
     PREDICT_ULPS at the output's scale: a compiled and an op-by-op run round each
@@ -152,10 +154,11 @@ def values_as_call(case: Case, predicted: np.ndarray, called: np.ndarray) -> boo
     terms (tanh of a sum near 0, a linear activation) one rounding of a term is
     tens of ULPs of the small result (51 bfloat16 ULPs seen, and float32 under a
     linear activation, Keras 2.15 and 3.15 alike), while both stay within the
-    tolerance of the exact values. No overflow here: both are Keras' own numbers."""
+    tolerance of the exact values, the compute dtype's on `backend` (JAX computes a
+    float64 layer in float32). No overflow here: both are Keras' own numbers."""
     if predicted.shape != called.shape:
         return False
-    atol, rtol = tolerance(case)
+    atol, rtol = tolerance(case, backend)
     _, bad = off(predicted.astype(np.float64), called.astype(np.float64), atol, rtol, np.inf)
     return not bool(bad.any())
 

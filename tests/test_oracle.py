@@ -248,6 +248,10 @@ def test_predict_is_held_to_the_value_tolerance_not_to_ulps_of_the_output():
         assert not values_as_call(case, called, infinite)  # no tolerance reaches across inf
         assert not values_as_call(case, -infinite, infinite)
         assert values_as_call(case, infinite, infinite)
+    # a float64 layer on JAX computes in float32: held to float32's tolerance there
+    f64 = Case(layer="LSTM", units=2, batch=1, timesteps=2, features=1, dtype="float64")
+    assert not values_as_call(f64, called + 1e-7, called)
+    assert values_as_call(f64, called + 1e-7, called, "jax")
 
 
 def test_rounding_spread_allows_what_float32_rounding_alone_moves():

@@ -110,6 +110,12 @@ def keras_major() -> int:
     return major(keras_module().__version__)
 
 
+def backend_name() -> str:
+    """The backend the loaded Keras computes on ('tensorflow' for Keras 2)."""
+    keras = keras_module()
+    return str(keras.backend.backend()) if keras_major() >= 3 else "tensorflow"
+
+
 def to_numpy(tensor: Any) -> np.ndarray:
     """A backend tensor as NumPy: `keras.ops` in Keras 3, the tensor itself in Keras 2."""
     keras = keras_module()

@@ -18,7 +18,13 @@ from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.inputs import second_inputs
 from rnn_shapes.cases.masks import mask_of, mask_text
 from rnn_shapes.cases.paths import longer
-from rnn_shapes.keras.backend import attached_mask, keras_module, to_numpy, to_tensor
+from rnn_shapes.keras.backend import (
+    attached_mask,
+    backend_name,
+    keras_module,
+    to_numpy,
+    to_tensor,
+)
 from rnn_shapes.keras.build import build_model, model_inputs, symbolic_outputs
 from rnn_shapes.keras.cache import ModelCache, default_cache
 from rnn_shapes.result import Result, container_name, error_text, held
@@ -145,7 +151,7 @@ def _as_call(
     the same container, and values as the call's (tolerance.values_as_call)."""
     direct_container, direct, _ = _calls(case, model, x, "call")
     close = len(outs) == len(direct) and all(
-        values_as_call(case, a, b) for a, b in zip(outs, direct, strict=False)
+        values_as_call(case, a, b, backend_name()) for a, b in zip(outs, direct, strict=False)
     )
     return {"container_as_call": container == direct_container, "values_as_call": close}
 
