@@ -273,8 +273,8 @@ def test_mutation_stack_fed_last_step_only_is_caught(monkeypatch, rnn_session):
     assert Judge(rnn_session.env)(case, result).agrees
     real = oracle_module.layer_call
 
-    def last_step_only(layer_case, x, start, keras_major=3, depth=0):
-        outs, states = real(layer_case, x, start, keras_major, depth)
+    def last_step_only(layer_case, x, start, keras_major=3, depth=0, **kw):
+        outs, states = real(layer_case, x, start, keras_major, depth, **kw)
         if depth == 0:
             return outs, states
         seq = np.repeat(outs[0][:, -1:], outs[0].shape[1], axis=1)

@@ -58,9 +58,9 @@ def zero_output_ignored(real, new, old, out, zero):
 REAL_CALL = oracle_module.layer_call
 
 
-def stateful_carry_dropped(case, x, start, keras_major=3, depth=0):
+def stateful_carry_dropped(case, x, start, keras_major=3, depth=0, **kw):
     """Every call starts from zeros: the second call of a stateful case forgets the first."""
-    return REAL_CALL(case, x, (None, None), keras_major, depth)
+    return REAL_CALL(case, x, (None, None), keras_major, depth, **kw)
 
 
 def forget_rule_ignored(case, direction, depth=0):
