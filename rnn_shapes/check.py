@@ -207,13 +207,14 @@ def value_problems(
             text = f"output {name}: shape {g.shape} against {w.shape}"
             problems.append(Problem("shape", text, k, w.shape, g.shape))
             continue
-        err, bad = off(g.astype(np.float64), w, atol, rtol, LARGEST[dtype])
+        held = g.astype(np.float64)
+        err, bad = off(held, w, atol, rtol, LARGEST[dtype])
         allowed: np.ndarray | float = 0.0
         spread_at: np.ndarray | None = None
         if bad.any() and spread is not None and (spreads := spread()):
             allowed = spread_allowance(case, spreads[k], backend)
             spread_at = spreads[k]
-            err, bad = off(g.astype(np.float64), w, atol, rtol, LARGEST[dtype], allowed)
+            err, bad = off(held, w, atol, rtol, LARGEST[dtype], allowed)
         if bad.any():
             i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
             text = (

@@ -63,6 +63,7 @@ class Judge:
         self.env = env
         self.golden = golden
         self._memo: dict[tuple[str, int], Expected] = {} if oracle_memo is None else oracle_memo
+        self._spreads: dict[tuple[str, int], Expected] = {}  # rounding_spread, where asked
 
     @property
     def keras_major(self) -> int:
@@ -113,14 +114,16 @@ class Judge:
 
     def _spread(self, case: Case) -> Callable[[], Expected]:
         """How far rounding alone moves the case's values (oracle.rounding_spread), for
-        the case's own oracle only: computed when a value is off, once."""
-        found: list[Expected] = []
+        the case's own oracle only: computed when first asked (a value is off), once
+        per case, whether Keras' values or a listed defect's predicted ones ask."""
+        key = self._key(case)
 
         def spread() -> Expected:
-            if not found:
+            if key not in self._spreads:
                 dtype = output_dtype(case, self.backend)
-                found.append(rounding_spread(case, self.keras_major, dtype, self.expected(case)))
-            return found[0]
+                exact = self.expected(case)
+                self._spreads[key] = rounding_spread(case, self.keras_major, dtype, exact)
+            return self._spreads[key]
 
         return spread
 

@@ -311,9 +311,8 @@ def run_oracle(
         second, _ = _model_call(second_call, inputs(second_call), after, keras_major, precision)
     else:
         second, _ = _model_call(case, x[:, ::-1], after, keras_major, precision)
-    third, _ = _model_call(
-        case, x, given, keras_major, precision
-    )  # after a reset: zeros, or the states given
+    # after a reset: zeros, or the states given
+    third, _ = _model_call(case, x, given, keras_major, precision)
     return (*first, *second, *third)
 
 

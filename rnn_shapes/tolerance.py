@@ -33,13 +33,13 @@ runner's predict fact cannot drift apart.
   under large weights, values of 1e5 and more) or runs chaotic carries one rounding of an
   early step into a change of a later value far beyond any tolerance fixed by shape
   (relative 1e-3 and more in float32, seen on every backend). Where a value is off, the
-  judge measures how far rounding alone moves it: the same equations held in float32
-  (oracle.rounding_spread); SPREAD_FACTOR times that, scaled to the compute dtype, is
-  allowed beside the tolerance; where that reaches the value itself, the dtype vouches
-  for none of its digits and any finite value is as good (an exploding mixed_bfloat16
-  GRU: 322 against the exact 132, rounding alone moving it by 122). A well-conditioned
-  case's spread is a few float32 ULPs, so a wrong gate, state or direction stays far
-  outside it.
+  judge measures how far rounding alone moves it: the same equations held in a lower
+  precision, with the weights as they are and jittered (oracle.rounding_spread, HELD);
+  SPREAD_FACTOR times that, scaled to the compute dtype, is allowed beside the
+  tolerance; where that reaches the value itself and exceeds the tolerance, the dtype
+  vouches for none of its digits and any finite value is as good (an exploding
+  mixed_bfloat16 GRU: 322 against the exact 132). A well-conditioned case's spread is a
+  few float32 ULPs, so a wrong gate, state or direction stays far outside it.
 - Two environments' values (`ULP_BUCKETS`, compare): identical, within 1 ULP,
   within predict's 4 ULPs, or more.
 """
@@ -60,9 +60,9 @@ SIGNIFICANT_BITS = {"float64": 53, "float32": 24, "float16": 11, "bfloat16": 8}
 
 PREDICT_ULPS = 4
 
-# Rounding's own spread, as far as the float64 oracle held in float32 moves: a value
-# within this many spreads (scaled to the compute dtype) of the exact one is as near
-# as the dtype can say (an exploding or chaotic recurrence: `spread_allowance`).
+# Rounding's own spread, as far as the oracle held in a lower precision moves
+# (oracle.rounding_spread): a value within this many spreads (scaled to the compute
+# dtype) of the exact one is as near as the dtype can say (`spread_allowance`).
 SPREAD_FACTOR = 4
 
 # The largest finite value of each compute dtype: an exact value beyond it cannot be
