@@ -284,3 +284,41 @@ def golden_problems(
 
 def _with_hint(problem: Problem, hint: str) -> Problem:
     return replace(problem, text=problem.text + hint)
+
+
+def relation_problems(
+    case: Case,
+    name: str,
+    left: tuple[np.ndarray, ...],
+    right: tuple[np.ndarray, ...],
+    error: str | None = None,
+    backend: str = "tensorflow",
+    spread: Callable[[], tuple[np.ndarray, ...] | None] | None = None,
+) -> list[Problem]:
+    """A relation's two sides (keras/relations.py) against each other: as many
+    outputs, the same shapes, values within the case's tolerance (and what rounding
+    alone moves its values by, the largest of them: the sides round differently).
+    The problem's kind is the relation's name; an error on either side is one too."""
+    if error is not None:
+        return [Problem(name, f"{name}: Keras raised on one side: {error}", None, name, error)]
+    if len(left) != len(right):
+        text = f"{name}: {len(left)} outputs against {len(right)}"
+        return [Problem(name, text, None, len(right), len(left))]
+    atol, rtol = tolerance(case, backend)
+    dtype = output_dtype(case, backend)
+    for k, (g, w) in enumerate(zip(left, right, strict=True)):
+        if g.shape != w.shape:
+            return [Problem(name, f"{name}: output {k} shape {g.shape} against {w.shape}", k)]
+        held, want = g.astype(np.float64), w.astype(np.float64)
+        err, bad = off(held, want, atol, rtol, LARGEST[dtype])
+        if bad.any() and spread is not None and (spreads := spread()):
+            allowed = float(max(np.max(spread_allowance(case, s, backend)) for s in spreads))
+            err, bad = off(held, want, atol, rtol, LARGEST[dtype], allowed)
+        if bad.any():
+            i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
+            text = (
+                f"{name}: output {k}: {int(bad.sum())} of {err.size} values differ; worst at "
+                f"{tuple(int(j) for j in i)}: {g[i]!r} against {w[i]!r} (|diff| {err[i]:.3g})"
+            )
+            return [Problem(name, text, k, float(w[i]), float(g[i]))]
+    return []

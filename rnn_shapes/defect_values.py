@@ -10,9 +10,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from rnn_shapes.cases.case import Case
-from rnn_shapes.cases.inputs import second_inputs
-from rnn_shapes.oracle import run_oracle
+from rnn_shapes.cases.case import Case, Constant
+from rnn_shapes.cases.embedding import table
+from rnn_shapes.cases.inputs import inputs, second_inputs
+from rnn_shapes.cases.masks import mask_of
+from rnn_shapes.cases.paths import layer_cases
+from rnn_shapes.cases.states import initial_states
+from rnn_shapes.oracle import N_STATES, layer_call, run_oracle
 
 Outputs = tuple[np.ndarray, ...] | None
 
@@ -49,7 +53,40 @@ def masked_output_held(case: Case, keras_major: int) -> Outputs:
     return run_oracle(replace(case, zero_output_for_mask=False), keras_major=keras_major)
 
 
+def implicit_mask_dropped(case: Case, keras_major: int) -> Outputs:
+    """A top layer that runs every step unmasked while the layers below it are masked:
+    the masked steps on what it is handed there (a Masking layer's zeros, an
+    Embedding's row of token 0, a lower layer's output), from its initial states.
+    None for a model called more than once (stateful, dynamic time)."""
+    mask = mask_of(case)
+    if mask is None or case.keeps_states or case.dynamic_time:
+        return None
+    x = inputs(case).astype(np.float64)
+    layers = layer_cases(case)
+    for layer, depth in layers[:-1]:  # masked, as the model masks them
+        x = layer_call(layer, x, (None, None), keras_major, depth)[0][0]
+    if not case.stack:  # what the layer in front hands on at a masked step
+        x[~mask] = table(case.features)[0] if case.mask_via == "embedding" else 0.0
+    top = replace(layers[-1][0], mask=None, mask_via="layer")
+    states = initial_states(case) or []
+    n = N_STATES[case.layer]
+    start = (states[:n] or None, states[n:] or None)
+    return layer_call(top, x, start, keras_major)[0]
+
+
+def constants_as_float32(case: Case, keras_major: int) -> Outputs:
+    """A layer whose Constant initializers hold float32's nearest values (0.1 as
+    0.10000000149011612) though its variables are float64."""
+    if not isinstance(case.weights, Constant):
+        return None
+    w = case.weights
+    held = Constant(*(float(np.float32(v)) for v in (w.kernel, w.recurrent, w.bias)))
+    return run_oracle(replace(case, weights=held), keras_major=keras_major)
+
+
 PREDICTIONS: dict[str, Callable[[Case, int], Outputs]] = {
     "states-forgotten": states_forgotten,
     "masked-output-held": masked_output_held,
+    "implicit-mask-dropped": implicit_mask_dropped,
+    "constants-as-float32": constants_as_float32,
 }

@@ -27,6 +27,7 @@ from rnn_shapes.pytest_session import RnnSession
 SESSION = pytest.StashKey[RnnSession]()
 CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 MODELS_TESTS = "test_models.py"  # its tests: one per model and recurrent layer
+EXPLORE_TESTS = "test_explore.py"  # collected only with --rnn-explore N
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +55,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--rnn-require-golden",
         action="store_true",
         help="fail, rather than skip, when this environment has no golden set (for CI)",
+    )
+    group.addoption(
+        "--rnn-explore",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also explore N drawn cases no matrix holds (rnn-shapes explore): one test, "
+        "failing on any unexplained finding",
+    )
+    group.addoption(
+        "--rnn-explore-seed", type=int, default=0, metavar="S", help="the exploration's seed"
     )
 
 
@@ -84,9 +96,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """The models' tests exist only where `[tool.rnn-shapes] models` names some."""
-    if collection_path.name == MODELS_TESTS and collection_path.parent == CONFORMANCE:
+    """The models' tests exist only where `[tool.rnn-shapes] models` names some; the
+    exploration only where --rnn-explore asks for one."""
+    if collection_path.parent != CONFORMANCE:
+        return None
+    if collection_path.name == MODELS_TESTS:
         return True if not session_of(config).models else None
+    if collection_path.name == EXPLORE_TESTS:
+        return True if config.getoption("rnn_explore") <= 0 else None
     return None
 
 

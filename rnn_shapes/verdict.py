@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from rnn_shapes.cases.relations import RELATIONS
+
 if TYPE_CHECKING:
     from rnn_shapes.cases.case import Case
     from rnn_shapes.result import Result
@@ -57,6 +59,8 @@ KINDS: dict[str, tuple[str, ...]] = {
         "fact",  # one fact (repeatable, identical_to_original, ...)
     ),
     "oracle": ("arity", "shape", "values"),
+    # two runs of Keras that must agree whatever the right values are (explore)
+    "relation": tuple(RELATIONS),
     "defect": ("no-longer-shows",),  # a listed defect that the case no longer shows
     "golden": (
         "missing",  # the set does not hold the case

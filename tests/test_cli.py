@@ -71,6 +71,7 @@ COMMANDS = {
     "compare",
     "report",
     "selftest",
+    "explore",
     "table",
     "bench",
     "history",

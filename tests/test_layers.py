@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.models.project": 0,
     "rnn_shapes.models.trust": 0,
     "rnn_shapes.project": 0,
+    "rnn_shapes.strategies": 0,  # drawn cases (hypothesis): the cases' own layer
     # the two sides that are compared
     "rnn_shapes.oracle": 1,
     "rnn_shapes.keras": 1,
@@ -50,6 +51,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.analysis": 4,
     "rnn_shapes.models": 4,
     "rnn_shapes.report": 4,
+    "rnn_shapes.explore": 4,  # drawn cases run and judged, findings written
     # what people run
     "rnn_shapes.cli": 5,
     "rnn_shapes.selftest": 5,

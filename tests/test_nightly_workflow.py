@@ -66,3 +66,20 @@ def test_a_build_that_does_not_install_is_one_line_in_the_report(tmp_path):
     log.write_text("Collecting keras-nightly\nERROR: No matching distribution found\n")
     unrecorded.note(tmp_path / "notes", "next-jax", "install: ERROR: No matching distribution")
     assert unrecorded.read(tmp_path / "notes")["next-jax"]["line"].endswith("distribution")
+
+
+def test_each_pre_release_is_explored_with_its_database_kept():
+    """The explore job runs over the same environments as recording, bounded in time,
+    its example database restored from the cache and uploaded with the findings; a
+    finding fails the job (explore exits 1)."""
+    explore, record = jobs()["explore"], jobs()["record"]
+    matrix = "env: ${{ fromJSON(needs.envs.outputs.envs) }}"
+    assert matrix in explore and matrix in record
+    run = step_running(explore, "python -m rnn_shapes explore")
+    assert "--seconds" in run and "--database explore/examples" in run and "|| true" not in run
+    cached = next(s for s in steps(explore) if "actions/cache@" in s)
+    assert (
+        "path: explore/examples" in cached and "restore-keys: explore-${{ matrix.env }}-" in cached
+    )
+    uploaded = next(s for s in steps(explore) if "upload-artifact" in s)
+    assert "path: explore/" in uploaded

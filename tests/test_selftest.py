@@ -13,7 +13,7 @@ from rnn_shapes.keras.run import run_keras
 from rnn_shapes.selftest.golden_faults import GOLDEN_FAULTS
 from rnn_shapes.selftest.keras_faults import KERAS_FAULTS
 from rnn_shapes.selftest.oracle_faults import ORACLE_FAULTS
-from rnn_shapes.selftest.run import CONTROL, SLICE, selftest, table
+from rnn_shapes.selftest.run import CONTROL, EXPLORE_FAULT, SLICE, selftest, table
 
 pytestmark = pytest.mark.keras
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,17 +29,22 @@ def shown_table() -> str:
 def test_every_fault_is_caught_and_the_control_is_not(rnn_session):
     base, outcomes = selftest(rnn_session.env, run_keras)
     names = [o.name for o in outcomes]
-    assert names == [*KERAS_FAULTS, *ORACLE_FAULTS, *GOLDEN_FAULTS, CONTROL]
+    explored = [f"explore: {EXPLORE_FAULT}", "control: explore without a fault"]
+    assert names == [*KERAS_FAULTS, *ORACLE_FAULTS, *GOLDEN_FAULTS, CONTROL, *explored]
     assert base.usable, "no slice case agrees at baseline: nothing could be tried"
     for o in outcomes:  # an untried fault passes only for a reason the environment states
         assert o.passed, (
             f"{o.name} ({o.where}): reported on {o.reported} of {o.tried} cases {o.note}"
         )
     assert all(o.caught for o in outcomes if o.tried and o.where != "control")
-    control = outcomes[-1]
+    control, found, quiet = outcomes[-3:]
     assert control.tried and not control.caught and control.where == "control"
+    # exploration under the fault finds it and shrinks it to a core case; without, quiet
+    assert found.caught and "shrunk to core" in found.aspects and found.tried >= 30
+    assert quiet.where == "control" and quiet.tried >= 30 and not quiet.caught
     text = table(base, outcomes)
     assert all(n in text for n in names) and "the control was not reported" in text
+    assert "control: explore without a fault was not reported" in text
     verdict = text.strip().splitlines()[-1]
     shown = shown_table()
     # The docs' table is this run's wherever its environment is this one (CI's is:

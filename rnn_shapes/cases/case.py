@@ -30,6 +30,11 @@ __all__ = ["FAMILIES", "OUTSIDE", "Case", "Constant", "Lower", "families"]
 OUTSIDE = "outside the matrices"
 
 
+class CaseRefused(ValueError):
+    """The Case refuses its fields: a combination Keras' API cannot express. Raised
+    inside a run, it is the harness's own error, never Keras' outcome."""
+
+
 @dataclass(frozen=True)
 class Case:
     """One layer configuration, one input shape, one weight scheme."""
@@ -77,7 +82,7 @@ class Case:
         found = problem(self)
         if found is not None:
             name, why = found
-            raise ValueError(f"Case field {name!r}: {why} (got {getattr(self, name)!r})")
+            raise CaseRefused(f"Case field {name!r}: {why} (got {getattr(self, name)!r})")
 
     @property
     def direction(self) -> str:

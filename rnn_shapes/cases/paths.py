@@ -104,5 +104,6 @@ def top_case(case: Case) -> Case:
 
 def longer(case: Case) -> Case:
     """A dynamic-time case's second call: the same model on a sequence 3 steps
-    longer (its mask pattern drawn for that length)."""
-    return replace(case, timesteps=case.timesteps + LONGER_BY)
+    longer (its mask pattern drawn for that length; the generated input where the
+    case's own is a tutorial's sample, which has no longer form)."""
+    return replace(case, timesteps=case.timesteps + LONGER_BY, sample=None)

@@ -150,7 +150,9 @@ def expected_facts(case: Case) -> dict[str, bool] | None:
       every step is masked (one row, masked) no step is computed: nothing
       shows. Under relu it is not asserted: a unit whose pre-activations are
       negative with and without the dropped entries gives 0 either way, so
-      whether any output changes depends on the values (recorded, not judged).
+      whether any output changes depends on the values (recorded, not judged);
+      so can gates that saturate, where every value at inference is within one
+      float32 step of ±1 (the judge asks the oracle: judge.py `_saturation_hides`).
     Through Model.predict:
     - container_as_call, values_as_call: predict packs the outputs as the direct
       call does, and its values are the direct call's within

@@ -19,6 +19,7 @@ from rnn_shapes.cli.commands import (
     cmd_bench,
     cmd_check,
     cmd_compare,
+    cmd_explore,
     cmd_history,
     cmd_record,
     cmd_record_all,
@@ -228,6 +229,45 @@ def parser() -> argparse.ArgumentParser:
     )
     _matrix_option(rep)
     rep.set_defaults(func=cmd_report)
+
+    ex = command(
+        "explore",
+        "draw valid cases no matrix holds (hypothesis), judge each with a relation beside it, "
+        "shrink what is unexplained and write a reproduction of each finding",
+    )
+    ex.add_argument("--examples", type=_jobs, default=300, help="distinct examples to try")
+    ex.add_argument("--seconds", type=float, help="stop after this long (examples permitting)")
+    ex.add_argument(
+        "--seed", type=int, default=0, help="the draws' seed (the same seed, the same run)"
+    )
+    ex.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        help="only cases whose id matches, as pytest's -k (a filter on what is drawn)",
+    )
+    ex.add_argument(
+        "--hold",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="hold an axis at a value, e.g. --hold layer=LSTM --hold mask=right (repeatable)",
+    )
+    ex.add_argument("-j", "--jobs", type=_jobs, default=1, help="worker processes")
+    ex.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    ex.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where each finding's reproduction and issue text go (default: the cache "
+        "folder's explore/<environment>/findings)",
+    )
+    ex.add_argument(
+        "--database",
+        metavar="DIR",
+        help="hypothesis' example database, where findings are tried first next time "
+        "(default: the cache folder's explore/<environment>/examples)",
+    )
+    ex.set_defaults(func=cmd_explore)
 
     s = command("selftest", "inject faults into Keras, the oracle and a golden set: each must show")
     s.add_argument("--only", metavar="TEXT", help="only the faults whose name contains TEXT")

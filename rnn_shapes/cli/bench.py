@@ -5,6 +5,8 @@ Measures, on the installed environment:
 - per case, in one process, side by side: the harness (build the functional
   model, run it, convert, judge against the oracle) and a bare layer call
   (construct the layer, call it on the input), and the oracle alone;
+- per explored example (drawn cases, rnn-shapes explore): drawing, the case as a
+  matrix case of its axes takes it, and its relation's two sides;
 - RSS at start and end of that loop (growth means a graph or model leak);
 - wall time of `pytest -n 2` on the packaged conformance suite and of
   `rnn-shapes check -j 2` on the same matrix, one after the other in this run,
@@ -136,6 +138,33 @@ def per_case(cases: list[Case]) -> dict[str, Any]:
     }
 
 
+EXPLORED = 60  # examples the benchmark draws (rnn-shapes explore's per-example cost)
+
+
+def per_example(n: int = EXPLORED) -> dict[str, Any]:
+    """An explored example's cost, split: drawing it (hypothesis), its case (run and
+    judged: what a matrix case of the same axes takes) and its relation's two sides."""
+    from rnn_shapes.keras.relations import sides
+    from rnn_shapes.keras.run import run_keras
+    from rnn_shapes.strategies import drawn
+
+    judge = Judge(Environment.installed())
+    draw_s, examples = _timed(drawn, n, 0)
+    case_s = relation_s = 0.0
+    for case, relation in examples:
+        dt, result = _timed(run_keras, case)
+        dv, _ = _timed(judge, case, result)
+        case_s += dt + dv
+        if relation is not None and result.outcome == "ok":
+            relation_s += _timed(sides, case, relation)[0]
+    return {
+        "examples": n,
+        "draw_ms_per_example": 1e3 * draw_s / n,
+        "case_ms_per_example": 1e3 * case_s / n,
+        "relation_ms_per_example": 1e3 * relation_s / n,
+    }
+
+
 def wall(cmd: list[str]) -> dict[str, Any]:
     t = time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -187,6 +216,7 @@ def run(matrix_name: str, workers: int, suites: bool) -> dict[str, Any]:
     figures["tf_import_s"] = import_seconds()
     figures["environment"] = Environment.installed().metadata()
     figures["per_case"] = per_case(matrix(matrix_name))
+    figures["per_example"] = per_example()
     if suites:
         py = [
             sys.executable,
@@ -240,6 +270,15 @@ def format_figures(f: dict[str, Any]) -> str:
         f"RSS start -> end of the loop:        {p['rss_start_mb']:.0f} MB -> "
         f"{p['rss_end_mb']:.0f} MB (+{p['rss_end_mb'] - p['rss_start_mb']:.0f} MB)",
     ]
+    if "per_example" in f:
+        e = f["per_example"]
+        total = e["draw_ms_per_example"] + e["case_ms_per_example"] + e["relation_ms_per_example"]
+        lines.append(
+            f"{'explore per example:':<36} {total:.1f} ms ({e['examples']} drawn: "
+            f"{e['draw_ms_per_example']:.1f} draw + {e['case_ms_per_example']:.1f} case + "
+            f"{e['relation_ms_per_example']:.1f} relation; a matrix case: "
+            f"{p['harness_ms_per_case']:.1f})"
+        )
     for key in ("pytest_conformance", "check", "pytest_suite", "record"):
         if key in f:
             w = f[key]

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rnn_shapes.cases.matrix import matrix
 from rnn_shapes.environment import Environment
@@ -249,3 +250,67 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     base, outcomes = selftest(Environment.usable(), run_keras, args.only)
     sys.stdout.write(table(base, outcomes))
     return 0 if all(o.passed for o in outcomes) else 1
+
+
+def _held(pairs: list[str]) -> tuple[tuple[str, Any], ...]:
+    """--hold FIELD=VALUE as (field, value): each value read as its axis reads it."""
+    from rnn_shapes.cases.axes import AXES
+
+    words = {"true": True, "false": False, "none": None}
+    out = []
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or name not in AXES:
+            raise RnnShapesError(
+                f"--hold {pair!r}: expected FIELD=VALUE with FIELD one of {', '.join(AXES)}"
+            )
+        kind = AXES[name].kind
+        value: Any = words.get(text.lower(), text)
+        try:
+            if kind == "count" and isinstance(value, str):
+                value = int(text)
+            elif kind == "rate" and isinstance(value, str):
+                value = float(text)
+        except ValueError:
+            raise RnnShapesError(f"--hold {pair!r}: {name} {AXES[name].why}") from None
+        if not AXES[name].allows(value):
+            raise RnnShapesError(f"--hold {pair!r}: {AXES[name].why}")
+        out.append((name, value))
+    return tuple(out)
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from rnn_shapes.cases.design_cache import cache_dir
+    from rnn_shapes.cases.select import parse
+    from rnn_shapes.cli.progress import Progress
+    from rnn_shapes.explore.run import as_json, explore, summary
+    from rnn_shapes.explore.search import Plan
+    from rnn_shapes.files import ensure_writable_dir
+    from rnn_shapes.strategies import cases
+
+    held = _held(args.hold)
+    if args.keyword is not None:
+        parse(args.keyword)  # a malformed expression: one line, before anything runs
+    try:
+        cases(**dict(held))
+    except ValueError as exc:
+        raise RnnShapesError(f"--hold: {exc}") from None
+    env = Environment.usable()
+    home = cache_dir() / "explore" / env.name
+    out = Path(args.out) if args.out else home / "findings"
+    database = Path(args.database) if args.database else home / "examples"
+    for folder in (out, database):
+        ensure_writable_dir(folder)
+    plan = Plan(
+        examples=args.examples,
+        seconds=args.seconds,
+        seed=args.seed,
+        held=held,
+        keyword=args.keyword,
+        database=database,
+    )
+    progress = Progress(args.examples, "explore")
+    outcome = explore(plan, args.jobs, out, progress.advance)
+    progress.close()
+    sys.stdout.write((as_json(outcome) if args.format == "json" else summary(outcome)) + "\n")
+    return 1 if outcome.found else 0

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_shapes.cases.case import Case
+from rnn_shapes.cases.case import Case, CaseRefused
 from rnn_shapes.cases.inputs import second_inputs
 from rnn_shapes.cases.masks import mask_of, mask_text
 from rnn_shapes.cases.paths import longer
@@ -35,8 +35,13 @@ PATHS = ("call", "predict")
 
 def prepared_model(case: Case, reuse: bool, cache: ModelCache | None = None) -> Any:
     """A training case's model is always fresh: its dropout seed must not have
-    been drawn from by an earlier case."""
-    if not reuse or case.training:
+    been drawn from by an earlier case. So is a saved case's run through predict:
+    its loaded copy traces predict afresh, at the case's batch, and a cached model
+    traced at another batch earlier has a relaxed trace (Keras 3's TensorFlow
+    trainer retraces with `reduce_retracing=True`), which can round otherwise in the
+    last bit: `identical_to_original` would then compare two traces, not the save
+    (an explored case of 2026-12-07)."""
+    if not reuse or case.training or (case.predict and case.save is not None):
         return build_model(case)
     return (default_cache() if cache is None else cache).model(case)
 
@@ -98,11 +103,19 @@ def run_keras(
         if case.predict:
             facts |= _as_call(case, model, x, container, outs)
     except Exception as exc:  # a call Keras fails is a recorded outcome, not a crash
-        return Result(case.id, "rejected", None, error=error_text(exc, stage), symbolic=symbolic)
+        return _refused(case, exc, stage, symbolic)
     masks = _call_masks(case, model.layers[-1], len(outs))
     return ok_result(
         case, container, outs, masks, facts=facts or None, symbolic=symbolic, received=received
     )
+
+
+def _refused(case: Case, exc: Exception, stage: str, symbolic: Any) -> Result:
+    """What Keras raised, as the case's outcome; a case the harness could not make
+    (CaseRefused: a derived case its own rules refuse) is the harness's error, raised."""
+    if isinstance(exc, CaseRefused):
+        raise exc
+    return Result(case.id, "rejected", None, error=error_text(exc, stage), symbolic=symbolic)
 
 
 def reloaded(model: Any, how: str) -> Any:
@@ -200,30 +213,45 @@ def _training(case: Case, model: Any, x: Any, symbolic: Any) -> Result:
     )
 
 
+Call = tuple[bool, Any, bool]  # (reset the states first, the feed, its outputs kept)
+
+
+def other_rows(case: Case) -> list[int]:
+    """The rows of a call with another batch size: the case's rows again, cycled."""
+    return [i % case.batch for i in range(case.call_batch or 0)]
+
+
+def call_plan(case: Case, x: Any) -> list[Call]:
+    """The calls of the case's model, in order (what `_calls` runs and a reproduction
+    replays): x; a dynamic-time case's longer input after it; a model with a
+    stateful layer's three (x, x reversed in time or the longer input, from the
+    states the first left, and x again after a reset); a call with another batch
+    size after one with the case's own (only the second's outputs kept)."""
+    if case.call_batch is not None:
+        rows = other_rows(case)
+        x2 = [part[rows] for part in x] if isinstance(x, list) else x[rows]
+        return [(True, x, False), (False, x2, True)]
+    if not case.keeps_states:
+        later = [(False, model_inputs(longer(case)), True)] if case.dynamic_time else []
+        return [(False, x, True), *later]
+    x2 = (
+        model_inputs(longer(case)) if case.dynamic_time else model_inputs(case, second_inputs(case))
+    )
+    return [(True, x, True), (False, x2, True), (True, x, True)]
+
+
 def _calls(
     case: Case, model: Any, x: Any, path: str, training: bool = False
 ) -> tuple[str, tuple[np.ndarray, ...], Received]:
-    """(container, outputs, attached masks) of the case's call, of a dynamic-time
-    case's two (x, then the longer input), or of a model with a stateful layer's
-    three: x, x reversed in time (a dynamic-time case's longer input), and x again
-    after a reset; `training` in each."""
-    if case.dynamic_time and not case.keeps_states:
-        calls = [
-            observed(model, inputs, path, case.batch, training)
-            for inputs in (x, model_inputs(longer(case)))
-        ]
-    elif not case.keeps_states:
-        calls = [observed(model, x, path, case.batch, training)]
-    else:
-        x2 = (
-            model_inputs(longer(case))
-            if case.dynamic_time
-            else model_inputs(case, second_inputs(case))
-        )
-        reset_model(model)
-        calls = [observed(model, inputs, path, case.batch, training) for inputs in (x, x2)]
-        reset_model(model)
-        calls.append(observed(model, x, path, case.batch, training))
+    """(container, outputs, attached masks) of the case's calls (`call_plan`), `training`
+    in each."""
+    calls = []
+    for reset, feed, kept in call_plan(case, x):
+        if reset:
+            reset_model(model)
+        call = observed(model, feed, path, case.batch, training)
+        if kept:
+            calls.append(call)
     outs = tuple(o for _, call_outs, _ in calls for o in call_outs)
     received = [r for _, _, r in calls]
     joined = None if None in received else tuple(m for r in received for m in r or ())
@@ -284,11 +312,11 @@ def _other_batch(case: Case, model: Any, x: Any, path: str, symbolic: Any) -> Re
     """A stateful model called with its own batch, then with `call_batch` rows (the
     case's rows again, cycled): the second call's outputs, or its error as a
     refusal (whatever Keras raises)."""
-    rows = [i % case.batch for i in range(case.call_batch or 0)]
-    x2 = [part[rows] for part in x] if isinstance(x, list) else x[rows]
+    (_, first, _), (_, x2, _) = call_plan(case, x)
+    rows = other_rows(case)
     try:
         reset_model(model)
-        called(model, x, path, case.batch)
+        called(model, first, path, case.batch)
         container, outs, received = observed(model, x2, path, len(rows))
     except Exception as exc:  # what each version raises is the finding
         return Result(case.id, "rejected", None, error=error_text(exc), symbolic=symbolic)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from unittest import mock
 from rnn_shapes import oracle as oracle_module
 from rnn_shapes.cases.case import Case
 from rnn_shapes.environment import Environment
+from rnn_shapes.explore.search import Plan, Search
 from rnn_shapes.golden.sets import GoldenError, stale_and_missing
 from rnn_shapes.judge import Judge
 from rnn_shapes.result import Result
@@ -54,7 +56,7 @@ class Outcome:
     """One fault tried: on how many cases, how many reported it, by which aspects."""
 
     name: str
-    where: str  # keras, oracle, golden or control
+    where: str  # keras, oracle, golden, explore or control
     tried: int = 0
     reported: int = 0
     aspects: set[str] = field(default_factory=set)
@@ -183,6 +185,28 @@ def golden_fault(name: str, base: Baseline) -> Outcome:
     return outcome
 
 
+EXPLORE_FAULT = "bias ignored"
+EXPLORE_PLAN = Plan(examples=30, seed=0, shrink_runs=60)  # no database: each run afresh
+
+
+def explore_row(env: Environment, fault: str | None) -> Outcome:
+    """Exploration under a Keras fault must find it and shrink it to a core case (the
+    layer and its shapes, nothing else set); without one it must stay quiet."""
+    name = f"explore: {fault}" if fault else "control: explore without a fault"
+    outcome = Outcome(name, "explore" if fault else "control")
+    with KERAS_FAULTS[fault][0]() if fault else nullcontext():
+        tally = Search(EXPLORE_PLAN, Judge(env)).run()
+    outcome.tried = tally.examples
+    for signature, trial in tally.findings.items():
+        outcome.aspects |= {key.split("/")[0] for key in signature}
+        if trial.case.families == ("core",):
+            outcome.reported += 1
+            outcome.aspects.add("shrunk to core")
+    if not fault:
+        outcome.reported = len(tally.findings)
+    return outcome
+
+
 def selftest(
     env: Environment, run: Callable[[Case], Result], only: str | None = None
 ) -> tuple[Baseline, list[Outcome]]:
@@ -196,12 +220,14 @@ def selftest(
     outcomes += [oracle_fault(n, base, run) for n in ORACLE_FAULTS if wanted(n)]
     outcomes += [golden_fault(n, base) for n in GOLDEN_FAULTS if wanted(n)]
     outcomes.append(keras_fault(CONTROL, CONTROL_FAULT, base, run, where="control"))
+    if wanted("explore"):
+        outcomes += [explore_row(base.env, EXPLORE_FAULT), explore_row(base.env, None)]
     return base, outcomes
 
 
 def table(base: Baseline, outcomes: list[Outcome]) -> str:
     """The kill table: each fault, caught or not, by which aspects, on how many cases."""
-    head = f"{'fault':<44} {'where':<8} {'caught':<7} {'by':<28} cases"
+    head = f"{'fault':<44} {'where':<8} {'caught':<7} {'by':<32} cases"
     lines = [
         f"rnn-shapes selftest on {base.env.name} ({len(base.usable)} of {len(SLICE)} slice "
         "cases agree at baseline)",
@@ -212,17 +238,15 @@ def table(base: Baseline, outcomes: list[Outcome]) -> str:
     for o in outcomes:
         caught = "-" if not o.tried else "yes" if o.caught else "no"
         by = ", ".join(sorted(o.aspects)) or ("" if o.tried else f"not tried: {o.note}")
-        lines.append(f"{o.name:<44} {o.where:<8} {caught:<7} {by:<28} {o.reported}/{o.tried}")
+        lines.append(f"{o.name:<44} {o.where:<8} {caught:<7} {by:<32} {o.reported}/{o.tried}")
     faults = [o for o in outcomes if o.where != "control" and not (o.excused and not o.tried)]
     survived = [o.name for o in faults if o.tried and not o.caught]
     untried = [o.name for o in faults if not o.tried]
-    control = next(o for o in outcomes if o.where == "control")
-    said = (
-        "; the control was NOT TRIED"
-        if not control.tried
-        else "; the control was REPORTED"
-        if control.caught
-        else "; the control was not reported"
+    said = "".join(
+        f"; {'the control' if c.name == CONTROL else c.name} was "
+        + ("NOT TRIED" if not c.tried else "REPORTED" if c.caught else "not reported")
+        for c in outcomes
+        if c.where == "control"
     )
     lines += [
         "",
