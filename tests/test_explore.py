@@ -176,6 +176,8 @@ def test_the_smallest_finding_is_kept() -> None:
         Case("GRU", 2, 3, 4, 2, go_backwards=True, return_state=True, mask="right"),
         Case("SimpleRNN", 2, 2, 4, 3, bidirectional=True, return_sequences=True, mask="left"),
         Case("GRU", 2, 2, 5, 3, stateful=True, go_backwards=True, return_sequences=True),
+        # initial states as wide as the sequence is long: not reversed with it (explored)
+        Case("SimpleRNN", 2, 1, 2, 1, initial_state="input"),
     ],
     ids=lambda c: c.id,
 )

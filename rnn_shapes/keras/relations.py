@@ -62,14 +62,13 @@ def _left(sides: Sides, model: Any) -> Sides:
     return sides
 
 
-def _reversed(feed: Any, steps: int) -> Any:
-    """The feed with its sequences (the input, a mask in the call) reversed in time;
-    the initial states as they are."""
+def _reversed(case: Case, feed: Any) -> Any:
+    """The feed with its sequences reversed in time: the input, and the mask where the
+    call is given one (model_inputs' order: input, mask, initial states); the initial
+    states as they are."""
     parts = feed if isinstance(feed, list) else [feed]
-    out = [
-        np.ascontiguousarray(p[:, ::-1]) if p.ndim >= 2 and p.shape[1] == steps else p
-        for p in parts
-    ]
+    sequences = 2 if case.mask is not None and case.mask_via == "call" else 1
+    out = [np.ascontiguousarray(p[:, ::-1]) if i < sequences else p for i, p in enumerate(parts)]
     return out if isinstance(feed, list) else out[0]
 
 
@@ -117,7 +116,7 @@ def _go_backwards(case: Case) -> Sides:
     feed = model_inputs(left)
     sides = _left(Sides("go-backwards", left, [feed]), build_model(left))
     other = replace(left, go_backwards=not left.go_backwards)
-    sides.right = _outs(build_model(other), _reversed(feed, case.timesteps), case.batch)
+    sides.right = _outs(build_model(other), _reversed(left, feed), case.batch)
     return sides
 
 
