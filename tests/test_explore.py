@@ -288,3 +288,18 @@ def test_the_conformance_suite_explores_only_when_asked(tmp_path: Path) -> None:
     assert asked.returncode == 0 and "1 passed" in asked.stdout, asked.stdout[-3000:]
     unasked = suite("--collect-only")
     assert unasked.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, unasked.stdout[-2000:]
+
+
+def test_seconds_bound_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    def attempt(case: Case, relation: str | None, judge: object) -> Trial:
+        __import__("time").sleep(0.01)
+        return Trial(case, relation, Verdict(case, "ok"), ())
+
+    monkeypatch.setattr(search_module, "attempt", attempt)
+    tally = Search(Plan(examples=10**6, seconds=1.0, seed=7), judge=None).run()  # type: ignore[arg-type]
+    assert 0 < tally.examples < 10**6 and tally.seconds < 30
+
+
+def test_a_keyword_keeps_to_the_cases_it_names(fake: list[Case]) -> None:
+    Search(Plan(examples=20, seed=8, keyword="LSTM-uni"), judge=None).run()  # type: ignore[arg-type]
+    assert fake and all(c.layer == "LSTM" and not c.bidirectional for c in fake)

@@ -71,9 +71,11 @@ def padded_left(case: Case) -> Case:
     )
 
 
-def shorter(case: Case) -> Case:
-    """The padded case's layer without a mask, at any length: one row's unpadded steps."""
-    return replace(padded_left(case), mask=None, mask_via="layer", dynamic_time=True)
+def shorter(case: Case, length: int) -> Case:
+    """The padded case's layer without a mask on `length` steps: one row's unpadded
+    steps (a model per length, not one of any length: Keras 2 cannot unroll an
+    undefined time axis; the input is the padded case's own, cut)."""
+    return replace(padded_left(case), mask=None, mask_via="layer", timesteps=length, sample=None)
 
 
 def chunked_left(case: Case) -> Case:

@@ -172,7 +172,6 @@ def script(rep: Reproduction, title: str) -> str:
         for line in model_code(rep.case).splitlines()
         if not line.startswith(("# weights:", "# run:"))
     ]
-    lines.append("import sys")
     lines.append("model.set_weights([" + ", ".join(_literal(w) for w in rep.weights) + "])")
     if rep.reload is not None:
         lines += RELOAD[rep.reload]
@@ -185,7 +184,10 @@ def script(rep: Reproduction, title: str) -> str:
         call = _call(rep.case, f"feed_{i}")
         lines.append(f"outputs += flat({call})" if kept else call)
     expected = rep.expected if rep.expected is not None else rep.got
-    lines.append(f"VALUES = {rep.expected is not None}  # training: random values, shapes only")
+    values = rep.expected is not None
+    lines.append(
+        f"VALUES = {values}" + ("" if values else "  # training: random values, shapes only")
+    )
     lines.append("expected = [" + ", ".join(_literal(w) for w in expected) + "]")
     lines += [
         f"problem = differ(outputs, expected, atol={rep.atol!r}, rtol={rep.rtol!r})",

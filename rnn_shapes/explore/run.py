@@ -104,7 +104,7 @@ def _search(plan: Plan, tick: Callable[[int], None] | None) -> tuple[Tally, dict
     texts = {}
     for signature, trial in tally.findings.items():
         rep = reproduction(trial, judge)
-        title = f"rnn-shapes explore: {', '.join(signature)} in {env}"
+        title = f"rnn-shapes explore: {', '.join(signature)} in {env.name}"
         texts[signature] = (
             None if rep is None else script(rep, title),
             issue_text(trial, env, "reproduce.py", judge.backend),

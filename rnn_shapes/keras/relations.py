@@ -87,10 +87,9 @@ def _padded_final_state(case: Case) -> Sides:
     left = RELATIONS["padded-final-state"].left(case)
     x = inputs(case)
     sides = _left(Sides("padded-final-state", left, [model_inputs(left, x)]), build_model(left))
-    lengths = mask_of(left).sum(axis=1)  # type: ignore[union-attr]
-    short = shorter(case)
-    model = build_model(short)
-    rows = [_outs(model, model_inputs(short, x[b : b + 1, :n]), 1) for b, n in enumerate(lengths)]
+    lengths = [int(n) for n in mask_of(left).sum(axis=1)]  # type: ignore[union-attr]
+    models = {n: build_model(shorter(case, n)) for n in sorted(set(lengths))}
+    rows = [_outs(models[n], x[b : b + 1, :n], 1) for b, n in enumerate(lengths)]
     sides.right = tuple(np.concatenate(parts, axis=0) for parts in zip(*rows, strict=True))
     return sides
 
