@@ -48,11 +48,14 @@ class Reproduction:
 
 def reproduction(trial: Trial, judge: Judge) -> Reproduction | None:
     """The reproduction of a trial's failure, read from live Keras; None where there
-    is nothing to replay (the harness raised, or Keras refused the case)."""
+    is nothing to replay (the harness raised, Keras refused the case, or it raised
+    setting up a relation's side: the issue text says what it raised)."""
     if trial.verdict is None or trial.verdict.result is None:
         return None
     related = [p for p in trial.verdict.problems if p.aspect == "relation"]
-    if related and trial.sides is not None and trial.sides.error is None:
+    if related and (trial.sides is None or trial.sides.error is not None):
+        return None  # Keras raised setting a side up: the issue text carries its error
+    if related and trial.sides is not None:
         side = trial.sides
         atol, rtol = tolerance(side.left_case, judge.backend)
         calls = [(i == 0, feed, i == len(side.feeds) - 1) for i, feed in enumerate(side.feeds)]
@@ -156,6 +159,16 @@ def differ(got, expected, atol, rtol):
 '''
 
 
+def model_lines(case: Case) -> list[str]:
+    """The model's code (the site's), without its notes on how rnn-shapes sets the
+    weights and runs it: a reproduction sets and runs them itself, as literals."""
+    return [
+        line.split("  # its table")[0]
+        for line in model_code(case).splitlines()
+        if not line.startswith(("# weights:", "# run:"))
+    ]
+
+
 def script(rep: Reproduction, title: str) -> str:
     """The standalone script: Keras and NumPy only; exit 1 where Keras' values differ."""
     lines = [
@@ -166,12 +179,9 @@ def script(rep: Reproduction, title: str) -> str:
         f"Expected: {rep.says}.",
         '"""',
         "",
+        "import sys",
     ]
-    lines += [  # the weights are set and the calls run below, as literals
-        line.split("  # its table")[0]
-        for line in model_code(rep.case).splitlines()
-        if not line.startswith(("# weights:", "# run:"))
-    ]
+    lines += model_lines(rep.case)
     lines.append("model.set_weights([" + ", ".join(_literal(w) for w in rep.weights) + "])")
     if rep.reload is not None:
         lines += RELOAD[rep.reload]
@@ -218,10 +228,13 @@ def _environment(env: Environment) -> str:
     return ", ".join(f"{k} {v}" for k, v in env.metadata().items())
 
 
-def issue_text(trial: Trial, env: Environment, script_name: str, backend: str) -> str:
+def issue_text(
+    trial: Trial, env: Environment, script_name: str, backend: str, title: str = ""
+) -> str:
     """The upstream issue's text: environment, the case in words, expected, got."""
     case = trial.case
-    problems = [p for p in trial.verdict.problems] if trial.verdict else []
+    # what it shows: the unexplained problems, or a listed defect's (a known one handed on)
+    problems = [*trial.verdict.problems, *trial.verdict.defect_problems] if trial.verdict else []
     got = "\n".join(f"- {p}" for p in problems) or f"- {trial.error}"
     relation = RELATIONS[trial.relation].says if trial.relation else None
     expected = (
@@ -234,7 +247,7 @@ def issue_text(trial: Trial, env: Environment, script_name: str, backend: str) -
     )
     return "\n".join(
         [
-            f"# {case.layer}: {', '.join(trial.signature)}",
+            f"# {title or case.layer + ': ' + ', '.join(trial.signature)}",
             "",
             f"**Environment**: {_environment(env)}",
             "",
