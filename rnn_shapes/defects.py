@@ -165,6 +165,9 @@ def _version_matches(version: str, clauses: tuple[Clause, ...]) -> bool:
 
 
 KNOWN_PROBLEMS = [f"{aspect}/{kind}" for aspect, kinds in KINDS.items() for kind in kinds]
+# the problems a `within` bound reads: the worst value expected and got (a relation's
+# two sides: the other side's and the left's)
+WITHIN_KINDS = {"oracle/values", *(p for p in KNOWN_PROBLEMS if p.startswith("relation/"))}
 
 
 def _signature(table: object, where: str) -> Signature:
@@ -187,9 +190,11 @@ def _signature(table: object, where: str) -> Signature:
         raise RnnShapesError(
             f"{where}: explains {pattern!r}: an error or message is said of {ERROR_KINDS} only"
         )
-    if "within" in table and (matched != ["oracle/values"] or table["within"] not in DTYPES):
+    valued = set(matched) <= WITHIN_KINDS  # problems whose expected and got are values
+    if "within" in table and (not valued or table["within"] not in DTYPES):
         raise RnnShapesError(
-            f"{where}: explains {pattern!r}: `within` is one of {DTYPES}, for 'oracle/values' only"
+            f"{where}: explains {pattern!r}: `within` is one of {DTYPES}, for "
+            "'oracle/values' and 'relation/*' only"
         )
     return Signature(pattern, table.get("error"), table.get("message"), table.get("within"))
 

@@ -52,6 +52,7 @@ class Related(Protocol):
     """A relation's two sides run on live Keras (keras.relations.Sides has them)."""
 
     name: str
+    left_case: Case
     left: tuple[np.ndarray, ...]
     right: tuple[np.ndarray, ...]
     error: str | None
@@ -206,7 +207,7 @@ class Judge:
             for side in related:
                 verdict.add("relation", self._relation(case, side, spread))
         if not (refusal is not None and verdict.agrees):  # refused by rule: nothing to show
-            self._apply_defects(verdict, nominal)
+            self._apply_defects(verdict, nominal, related)
         if self.golden is not None:
             self._against_golden(verdict, self.golden)
         return verdict
@@ -218,20 +219,28 @@ class Judge:
             case, side.name, side.left, side.right, side.error, self.backend, spread
         )
 
-    def _apply_defects(self, verdict: Verdict, nominal: bool = False) -> None:
+    def _apply_defects(
+        self, verdict: Verdict, nominal: bool = False, related: Sequence[Related] = ()
+    ) -> None:
         """Each problem to the first listed defect that concerns the case and explains
-        it. Where none shows, each entry that concerns the case no longer shows,
+        it (a relation's problem: or the configuration its left side ran). Where none shows, each entry that concerns the case no longer shows,
         unless it may hide there, or it shows as values and Keras refused the case.
         Where one shows, the others may not: one defect can keep another from
         showing (a refusal stops the run; a dropped mask leaves nothing masked)."""
         case, result = verdict.case, verdict.result
-        entries = concerning(case, self.env)
-        if not entries:
+        entries = list(concerning(case, self.env))
+        # a relation's problem: also the entries that concern the configuration its
+        # left side ran (a mask added to an unmasked case), judged on that case
+        sides = {side.name: side.left_case for side in related}
+        beside = [d for c in sides.values() for d in concerning(c, self.env) if d not in entries]
+        if not entries and not beside:
             return
-        explained: dict[str, list[Problem]] = {d.name: [] for d in entries}  # file order
+        explained: dict[str, list[Problem]] = {d.name: [] for d in entries + beside}
         rest: list[Problem] = []
         for p in verdict.problems:
-            entry = next((d for d in entries if d.explained(p, case, result)), None)
+            on = sides.get(p.kind, case) if p.aspect == "relation" else case
+            candidates = entries + beside if p.aspect == "relation" else entries
+            entry = next((d for d in candidates if d.explained(p, on, result)), None)
             (rest if entry is None else explained[entry.name]).append(p)
         verdict.problems = rest
         verdict.defects = {name: found for name, found in explained.items() if found}

@@ -303,3 +303,27 @@ def test_seconds_bound_a_search(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_keyword_keeps_to_the_cases_it_names(fake: list[Case]) -> None:
     Search(Plan(examples=20, seed=8, keyword="LSTM-uni"), judge=None).run()  # type: ignore[arg-type]
     assert fake and all(c.layer == "LSTM" and not c.bidirectional for c in fake)
+
+
+def test_a_relation_problem_is_explained_by_the_entry_of_the_configuration_it_ran() -> None:
+    """A mask added to an unmasked float64 LSTM on torch runs the generic loop, whose
+    products are float32 (torch-float64-matmul-in-float32): the two sides differ by
+    float32's rounding, a listed defect; by more, a problem."""
+    from rnn_shapes.cases.relations import masked_left
+    from rnn_shapes.cases.signature import expected_masks
+    from rnn_shapes.environment import Environment
+    from rnn_shapes.judge import Judge
+    from rnn_shapes.keras.relations import Sides
+    from rnn_shapes.oracle import run_oracle
+    from rnn_shapes.result import Result
+
+    torch = Environment(tensorflow="2.21.0", keras="3.15.1", backend="torch")
+    case = Case("LSTM", 1, 1, 2, 1, dtype="float64")
+    oracle = run_oracle(case)
+    result = Result(case.id, "ok", "tensor", oracle, ("float64",), masks=expected_masks(case))
+    for moved, state in ((1e-9, "defect"), (1e-3, "disagree")):
+        side = Sides("mask-all-true", masked_left(case), left=oracle,
+                     right=tuple(o + moved for o in oracle))  # fmt: skip
+        verdict = Judge(torch)(case, result, [side])
+        assert verdict.state == state, verdict.explain()
+        assert state == "disagree" or list(verdict.defects) == ["torch-float64-matmul-in-float32"]
