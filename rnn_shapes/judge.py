@@ -223,10 +223,11 @@ class Judge:
         self, verdict: Verdict, nominal: bool = False, related: Sequence[Related] = ()
     ) -> None:
         """Each problem to the first listed defect that concerns the case and explains
-        it (a relation's problem: or the configuration its left side ran). Where none shows, each entry that concerns the case no longer shows,
-        unless it may hide there, or it shows as values and Keras refused the case.
-        Where one shows, the others may not: one defect can keep another from
-        showing (a refusal stops the run; a dropped mask leaves nothing masked)."""
+        it (a relation's problem: or the configuration its left side ran). Where none
+        shows, each entry that concerns the case no longer shows, unless it may hide
+        there, or it shows as values and Keras refused the case. Where one shows, the
+        others may not: one defect can keep another from showing (a refusal stops the
+        run; a dropped mask leaves nothing masked)."""
         case, result = verdict.case, verdict.result
         entries = list(concerning(case, self.env))
         # a relation's problem: also the entries that concern the configuration its
