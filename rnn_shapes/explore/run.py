@@ -10,12 +10,14 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rnn_shapes.cases.axes import AXES, COUNTS
 from rnn_shapes.environment import Environment
+from rnn_shapes.errors import RnnShapesError
 from rnn_shapes.explore.search import Plan, Search, Tally
 from rnn_shapes.explore.trial import Trial
 from rnn_shapes.files import atomic_write_text
@@ -189,7 +191,14 @@ def _in_workers(
                     n = queue.get()
                     if tick is not None:
                         tick(n)
-            return [f.result() for f in futures]
+            try:
+                return [f.result() for f in futures]
+            except BrokenProcessPool:
+                raise RnnShapesError(
+                    "explore: a worker process died (Keras or its backend crashed it, or the "
+                    "machine ran out of memory); run with -j 1 to see which case, and fewer "
+                    "--examples per run"
+                ) from None
 
 
 def summary(outcome: Outcome) -> str:

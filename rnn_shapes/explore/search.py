@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, assume, example, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, assume, event, example, given, settings
 from hypothesis import seed as seeded
 from hypothesis.database import DirectoryBasedExampleDatabase
 
@@ -154,6 +154,9 @@ class Search:
         case, relation = example
         if self.matches is not None:
             assume(self.matches(case.id))
+        for family in case.families:  # labelled draws: hypothesis' statistics count them
+            event("family", family)
+        event("relation", str(relation))
         key = (case.id, relation)
         trial = self.trials.get(key)
         if trial is None:
