@@ -33,12 +33,13 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from rnn_shapes.cases.axes import Constant, Lower
 from rnn_shapes.cases.case import Case
 from rnn_shapes.cases.select import parse
-from rnn_shapes.explore.trial import Trial, attempt
+from rnn_shapes.explore.trial import Trial, attempt, release_models
 from rnn_shapes.judge import Judge
 from rnn_shapes.strategies import MAX_SIZE, examples
 
 ROUND = 50  # examples hypothesis draws per round (time and budget are checked between)
 SHRINK_RUNS = 150  # new examples shrinking may run, per new signature of a round
+RELEASE_EVERY = 50  # examples run between forgetting every model built (memory)
 STALE_ROUNDS = 3  # rounds in a row that draw nothing new: the held axes hold no more cases
 
 
@@ -167,6 +168,8 @@ class Search:
                 return  # the shrinking budget is spent: no new example is interesting
             trial = self.trials[key] = attempt(case, relation, self.judge)
             self._count(trial)
+            if len(self.trials) % RELEASE_EVERY == 0:
+                release_models()
         if trial.signature and trial.signature not in self.known:
             self.shrinking = True
             if trial.signature not in self.tally.firsts:

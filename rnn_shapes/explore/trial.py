@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from rnn_shapes.cases.case import Case
 from rnn_shapes.judge import Judge
+from rnn_shapes.keras.backend import release
+from rnn_shapes.keras.cache import default_cache
 from rnn_shapes.keras.relations import Sides, sides
 from rnn_shapes.keras.run import run_keras
 from rnn_shapes.verdict import Verdict
@@ -30,6 +32,13 @@ class Trial:
     @property
     def key(self) -> tuple[str, str | None]:
         return (self.case.id, self.relation)
+
+
+def release_models() -> None:
+    """Forget every model built so far: the run's cache, Keras' session, JAX's compiled
+    functions (a search builds thousands of models, none of them twice)."""
+    default_cache().reset()
+    release()
 
 
 def signature_of(verdict: Verdict) -> tuple[str, ...]:

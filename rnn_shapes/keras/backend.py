@@ -169,3 +169,15 @@ def lift_safe_mode(keras: ModuleType) -> None:
         if hasattr(module, "enable_unsafe_deserialization"):
             module.enable_unsafe_deserialization()
             return
+
+
+def release() -> None:
+    """Forget the models this process built: Keras' session, and on JAX the compiled
+    functions, which JAX keeps per traced function and which outlive the models (a
+    search over thousands of drawn models grew by about 9 MB an example without it)."""
+    keras_module().backend.clear_session()
+    if backend_name() == "jax":
+        import jax
+
+        jax.clear_caches()
+    gc.collect()
