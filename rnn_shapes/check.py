@@ -216,10 +216,10 @@ def value_problems(
             spread_at = spreads[k]
             err, bad = off(held, w, atol, rtol, LARGEST[dtype], allowed)
         if bad.any():
-            i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
+            i = _worst(err, bad)
             text = (
                 f"output {name}: {int(bad.sum())} of {err.size} values off; worst at "
-                f"{tuple(int(j) for j in i)}: got {g[i]!r}, expected {w[i]!r} "
+                f"{i}: got {g[i]!r}, expected {w[i]!r} "
                 f"(|diff| {err[i]:.3g} > {atol:.3g} + {rtol:.3g}*|expected|"
                 + (
                     f" + {np.broadcast_to(allowed, err.shape)[i]:.3g} rounding spread)"
@@ -286,6 +286,12 @@ def _with_hint(problem: Problem, hint: str) -> Problem:
     return replace(problem, text=problem.text + hint)
 
 
+def _worst(err: np.ndarray, bad: np.ndarray) -> tuple[int, ...]:
+    """Where the largest difference among the values that are off is."""
+    flat = int(np.argmax(np.where(bad, err, -1.0)))
+    return tuple(int(j) for j in np.unravel_index(flat, err.shape))
+
+
 def relation_problems(
     case: Case,
     name: str,
@@ -315,10 +321,10 @@ def relation_problems(
             allowed = float(max(np.max(spread_allowance(case, s, backend)) for s in spreads))
             err, bad = off(held, want, atol, rtol, LARGEST[dtype], allowed)
         if bad.any():
-            i = np.unravel_index(int(np.argmax(np.where(bad, err, -1.0))), err.shape)
+            i = _worst(err, bad)
             text = (
                 f"{name}: output {k}: {int(bad.sum())} of {err.size} values differ; worst at "
-                f"{tuple(int(j) for j in i)}: {g[i]!r} against {w[i]!r} (|diff| {err[i]:.3g})"
+                f"{i}: {g[i]!r} against {w[i]!r} (|diff| {err[i]:.3g})"
             )
             return [Problem(name, text, k, float(w[i]), float(g[i]))]
     return []

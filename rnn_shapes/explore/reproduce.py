@@ -23,11 +23,9 @@ from rnn_shapes.environment import Environment
 from rnn_shapes.explore.trial import Trial
 from rnn_shapes.judge import Judge
 from rnn_shapes.keras.build import build_model, model_inputs
-from rnn_shapes.keras.run import call_plan
+from rnn_shapes.keras.run import Call, call_plan
 from rnn_shapes.report.code import model_code
 from rnn_shapes.tolerance import tolerance
-
-Call = tuple[bool, Any, bool]
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -238,8 +237,3 @@ def summary(outcome: Outcome) -> str:
 
 def as_json(outcome: Outcome) -> str:
     return json.dumps(outcome.record(), indent=2, sort_keys=True)
-
-
-def counted(outcome: Outcome) -> Counter:
-    """Findings by their first aspect (harness, relation, oracle, rules, ...)."""
-    return Counter(f.trial.signature[0].split("/")[0] for f in outcome.found)

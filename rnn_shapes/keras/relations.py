@@ -8,6 +8,7 @@ Keras raises on either side is the side's error, recorded, never a crash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,13 +18,7 @@ from rnn_shapes.cases.case import Case, CaseRefused
 from rnn_shapes.cases.inputs import inputs
 from rnn_shapes.cases.masks import mask_of
 from rnn_shapes.cases.paths import backward_case
-from rnn_shapes.cases.relations import (
-    RELATIONS,
-    chunks,
-    masked_left,
-    shorter,
-    unmasked,
-)
+from rnn_shapes.cases.relations import RELATIONS, chunks, flipped, shorter, unmasked
 from rnn_shapes.keras.build import assign_weights, build_model, model_inputs
 from rnn_shapes.keras.run import called, reloaded, reset_model
 from rnn_shapes.result import error_text
@@ -72,21 +67,19 @@ def _reversed(case: Case, feed: Any) -> Any:
     return out if isinstance(feed, list) else out[0]
 
 
-def _mask_all_true(case: Case) -> Sides:
-    left = masked_left(case)
+def _mask_all_true(name: str, case: Case, left: Case) -> Sides:
     x = inputs(case)
     feed = model_inputs(left, x)
     feed[1] = np.ones_like(feed[1])
-    sides = _left(Sides("mask-all-true", left, [feed]), build_model(left))
+    sides = _left(Sides(name, left, [feed]), build_model(left))
     plain = unmasked(case)
     sides.right = _outs(build_model(plain), model_inputs(plain, x), case.batch)
     return sides
 
 
-def _padded_final_state(case: Case) -> Sides:
-    left = RELATIONS["padded-final-state"].left(case)
+def _padded_final_state(name: str, case: Case, left: Case) -> Sides:
     x = inputs(case)
-    sides = _left(Sides("padded-final-state", left, [model_inputs(left, x)]), build_model(left))
+    sides = _left(Sides(name, left, [model_inputs(left, x)]), build_model(left))
     lengths = [int(n) for n in mask_of(left).sum(axis=1)]  # type: ignore[union-attr]
     models = {n: build_model(shorter(case, n)) for n in sorted(set(lengths))}
     rows = [_outs(models[n], x[b : b + 1, :n], 1) for b, n in enumerate(lengths)]
@@ -94,13 +87,12 @@ def _padded_final_state(case: Case) -> Sides:
     return sides
 
 
-def _stateful_chunks(case: Case) -> Sides:
-    left = RELATIONS["stateful-chunks"].left(case)
+def _stateful_chunks(name: str, case: Case, left: Case) -> Sides:
     x = inputs(case)
     first, second = chunks(left)
     feeds = [model_inputs(left, x[:, first]), model_inputs(left, x[:, second])]
     model = build_model(left)
-    sides = _left(Sides("stateful-chunks", left, feeds), model)
+    sides = _left(Sides(name, left, feeds), model)
     reset_model(model)
     whole = _outs(model, model_inputs(left, x), case.batch)
     last = second.stop - second.start
@@ -109,13 +101,10 @@ def _stateful_chunks(case: Case) -> Sides:
     return sides
 
 
-def _go_backwards(case: Case) -> Sides:
-    rel = RELATIONS["go-backwards"]
-    left = rel.left(case)
+def _go_backwards(name: str, case: Case, left: Case) -> Sides:
     feed = model_inputs(left)
-    sides = _left(Sides("go-backwards", left, [feed]), build_model(left))
-    other = replace(left, go_backwards=not left.go_backwards)
-    sides.right = _outs(build_model(other), _reversed(left, feed), case.batch)
+    sides = _left(Sides(name, left, [feed]), build_model(left))
+    sides.right = _outs(build_model(flipped(case)), _reversed(left, feed), case.batch)
     return sides
 
 
@@ -148,19 +137,17 @@ def _direction_model(left: Case, direction: int) -> Any:
     return model
 
 
-def _bidirectional_apart(case: Case) -> Sides:
-    left = RELATIONS["bidirectional-apart"].left(case)
+def _bidirectional_apart(name: str, case: Case, left: Case) -> Sides:
     feed = model_inputs(left)
-    sides = _left(Sides("bidirectional-apart", left, [feed]), build_model(left))
+    sides = _left(Sides(name, left, [feed]), build_model(left))
     forward, backward = (_outs(_direction_model(left, d), feed, case.batch) for d in (0, 1))
     back_out = backward[0][:, ::-1] if case.return_sequences else backward[0]
     sides.right = (forward[0], back_out, *forward[1:], *backward[1:])
     return sides
 
 
-def _round_trip(how: str, name: str) -> Any:
-    def run(case: Case) -> Sides:
-        left = RELATIONS[name].left(case)
+def _round_trip(how: str) -> Callable[[str, Case, Case], Sides]:
+    def run(name: str, case: Case, left: Case) -> Sides:
         feed = model_inputs(left)
         model = build_model(left)
         sides = _left(Sides(name, left, [feed], reload=how), model)
@@ -170,14 +157,15 @@ def _round_trip(how: str, name: str) -> Any:
     return run
 
 
-RUNS = {
+# each relation's runner: (its name, the case, its left case) -> both sides
+RUNS: dict[str, Callable[[str, Case, Case], Sides]] = {
     "mask-all-true": _mask_all_true,
     "padded-final-state": _padded_final_state,
     "stateful-chunks": _stateful_chunks,
     "go-backwards": _go_backwards,
     "bidirectional-apart": _bidirectional_apart,
-    "save-load": _round_trip("keras", "save-load"),
-    "from-config": _round_trip("config", "from-config"),
+    "save-load": _round_trip("keras"),
+    "from-config": _round_trip("config"),
 }
 
 
@@ -187,7 +175,7 @@ def sides(case: Case, name: str) -> Sides:
         raise ValueError(f"case {case.id}: relation {name!r} does not hold for it")
     left = RELATIONS[name].left(case)  # a variant the Case refuses is the harness's error
     try:
-        return RUNS[name](case)
+        return RUNS[name](name, case, left)
     except Exception as exc:  # what Keras raises is the finding, recorded
         if isinstance(exc, CaseRefused):
             raise
