@@ -74,6 +74,17 @@ def implicit_mask_dropped(case: Case, keras_major: int) -> Outputs:
     return layer_call(top, x, start, keras_major)[0]
 
 
+def mask_dropped(case: Case, keras_major: int) -> Outputs:
+    """A layer that loses the mask its input carries before it runs (a cast to its
+    dtype policy): every step run, the masked ones on the Masking layer's zeros. None
+    in a stack (which layers lose it depends on their policies), behind an Embedding
+    (Keras 3.0-3.4 under a mixed policy compute other values there: not predicted) and
+    for a model called more than once."""
+    if case.stack or case.mask_via != "layer":
+        return None
+    return implicit_mask_dropped(case, keras_major)
+
+
 def constants_as_float32(case: Case, keras_major: int) -> Outputs:
     """A layer whose Constant initializers hold float32's nearest values (0.1 as
     0.10000000149011612) though its variables are float64."""
@@ -88,5 +99,6 @@ PREDICTIONS: dict[str, Callable[[Case, int], Outputs]] = {
     "states-forgotten": states_forgotten,
     "masked-output-held": masked_output_held,
     "implicit-mask-dropped": implicit_mask_dropped,
+    "mask-dropped": mask_dropped,
     "constants-as-float32": constants_as_float32,
 }

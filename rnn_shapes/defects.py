@@ -41,7 +41,9 @@ KEYS = {"name", "when", "explains", "keras", "backends", "reason", "upstream"}
 # instead: what a user does instead, where a way round is known (check-model says it)
 # predicts: what Keras computes where the defect shows (defect_values.PREDICTIONS): where
 # that is within the tolerance of the right values, the defect cannot show
-OPTIONAL = {"unless", "may_hide", "instead", "predicts"}
+# hands_no_mask: conditions of the cases whose layer returns tensors without the mask
+# its compute_mask says (where it shows): what advise predicts of a model's masks
+OPTIONAL = {"unless", "may_hide", "instead", "predicts", "hands_no_mask"}
 SIGNATURE_KEYS = {"problem", "error", "message", "within"}
 # The problems whose text is an error Keras raised: the refusals (Result.error)
 # and masks Keras could not compute (Result.masks)
@@ -118,6 +120,7 @@ class Defect:
     hidden: tuple[Condition, ...] = ()  # the entry's `may_hide`
     instead: str = ""
     predicts: str = ""  # a name of defect_values.PREDICTIONS, or none
+    no_mask: tuple[Condition, ...] = ()  # the entry's `hands_no_mask`
 
     def explained(self, problem: Problem, case: Case, result: Result | None = None) -> bool:
         """Whether this defect accounts for `problem` of `case` (its signatures)."""
@@ -126,6 +129,10 @@ class Defect:
     def may_hide(self, case: Case) -> bool:
         """Whether the defect may not show on this case (its `may_hide` conditions)."""
         return any_holds(self.hidden, case)
+
+    def hands_no_mask(self, case: Case) -> bool:
+        """Whether the case's layer returns tensors without their mask where it shows."""
+        return any_holds(self.no_mask, case)
 
     def refusing(self) -> bool:
         """Whether it explains a refusal: otherwise it cannot show on a case Keras refused."""
@@ -252,6 +259,7 @@ def _parse(entry: object, i: int, path: Path) -> Defect:
         hidden=_conditions(entry, "may_hide", where),
         instead=entry.get("instead", ""),
         predicts=entry.get("predicts", ""),
+        no_mask=_conditions(entry, "hands_no_mask", where),
     )
 
 

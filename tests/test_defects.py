@@ -5,6 +5,8 @@ verdict (a listed defect that no longer shows fails)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,6 +215,7 @@ BAD = {
         "`within` is one of",
     ),
     "unknown prediction": (entry(predicts='"telepathy"'), "predicts 'telepathy': expected one of"),
+    "mask of no facet": (entry(hands_no_mask='{ colour = "red" }'), "hands_no_mask: unknown facet"),
     "not toml": ("[[defect\n", "cannot read it"),
 }
 
@@ -249,7 +252,12 @@ def test_every_condition_selects_a_case_of_some_matrix():
     dead = [
         f"{d.name}: {key} {{ {condition} }}"
         for d in load(PATH)
-        for key, conditions in (("when", d.when), ("unless", d.unless), ("may_hide", d.hidden))
+        for key, conditions in (
+            ("when", d.when),
+            ("unless", d.unless),
+            ("may_hide", d.hidden),
+            ("hands_no_mask", d.no_mask),
+        )
         for condition in conditions
         if not any(condition.holds(c) for c in cases)
     ]
@@ -303,3 +311,74 @@ def test_explored_defects_that_cannot_show_are_not_said_to_be_fixed(name, still,
         verdict = Judge(K315).against(case, result, oracle)
         said = [p.expected for p in verdict.problems if p.kind == "no-longer-shows"]
         assert (said == [name]) is fixed, case.id
+
+
+@cache
+def _committed_sets():
+    from rnn_shapes.golden.layout import configured_root
+    from rnn_shapes.golden.sets import read_set
+
+    root = configured_root(Path(__file__).resolve().parent)
+    return [read_set(p) for p in sorted(root.glob("*/*.json"))]
+
+
+def test_an_entry_that_hands_no_mask_hands_none_on_every_committed_case():
+    """`hands_no_mask` is what advise predicts a model's masks from: on every committed
+    set an entry applies to, each case it selects there (where it may not hide, and
+    the masks attached were observed) returns a tensor without the mask its
+    compute_mask says (or none at all, where compute_mask raised)."""
+    from rnn_shapes.cases.matrix import any_case
+    from rnn_shapes.check import received_problems
+
+    entries = [d for d in load(PATH) if d.no_mask]
+    assert entries
+    seen = 0
+    for golden in _committed_sets():
+        env = golden.environment
+        for entry in entries:
+            for case_id, result in golden.results.items():
+                case = any_case(case_id)
+                if (
+                    case is None
+                    or result.outcome != "ok"
+                    or result.received is None
+                    or not entry.applies(case, env)
+                    or entry.may_hide(case)
+                    or not entry.hands_no_mask(case)
+                ):
+                    continue
+                seen += 1
+                if isinstance(result.masks, str):  # compute_mask raised: none attached at all
+                    dropped = [m for m in result.received if m is None]
+                else:
+                    dropped = [p for p in received_problems(case, result) if p.got is None]
+                assert dropped, (golden.path, entry.name, case_id)
+    assert seen > 50
+
+
+def test_what_an_entry_predicts_is_what_keras_computed_on_every_committed_case():
+    """An entry's `predicts` sizes advise's values: on every committed set it applies
+    to, each case it predicts (where it may not hide) holds Keras' values within the
+    case's tolerance of the prediction."""
+    from rnn_shapes.cases.matrix import any_case
+    from rnn_shapes.check import value_problems
+    from rnn_shapes.defect_values import PREDICTIONS
+
+    entries = [d for d in load(PATH) if d.predicts == "mask-dropped"]
+    seen = 0
+    for golden in _committed_sets():
+        env = golden.environment
+        for case_id, result in golden.results.items():
+            case = any_case(case_id)
+            if case is None or result.outcome != "ok" or not result.outputs:
+                continue
+            for entry in entries:
+                if not entry.applies(case, env) or entry.may_hide(case):
+                    continue
+                predicted = PREDICTIONS[entry.predicts](case, env.keras_major)
+                if predicted is None:
+                    continue
+                seen += 1
+                off = value_problems(case, result.outputs, predicted, env.backend)
+                assert not off, (golden.path, entry.name, case_id, off[0].text)
+    assert seen > 40

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "rnn_shapes.models.nominal": 0,
     "rnn_shapes.models.project": 0,
     "rnn_shapes.models.trust": 0,
+    "rnn_shapes.models.survey": 0,  # why a file will not load, from the survey (data)
     "rnn_shapes.project": 0,
     "rnn_shapes.strategies": 0,  # drawn cases (hypothesis): the cases' own layer
     # the two sides that are compared

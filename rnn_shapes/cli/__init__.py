@@ -319,6 +319,7 @@ def parser() -> argparse.ArgumentParser:
     )
     _matrix_option(ad)
     ad.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    ad.add_argument("--format", choices=("text", "json"), default="text")
     ad.set_defaults(func=cmd_advise)
 
     b = command("bench", "measure the harness (the figures of docs/PERFORMANCE.md)")

@@ -7,6 +7,7 @@ or is written; the model file itself is never written.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,11 +101,14 @@ def cmd_record_model(args: argparse.Namespace) -> int:
 def cmd_advise(args: argparse.Namespace) -> int:
     from rnn_shapes.environment import Environment
     from rnn_shapes.golden.layout import golden_root
-    from rnn_shapes.models.advise import advise, render
+    from rnn_shapes.models.advise import advise, render, to_dict
 
     files = _files(args, loading=False)  # read as data only: nothing is loaded
     root = golden_root(args.root)
     source = args.source or Environment.installed().name
     reports = [advise(file, source, args.to, root, args.matrix) for file in files]
-    sys.stdout.write("\n".join(render(r) for r in reports))
+    if args.format == "json":
+        sys.stdout.write(json.dumps([to_dict(r) for r in reports], indent=1) + "\n")
+    else:
+        sys.stdout.write("\n".join(render(r) for r in reports))
     return 0 if all(not r.changes for r in reports) else 1

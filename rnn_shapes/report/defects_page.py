@@ -36,6 +36,9 @@ The file lists Keras defects as data, reviewed in diffs. Each entry says:
 - optionally **what Keras computes where it shows** (`predicts`, a name of
   [`rnn_shapes/defect_values.py`](../rnn_shapes/defect_values.py)): where those values are
   within the tolerance of the right ones, the defect cannot show on the case;
+- optionally **where its layer hands no mask on** (`hands_no_mask`, conditions): the
+  tensors it returns lack the mask its compute_mask says (what `advise` predicts a
+  model's masks from; checked on every committed set the entry applies to);
 - the reason, with where in Keras' source it comes from, and the upstream link.
 
 How a verdict reads them:
@@ -114,6 +117,8 @@ def _entry(number: int, d: Defect) -> list[str]:
         lines.append(f"- **may not show**: {_conditions(d.hidden)}")
     if d.predicts:
         lines.append(f"- **predicts**: `{d.predicts}` (where that is right anyway, it cannot show)")
+    if d.no_mask:
+        lines.append(f"- **hands no mask on**: {_conditions(d.no_mask)}")
     lines.append(f"- **explains**: {'; '.join(signature_text(s) for s in d.explains)}")
     lines.append(f"- **upstream**: {d.upstream or 'none found (the file says where it looked)'}")
     if d.instead:
