@@ -132,7 +132,7 @@ class LayerAdvice:
     config: LayerConfig
     described: Described
     like: int = 0  # like cases committed in both sets
-    shaped: int = 0  # cases of its structure committed in both (looked for when no like case)
+    shaped: int = 0  # cases of its structure committed in both (the like ones among them)
     changes: list[Change] = field(default_factory=list)
     weights: str = ""  # the weights' layout in both, for a rebuild
     judged: bool = False  # a case names the layer (the rules and the oracle ran)
@@ -144,6 +144,7 @@ class LayerAdvice:
 
     @property
     def possible(self) -> set[str]:
+        """The aspects said as possible only."""
         return {c.aspect for c in self.changes if not c.certain} - self.aspects
 
     def largest(self) -> float | None:
@@ -192,31 +193,25 @@ class Advice:
     def headline(self) -> str:
         """The answer in one line: whether it loads, then what its layers do."""
         n = len(self.reasons)
-        head = (
-            "loads"
-            if self.loads
-            else (
-                f"will not load: {n} reason{'s' * (n != 1)}" if n else "will not load (see below)"
-            )
-        )
-        changed = [item for item in self.layers if item.aspects]
-        where = "" if self.loads else "after a rebuild in code with its weights, "
-        if not changed:
+        if self.loads:
+            head, where = "loads", ""
+        else:
+            why = f": {n} reason{'s' * (n != 1)}" if n else " (as such files do not)"
+            head, where = f"will not load{why}", "after a rebuild in code with its weights, "
+        total = len(self.layers)
+        counts = {a: sum(a in item.aspects for item in self.layers) for a in ASPECTS}
+        said = [f"{k} of {total} layers change {a}" for a, k in counts.items() if k]
+        sizes = [s for s in (item.largest() for item in self.layers) if s is not None]
+        if said and sizes and counts["values"]:
+            said[-1] += f", up to {max(sizes):.2g}"
+        if not said:
             unknown = sum(1 for item in self.layers if not item.judged)
             rest = f" ({unknown} not judged)" if unknown else ""
-            n = len(self.layers)
-            return f"{head}; {where}no change known in its {n} recurrent layers{rest}"
-        counts: dict[str, int] = defaultdict(int)
-        for item in changed:
-            for aspect in item.aspects:
-                counts[aspect] += 1
-        said = []
-        for aspect in ASPECTS:
-            if counts.get(aspect):
-                said.append(f"{counts[aspect]} of {len(self.layers)} layers change {aspect}")
-        sizes = [s for s in (item.largest() for item in changed) if s is not None]
-        tail = f", up to {max(sizes):.2g}" if sizes and "values" in counts else ""
-        return f"{head}; {where}{', '.join(said)}{tail}"
+            said = [f"no change known in its {total} recurrent layers{rest}"]
+        maybe = sorted({a for item in self.layers for a in item.possible})
+        if maybe:
+            said.append(f"a listed defect may change {', '.join(maybe)} (see below)")
+        return f"{head}; {where}{', '.join(said)}"
 
 
 def advise(

@@ -58,10 +58,23 @@ class Outcome:
     happened: bool
 
 
+@dataclass(frozen=True)
+class Size:
+    """A values change predicted and seen: the largest of each (the prediction is the
+    layer's own case at the harness's weights, the records the file's: its order)."""
+
+    pair: str
+    file: str
+    layer: str
+    predicted: float
+    happened: float
+
+
 @dataclass
 class Truth:
     outcomes: list[Outcome] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)  # layers no record can check
+    sizes: list[Size] = field(default_factory=list)
 
     def counts(self) -> dict[tuple[str, str], Counter]:
         """Per (pair, aspect): predicted, happened, both, missed, invented."""
@@ -108,6 +121,7 @@ def truth(root: Path, models: Path) -> Truth:
                 found.unchecked += [f"{pair}: {path.name}: {i.config.path}" for i in advice.layers]
                 continue
             found.outcomes += _layers(pair, file, advice, records[source], there)
+            found.sizes += _sizes(pair, file, advice, records[source], there)
     return found
 
 
@@ -160,6 +174,25 @@ def _happened(path: str, case: Case | None, here: Record, there: Record) -> set[
     return found & set(ASPECTS)
 
 
+def _sizes(pair: str, file: ModelFile, advice: Advice, here: Record, there: Record) -> list[Size]:
+    found = []
+    for item in advice.layers:
+        predicted = item.largest()
+        keys = [k for k in here.outputs if k.rsplit("#", 1)[0] == item.config.path]
+        moved = [_largest(here.outputs[k].outputs, there.outputs[k].outputs) for k in keys]
+        if predicted is not None and moved and max(moved) > 0:
+            found.append(Size(pair, file.path.name, item.config.path, predicted, max(moved)))
+    return found
+
+
+def _largest(a: tuple, b: tuple) -> float:
+    shaped = [(x, y) for x, y in zip(a, b, strict=False) if x.shape == y.shape]
+    return max(
+        (float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)))) for x, y in shaped),
+        default=0.0,
+    )
+
+
 def _values_moved(a: tuple, b: tuple, atol: float, rtol: float) -> bool:
     if len(a) != len(b):
         return False  # an arity change, said as such
@@ -173,8 +206,8 @@ def _values_moved(a: tuple, b: tuple, atol: float, rtol: float) -> bool:
 
 
 def markdown(found: Truth) -> str:
-    """The table docs/models.md shows: per pair and aspect, predicted / happened /
-    missed / invented."""
+    """The tables docs/models.md shows: per pair and aspect, predicted / happened /
+    missed / invented; each values change's size, predicted and seen."""
     lines = [
         "| pair | aspect | predicted | happened | both | missed | invented |",
         "|---|---|---|---|---|---|---|",
@@ -184,4 +217,13 @@ def markdown(found: Truth) -> str:
             f"| {pair} | {aspect} | {c['predicted']} | {c['happened']} | {c['both']} "
             f"| {c['missed']} | {c['invented']} |"
         )
+    lines += [
+        "",
+        "| pair | file | layer | values: largest change predicted | seen |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {z.pair} | {z.file} | {z.layer} | {z.predicted:.2g} | {z.happened:.2g} |"
+        for z in found.sizes
+    ]
     return "\n".join(lines) + "\n"
