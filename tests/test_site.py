@@ -8,14 +8,17 @@ the committed sets into a temporary folder, opened from its file:// URL.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -208,7 +211,7 @@ def test_two_environments_match_compare(browser, report, sets):
     pairs = [(0, ref), (jax[0], jax[-1]), (keras2[-1], keras2[-1] + 1), (ref, len(sets) - 1)]
     pairs.append((ref, ref - 1))
     for a, b in pairs:
-        go(browser, f"#compare/{a}/{b}")
+        go(browser, f"#compare/{names[a]}/{names[b]}")
         view = "#view-compare"
         counts = json.loads(each(browser, view, "dataset.counts")[0])
         expected = compare(sets[a], sets[b])
@@ -244,9 +247,11 @@ def test_a_case_page_spells_out_its_id_and_model(browser, report):
 def views(report) -> list[str]:
     """One of each view: a cell with a defect, the oldest set against the reference."""
     ri, i = _cell_with_a_defect(report)
-    ref = [e.name for e in report.environments].index(report.reference)
+    family, layer = report.rows[ri]
+    oldest, env = report.environments[0].name, report.environments[i].name
     first = matrix("default")[0].id
-    return ["#table", f"#cell/{ri}/{i}", f"#compare/0/{ref}", "#search/LSTM and bi-concat",
+    return ["#table", f"#cell/{quote(family, safe='')}/{layer}/{env}",
+            f"#compare/{oldest}/{report.reference}", "#search/LSTM and bi-concat",
             f"#case/{first}"]  # fmt: skip
 
 
@@ -299,3 +304,85 @@ def test_site_bytes_are_deterministic(report):
     assert json.loads(child.stdout) == digests(one)
     size = sum(len(text.encode()) for text in one.values())
     assert size < 8_000_000, f"the site is {size} bytes"
+
+
+def test_links_name_what_they_open_and_old_numbered_links_are_refused(browser, report):
+    """Every link of the table and of a cell's and a pair's views names what it opens;
+    a link written with the numbers of earlier pages, or a name the page lacks, is
+    refused with a line saying so."""
+    go(browser, "#table")
+    cells = each(browser, "#support td.cell a", "hash")
+    assert cells and not any(re.search(r"^#cell/\d+/\d+$", h) for h in cells)
+    names = {e.name for e in report.environments}
+    assert {unquote(h.split("/")[3]) for h in cells} <= names
+    go(browser, "#compare/3/34")
+    assert "column and row numbers" in each(browser, "#view-compare .error")[0]
+    go(browser, "#cell/4/20")
+    assert "column and row numbers" in each(browser, "#view-cell .error")[0]
+    go(browser, "#compare/tf9.99-keras9.99-tensorflow/" + report.reference)
+    assert (
+        '"tf9.99-keras9.99-tensorflow" is not on this page'
+        in each(browser, "#view-compare .error")[0]
+    )
+
+
+def _opened(browser, view: str) -> str:
+    """What a link opens: the visible view's heading and its rows and items, as text
+    (a cell's timelines aside: they span every set, an added one too)."""
+    go(browser, view)
+    return js(
+        browser,
+        "const v = [...document.querySelectorAll('main > section')].find(s => !s.hidden);"
+        " const h = v.querySelector('h2, h3, .case-id, .error');"
+        " const rows = [...v.querySelectorAll('tbody tr, li')].map(e =>"
+        "   [...e.children].filter(c => !c.classList.contains('timeline'))"
+        "     .map(c => c.textContent).join('|') || e.textContent);"
+        " return v.id + '|' + (v.querySelector('.error') ? '.error' : '') + '|'"
+        "   + (h ? h.textContent : '') + '|' + rows.join('\\n');",
+    )
+
+
+def _older_set(golden, path: Path):
+    """A copy of a set as if an older release had recorded it (first in release order)."""
+    meta = {**golden.metadata, "tensorflow": "2.11.0", "keras": "2.11.0"}
+    copy = path / "older.json"
+    shutil.copy(golden.path, copy)  # its file, as the provenance reads it
+    return dataclasses.replace(golden, path=copy, metadata=meta)
+
+
+def _site_of(report, folder: Path) -> Path:
+    folder.mkdir()
+    for rel, text in site_files(report, "https://example.invalid/repo/blob/main").items():
+        (folder / rel).write_text(text, encoding="utf-8")
+    return folder / "index.html"
+
+
+def test_a_set_added_leaves_every_link_opening_the_same_thing(
+    browser, site, report, sets, tmp_path
+):
+    """A site of a few sets, then the same with one more set first in release order
+    (every column moves one along): each view's link opens what it opened before."""
+    few = [s for s in sets if s.environment.name == report.reference] + sets[:2] + sets[-1:]
+    extra = _older_set(sets[0], tmp_path)
+    after_report = build_report([extra, *few])
+    assert after_report.environments[0].name == extra.environment.name
+    pages = [_site_of(build_report(few), tmp_path / "a"), _site_of(after_report, tmp_path / "b")]
+    try:
+        browser.get(pages[0].as_uri())  # the links as the page writes them
+        go(browser, "#table")
+        ref = js(browser, "return RS.REF;")
+        cell = each(browser, f"#support td.cell[data-env='{ref}'] a", "hash")[0]
+        go(browser, cell)
+        links = [cell, each(browser, "#cell-cases a.case", "hash")[0]]
+        links.append(js(browser, "return RS.compareLink(0, RS.REF);"))
+        before = {link: _opened(browser, link) for link in links}
+        assert not any(".error" in v for v in before.values())
+        browser.get(pages[1].as_uri())
+        for link in links:
+            now = _opened(browser, link)
+            if link.startswith("#case/"):  # one more environment's row, the others the same
+                assert set(before[link].split("\n")) <= set(now.split("\n")), link
+            else:
+                assert now == before[link], link
+    finally:
+        browser.get((site / "index.html").as_uri())

@@ -1,6 +1,7 @@
 // The page: the support table with its filters, the provenance, and the routes
-// (#table, #cell/<row>/<set>, #compare/<set>/<set>, #search/<expr>, #case/<id>);
-// views.js draws the other views. Hash routes work from file:// and Pages alike.
+// (#table, #cell/<family>/<layer>/<environment>, #compare/<environment>/<environment>,
+// #search/<expr>, #case/<id>: by name, so a link opens the same thing when a set is
+// added); views.js draws the other views. Hash routes work from file:// and Pages alike.
 "use strict";
 (function (RS) {
   const D = RS.D, esc = RS.esc;
@@ -58,8 +59,8 @@
       const tds = envs.map((i) => {
         const cell = D.cells[ri][i];
         if (!cell) return '<td class="empty">-</td>';
-        return '<td class="cell" data-row="' + ri + '" data-env="' + i + '" title="' + esc(cell.text) + '"><a href="#cell/' +
-          ri + "/" + i + '"><span class="bar">' + bar(cell) + '</span><span class="sym">' + symbols(cell) + "</span></a></td>";
+        return '<td class="cell" data-row="' + ri + '" data-env="' + i + '" title="' + esc(cell.text) + '"><a href="' +
+          esc(RS.cellLink(ri, i)) + '"><span class="bar">' + bar(cell) + '</span><span class="sym">' + symbols(cell) + "</span></a></td>";
       }).join("");
       return '<tr data-family="' + esc(fam) + '" data-layer="' + esc(layer) + '"><th>' + esc(fam) + "</th><th>" + esc(layer) + "</th>" + tds + "</tr>";
     }).join("");
@@ -103,13 +104,18 @@
 
   const VIEWS = ["table", "cell", "compare", "search", "case"];
   function route() {
-    const hash = decodeURIComponent(location.hash.slice(1));
-    const [name, ...rest] = hash.split("/");
+    const [name, ...rest] = location.hash.slice(1).split("/").map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch (e) {
+        return p; // a stray %: the segment as written
+      }
+    });
     const view = VIEWS.includes(name) ? name : "table";
     for (const v of VIEWS) document.getElementById("view-" + v).hidden = v !== view;
     for (const a of document.querySelectorAll("nav a")) a.classList.toggle("current", a.dataset.view === view);
-    if (view === "cell") RS.drawCell(Number(rest[0]), Number(rest[1]));
-    if (view === "compare") RS.drawCompare(rest[0], rest[1]);
+    if (view === "cell") RS.drawCell(rest);
+    if (view === "compare") RS.drawCompare(rest);
     if (view === "search") RS.drawSearch(rest.join("/"));
     if (view === "case") RS.drawCase(rest.join("/"));
     if (name === "sets") document.getElementById("sets").scrollIntoView();

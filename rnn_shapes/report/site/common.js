@@ -13,6 +13,27 @@
   RS.defects = new Map(D.defects.map((d) => [d.name, d]));
   RS.label = (i) => D.environments[i].label;
 
+  // Links name what they open (a family, a layer, an environment, a case), never a
+  // column or row number, so a link stays true when a set is added: one segment each,
+  // encoded on its own (a family may hold a "/": "save/load").
+  RS.link = (view, ...parts) => "#" + [view, ...parts.map(encodeURIComponent)].join("/");
+  RS.cellLink = (ri, i) => RS.link("cell", D.rows[ri][0], D.rows[ri][1], D.environments[i].name);
+  RS.compareLink = (i, j) => RS.link("compare", D.environments[i].name, D.environments[j].name);
+  RS.caseLink = (id) => '<a class="case" href="' + RS.link("case", id) + '">' + RS.esc(id) + "</a>";
+  // A link written with numbers (the page's columns before links named them): refused,
+  // as what the numbers meant has moved since
+  RS.numbered = (parts) => parts.length > 0 && parts.every((p) => /^\d+$/.test(p));
+  RS.unknown = function (what, given, known) {
+    return '<p class="error">' + RS.esc(what) + " " + RS.esc(JSON.stringify(given)) + " is not on this page" +
+      (known ? " (" + RS.esc(known) + ")" : "") + '. <a href="#table">The support table</a> lists what is.</p>';
+  };
+  RS.oldLink = function (view) {
+    return '<p class="error">This link gives the ' + RS.esc(view) + " by column and row numbers, which move when a set " +
+      "is added: it cannot say what it meant. Links now name what they open, e.g. " +
+      RS.esc(view === "cell" ? "#cell/masking/LSTM/" + D.reference : "#compare/" + D.environments[0].name + "/" + D.reference) +
+      '. <a href="#table">The support table</a></p>';
+  };
+
   // A source file of the repository: a link with --source-url, else its path
   RS.source = function (key, text) {
     const path = D.sources[key] || key;

@@ -3,9 +3,9 @@
 "use strict";
 (function (RS) {
   const D = RS.D, esc = RS.esc;
-  const caseLink = (id) => '<a class="case" href="#case/' + encodeURIComponent(id) + '">' + esc(id) + "</a>";
+  const caseLink = RS.caseLink;
   const envOptions = (sel) => D.environments.map((e, i) =>
-    '<option value="' + i + '"' + (i === sel ? " selected" : "") + ">" + esc(e.label + " — " + e.name) + "</option>").join("");
+    '<option value="' + esc(e.name) + '"' + (i === sel ? " selected" : "") + ">" + esc(e.label + " — " + e.name) + "</option>").join("");
 
   function verdictText(c, i) {
     const v = RS.verdict(c, i);
@@ -15,11 +15,25 @@
   }
 
   // ---- a cell: its cases, how each differs from the reference, its timeline
-  RS.drawCell = function (ri, i) {
+  RS.drawCell = function (parts) {
     const el = document.getElementById("view-cell");
-    const row = D.rows[ri], cell = D.cells[ri] && D.cells[ri][i];
-    if (!row || !cell) {
-      el.innerHTML = '<p class="error">No such cell.</p>';
+    if (RS.numbered(parts)) {
+      el.innerHTML = RS.oldLink("cell");
+      return;
+    }
+    const [family, layerName, env] = parts;
+    const ri = D.rows.findIndex((r) => r[0] === family && r[1] === layerName), i = RS.envIndex(env);
+    if (ri < 0) {
+      el.innerHTML = RS.unknown("The row", family + " · " + layerName, "a family and a layer of the support table");
+      return;
+    }
+    if (i < 0) {
+      el.innerHTML = RS.unknown("The environment", env, D.environments.length + " environments");
+      return;
+    }
+    const row = D.rows[ri], cell = D.cells[ri][i];
+    if (!cell) {
+      el.innerHTML = '<p class="error">' + esc(env) + " records no case of " + esc(family + " · " + layerName) + ".</p>";
       return;
     }
     const [fam, layer] = row;
@@ -40,9 +54,19 @@
   };
 
   // ---- two environments side by side, as compare counts them
-  RS.drawCompare = function (a, b) {
+  RS.drawCompare = function (parts) {
     const el = document.getElementById("view-compare");
-    const i = a === undefined || a === "" ? 0 : Number(a), j = b === undefined || b === "" ? RS.REF : Number(b);
+    if (RS.numbered(parts)) {
+      el.innerHTML = RS.oldLink("pair of environments");
+      return;
+    }
+    const [a, b] = parts;
+    const i = a ? RS.envIndex(a) : 0, j = b ? RS.envIndex(b) : RS.REF;
+    const missing = [[a, i], [b, j]].find(([, k]) => k < 0);
+    if (missing) {
+      el.innerHTML = RS.unknown("The environment", missing[0], D.environments.length + " environments");
+      return;
+    }
     const cmp = RS.compare(i, j), counts = RS.summaryCounts(cmp);
     const kinds = Object.entries(cmp.structural).sort((x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1));
     const structure = kinds.map(([k, ids]) => '<li data-kind="' + esc(k) + '" data-count="' + ids.length + '"><details><summary>' +
@@ -73,7 +97,9 @@
       "<h4>values (cases whose outputs line up; ULPs of each output's dtype at its largest magnitude)</h4>" +
       '<ul id="compare-values">' + (values || "<li>no case to compare values on</li>") + "</ul>";
     el.dataset.counts = JSON.stringify(counts);
-    const go = () => { location.hash = "#compare/" + document.getElementById("compare-a").value + "/" + document.getElementById("compare-b").value; };
+    const go = () => {
+      location.hash = RS.link("compare", document.getElementById("compare-a").value, document.getElementById("compare-b").value);
+    };
     document.getElementById("compare-a").addEventListener("change", go);
     document.getElementById("compare-b").addEventListener("change", go);
   };
