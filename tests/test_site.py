@@ -197,9 +197,8 @@ def test_opening_a_cell_shows_its_cases_and_timeline(browser, report):
     family, layer = report.rows[ri]
     cases = report.cases.cases
     assert all(layer == cases[cid].layer and family in cases[cid].families for cid in ids)
-    links = set(each(browser, "#view-cell a.defect", "href"))
-    upstream = {d.upstream for d in report.defects_shown if d.name in cell.defects and d.upstream}
-    assert upstream and upstream <= links
+    links = set(each(browser, "#view-cell a.defect", "hash"))
+    assert links == {f"#defect/{name}" for name in cell.defects}
 
 
 def test_two_environments_match_compare(browser, report, sets):
@@ -252,7 +251,7 @@ def views(report) -> list[str]:
     first = matrix("default")[0].id
     return ["#table", f"#cell/{quote(family, safe='')}/{layer}/{env}",
             f"#compare/{oldest}/{report.reference}", "#search/LSTM and bi-concat",
-            f"#case/{first}"]  # fmt: skip
+            f"#case/{first}", f"#defect/{report.defects_shown[0].name}"]  # fmt: skip
 
 
 def test_views_fit_1280_px_and_log_no_errors(browser, report, tmp_path_factory):
@@ -386,3 +385,25 @@ def test_a_set_added_leaves_every_link_opening_the_same_thing(
                 assert now == before[link], link
     finally:
         browser.get((site / "index.html").as_uri())
+
+
+def test_a_listed_defect_has_a_page_of_its_own(browser, report):
+    """Each defect a cell shows has a page: what it is, the environments where the
+    committed sets show it (those of the support table's cells), its upstream link,
+    what to do instead, and its cases; a name the page lacks is refused naming it."""
+    for defect in report.defects_shown[:6]:
+        go(browser, f"#defect/{defect.name}")
+        assert each(browser, "#view-defect h2.defect-name")[0].endswith(defect.name)
+        shown = {
+            report.environments[i].name
+            for i, cells in enumerate(report.cells)
+            if any(c.defects.get(defect.name) for c in cells.values())
+        }
+        assert set(each(browser, "#defect-envs tbody tr", "dataset.env")) == shown, defect.name
+        upstream = each(browser, "#view-defect a.upstream", "href")
+        assert upstream == ([defect.upstream] if defect.upstream else []), defect.name
+        assert each(browser, "#defect-cases a.case"), defect.name
+        if defect.instead:
+            assert defect.instead in each(browser, "#view-defect")[0]
+    go(browser, "#defect/no-such-defect")
+    assert '"no-such-defect" is not on this page' in each(browser, "#view-defect .error")[0]

@@ -194,6 +194,7 @@ def site_data(report: ConformanceReport, generated: str, source_url: str | None)
                 "backends": list(d.backends),
                 "reason": d.reason,
                 "upstream": d.upstream,
+                "instead": d.instead,
             }
             for d in load_defects()
         ],

@@ -1,6 +1,6 @@
 // The page: the support table with its filters, the provenance, and the routes
 // (#table, #cell/<family>/<layer>/<environment>, #compare/<environment>/<environment>,
-// #search/<expr>, #case/<id>: by name, so a link opens the same thing when a set is
+// #search/<expr>, #case/<id>, #defect/<name>: by name, so a link opens the same thing when a set is
 // added); views.js draws the other views. Hash routes work from file:// and Pages alike.
 "use strict";
 (function (RS) {
@@ -102,7 +102,7 @@
       "</tbody></table></div><h2>Rules and sources</h2><ul>" + sources + "</ul>";
   }
 
-  const VIEWS = ["table", "cell", "compare", "search", "case"];
+  const VIEWS = ["table", "cell", "compare", "search", "case", "defect"];
   function route() {
     const [name, ...rest] = location.hash.slice(1).split("/").map((p) => {
       try {
@@ -118,6 +118,7 @@
     if (view === "compare") RS.drawCompare(rest);
     if (view === "search") RS.drawSearch(rest.join("/"));
     if (view === "case") RS.drawCase(rest.join("/"));
+    if (view === "defect") RS.drawDefect(rest.join("/"));
     if (name === "sets") document.getElementById("sets").scrollIntoView();
   }
 

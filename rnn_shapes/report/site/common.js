@@ -42,13 +42,11 @@
     return '<a class="src" href="' + RS.esc(D.source_url + "/" + path) + '">' + shown + "</a>";
   };
 
-  // A listed defect: its label, name and upstream link (or the defects file)
+  // A listed defect: its label and name, linked to its page (#defect/<name>)
   RS.defectLink = function (name) {
     const d = RS.defects.get(name);
     if (!d) return RS.esc(name);
-    const text = RS.esc(d.label + " " + d.name);
-    if (d.upstream) return '<a class="defect" href="' + RS.esc(d.upstream) + '">' + text + "</a>";
-    return text + " (no upstream issue: " + RS.source("defects") + ")";
+    return '<a class="defect" href="' + RS.esc(RS.link("defect", d.name)) + '">' + RS.esc(d.label + " " + d.name) + "</a>";
   };
 
   RS.sig = (c, i) => (c.r[i] < 0 ? null : D.signatures[c.r[i]]);

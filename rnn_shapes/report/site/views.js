@@ -183,4 +183,30 @@
       "<th>outcome</th><th>shapes and dtypes (or the refusal)</th><th>state</th><th>against the reference</th></tr></thead><tbody>" +
       envs + "</tbody></table></div>";
   };
+
+  // ---- a listed defect: what, where it shows (environments, backends), since and
+  // until, its cases, its upstream link and what to do instead
+  RS.drawDefect = function (name) {
+    const el = document.getElementById("view-defect"), d = RS.defects.get(name);
+    if (!d) {
+      el.innerHTML = RS.unknown("The listed defect", name, D.defects.length + " entries of " + D.sources.defects);
+      return;
+    }
+    const shows = (c, i) => { const v = RS.verdict(c, i); return v !== null && v.defects.includes(name); };
+    const where = D.environments.map((e, i) => [i, D.cases.filter((c) => shows(c, i)).length]).filter(([, n]) => n);
+    const cases = D.cases.filter((c) => where.some(([i]) => shows(c, i)));
+    const envs = where.map(([i, n]) => '<tr data-env="' + esc(D.environments[i].name) + '"><td>' + esc(RS.label(i)) + "</td><td>" +
+      esc(D.environments[i].name) + "</td><td>" + esc(D.environments[i].backend) + "</td><td>" + n + "</td></tr>").join("");
+    const span = where.length ? "seen from " + RS.label(where[0][0]) + " to " + RS.label(where[where.length - 1][0]) +
+      ", in " + where.length + " of " + D.environments.length + " environments" : "not seen in any set of this page";
+    el.innerHTML = '<p><a href="#table">← support table</a></p><h2 class="defect-name">' + esc(d.label + " " + d.name) + "</h2>" +
+      "<p>" + esc(d.reason) + "</p><ul>" +
+      "<li>listed for Keras <code>" + esc(d.keras) + "</code> on " + esc(d.backends.join(", ")) + "; " + esc(span) + "</li>" +
+      "<li>upstream: " + (d.upstream ? '<a class="upstream" href="' + esc(d.upstream) + '">' + esc(d.upstream) + "</a>"
+        : "none found (" + RS.source("defects") + " says where it was searched for)") + "</li>" +
+      "<li>instead: " + (d.instead ? esc(d.instead) : "no way round is listed") + "</li></ul>" +
+      '<h3>Where it shows</h3><div class="table-wrap"><table class="list" id="defect-envs"><thead><tr><th>environment</th>' +
+      "<th>name</th><th>backend</th><th>cases</th></tr></thead><tbody>" + envs + "</tbody></table></div>" +
+      '<h3>Its cases (' + cases.length + ')</h3><p id="defect-cases">' + cases.map((c) => caseLink(c.id)).join(" ") + "</p>";
+  };
 })((window.RS = window.RS || {}));
