@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
+from rnn_shapes.analysis import history
 from rnn_shapes.analysis.compare import compare, family_line, summary_counts
 from rnn_shapes.cases.axes import AXES
 from rnn_shapes.cases.matrix import matrix
@@ -234,10 +235,21 @@ def test_search_finds_what_k_selects(browser):
         assert each(browser, "#search-count") == [str(raised.value)], expr
 
 
-def test_a_case_page_spells_out_its_id_and_model(browser, report):
+def test_a_case_page_spells_out_its_id_and_model(browser, report, sets):
     case = next(c for c in matrix("default") if c.stack and c.bidirectional)
     go(browser, "#case/" + case.id)
     assert each(browser, "#view-case .case-id") == [case.id]
+    # what it returns and the code first, the axes last
+    assert each(browser, "#view-case h3") == [
+        "What it returns",
+        "The code to run it",
+        "Outputs per environment",
+        "The id spelled out",
+    ]
+    lanes = each(browser, "#case-stretches > li", "dataset.lane")
+    expected = {history.lane(s) for s in sets if case.id in s.results}
+    assert set(lanes) == expected
+    assert all(each(browser, "#case-stretches > li li"))
     assert len(each(browser, "#case-axes tbody tr")) == len(AXES)
     assert each(browser, "#case-code") == [model_code(case)]
     assert len(each(browser, "#case-envs tbody tr")) == len(report.environments)

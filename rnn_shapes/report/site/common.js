@@ -112,6 +112,34 @@
     return RS.label(run.from) + " – " + RS.label(run.to) + ": " + what;
   };
 
+  // The case's stretches per lane (a backend; the pre-release channel its own), as
+  // `rnn-shapes history` walks them: runs of one outcome, structure and verdict
+  RS.lanesHtml = function (c) {
+    const lanes = new Map();
+    D.environments.forEach((e, i) => {
+      const lane = (e.channel === "stable" ? "" : "next ") + e.backend;
+      if (!lanes.has(lane)) lanes.set(lane, []);
+      lanes.get(lane).push(i);
+    });
+    const t = RS.timeline(c);
+    const parts = Array.from(lanes.entries()).map(([lane, members]) => {
+      const runs = [];
+      for (const i of members) {
+        if (c.r[i] < 0) continue;
+        const s = RS.sig(c, i), v = RS.verdict(c, i);
+        const key = JSON.stringify([s.slice(0, 4), v ? v.state : null]);
+        const last = runs[runs.length - 1];
+        if (last && last.key === key) last.to = i;
+        else runs.push({ key: key, from: i, to: i });
+      }
+      const items = runs.map((run, k) => "<li>" + RS.esc(RS.runText(c, run, k, runs.length)) + "</li>").join("");
+      return '<li data-lane="' + RS.esc(lane) + '"><b>' + RS.esc(lane) + "</b><ul>" + items + "</ul></li>";
+    });
+    const moves = t.moves.length ? "<p>values move " + RS.esc(RS.overLabel()) + " at " +
+      RS.esc(t.moves.map((m) => RS.label(m.at)).join(", ")) + "</p>" : "";
+    return '<ul id="case-stretches">' + parts.join("") + "</ul>" + moves;
+  };
+
   RS.timelineText = function (c) {
     const t = RS.timeline(c);
     const parts = t.runs.map((run, k) => RS.runText(c, run, k, t.runs.length));

@@ -173,15 +173,18 @@
     }).join("");
     const t = RS.timeline(c);
     el.innerHTML = '<h2 class="case-id">' + esc(c.id) + "</h2><p>Families: " + esc(c.fam.join(", ")) + ". First change in release order: " +
-      esc(t.first === null ? "none" : RS.label(t.first)) + '.</p><p class="timeline">' + esc(RS.timelineText(c)) + "</p>" +
-      "<h3>The id spelled out</h3><p>Each axis of " + RS.source("axes") + ", the value the case gives it and its part of the id.</p>" +
-      '<div class="table-wrap"><table class="list" id="case-axes"><thead><tr><th>axis</th><th>value</th><th>id part</th><th>Keras keyword</th>' +
-      "<th>family</th></tr></thead><tbody>" + axes + "</tbody></table></div>" +
-      "<h3>The model it builds</h3><p>As " + RS.source("build") + " builds it, in Keras 3's spelling (Keras 2: <code>tf.keras</code>).</p>" +
+      esc(t.first === null ? "none" : RS.label(t.first)) + ".</p>" +
+      "<h3>What it returns</h3><p>Stretches of environments in release order, one lane per backend (the pre-release channel " +
+      "its own), where the case returns the same (outcome, container, shapes and dtypes) with the same verdict; where values " +
+      "move " + esc(RS.overLabel()) + " from one environment to the next is said after them.</p>" + RS.lanesHtml(c) +
+      "<h3>The code to run it</h3><p>As " + RS.source("build") + " builds it, in Keras 3's spelling (Keras 2: <code>tf.keras</code>).</p>" +
       '<pre id="case-code"><code>' + esc(c.code) + "</code></pre>" +
       '<h3>Outputs per environment</h3><div class="table-wrap"><table class="list" id="case-envs"><thead><tr><th>environment</th>' +
       "<th>outcome</th><th>shapes and dtypes (or the refusal)</th><th>state</th><th>against the reference</th></tr></thead><tbody>" +
-      envs + "</tbody></table></div>";
+      envs + "</tbody></table></div>" +
+      "<h3>The id spelled out</h3><p>Each axis of " + RS.source("axes") + ", the value the case gives it and its part of the id.</p>" +
+      '<div class="table-wrap"><table class="list" id="case-axes"><thead><tr><th>axis</th><th>value</th><th>id part</th><th>Keras keyword</th>' +
+      "<th>family</th></tr></thead><tbody>" + axes + "</tbody></table></div>";
   };
 
   // ---- a listed defect: what, where it shows (environments, backends), since and
