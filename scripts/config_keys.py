@@ -38,14 +38,13 @@ sys.path.insert(0, str(ROOT))
 from rnn_shapes.environment import Environment  # noqa: E402
 from rnn_shapes.keras.backend import keras_module  # noqa: E402
 from rnn_shapes.keras.model import DoesNotLoad, load  # noqa: E402
-from rnn_shapes.models.files import read_model_file  # noqa: E402
+from rnn_shapes.models.files import nodes, read_model_file  # noqa: E402
+from rnn_shapes.models.survey import MODEL_CLASSES, NO_MODULE  # noqa: E402
 
 DATA = ROOT / "rnn_shapes" / "config_keys.json"
 FORMATS = ("keras", "h5", "json")
-NO_MODULE = "(none)"  # the key of an object written without a module (legacy configs)
-# a model's own config (its layer graph) and a layer's name (the graph refers to it)
-# are not what another release writes differently of a class
-MODEL_CLASSES = {"Functional", "Sequential", "Model"}
+# a model's own config (its layer graph, MODEL_CLASSES) and a layer's name (the graph
+# refers to it) are not what another release writes differently of a class
 NAMES = {"name"}
 
 
@@ -82,14 +81,7 @@ def _save(model: Any, fmt: str, folder: Path, name: str) -> Path:
 
 def _objects(config: Any) -> Iterator[dict[str, Any]]:
     """Every serialised object of a config (a mapping with a class_name)."""
-    if isinstance(config, dict):
-        if isinstance(config.get("class_name"), str):
-            yield config
-        for value in config.values():
-            yield from _objects(value)
-    elif isinstance(config, list):
-        for value in config:
-            yield from _objects(value)
+    return (n for n in nodes(config) if isinstance(n.get("class_name"), str))  # type: ignore[misc]
 
 
 def _written(configs: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -101,8 +93,18 @@ def _written(configs: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
         cls = obj["class_name"]
         if cls not in module:
             module[cls] = obj.get("module") or NO_MODULE
-            config[cls] = obj.get("config") if isinstance(obj.get("config"), dict) else {}
+            config[cls] = _unshared(obj["config"]) if isinstance(obj.get("config"), dict) else {}
     return dict(sorted(config.items())), dict(sorted(module.items()))
+
+
+def _unshared(value: Any) -> Any:
+    """A config without its `shared_object_id`s: Python object ids, another in each run
+    (the survey's bytes stay the same run to run; survey.py ignores them anyway)."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
 
 
 def _rewrite(path: Path, fmt: str, config: Any) -> None:
@@ -160,6 +162,7 @@ class _Format:
         self.files = [_save(m, fmt, folder, f"m{n}") for n, m in enumerate(_models(k))]
         self.configs = [read_model_file(p).config for p in self.files]
         self.loads = [self._loads(p) for p in self.files]
+        self.classes = [{o["class_name"] for o in _objects(c)} for c in self.configs]
         self.written, self.modules = _written(self.configs)
 
     @staticmethod
@@ -175,8 +178,10 @@ class _Format:
         changed so (None: it loads, or no file of the class loads here unchanged)."""
         found = [
             (p, c)
-            for p, c, loads in zip(self.files, self.configs, self.loads, strict=True)
-            if loads and cls in _written([c])[1]
+            for p, c, loads, classes in zip(
+                self.files, self.configs, self.loads, self.classes, strict=True
+            )
+            if loads and cls in classes
         ]
         if not found:
             return None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_shapes.environment import Environment, version_tuple
+from rnn_shapes.models.files import owned_nodes
 
 SURVEY = Path(__file__).resolve().parent.parent / "config_keys.json"
 NO_MODULE = "(none)"  # the survey's key of an object written without a module
@@ -100,27 +101,12 @@ def load_reasons(config: Mapping[str, Any], fmt: str, survey: Mapping[str, Any])
     """Every reason the surveyed target will not load a config of this format, in the
     order a loader meets them, each said once."""
     found: list[Reason] = []
-    for obj, where in _objects(config, ""):
+    objects = ((o, w) for o, w in owned_nodes(config, "") if isinstance(o.get("class_name"), str))
+    for obj, where in objects:  # depth first, in the config's order, with their layer's name
         for reason in _refusals(obj, where, fmt, survey):
             if reason not in found:
                 found.append(reason)
     return found
-
-
-def _objects(value: Any, where: str) -> Iterator[tuple[Mapping[str, Any], str]]:
-    """Every serialised object (a mapping with a class_name), depth first in the
-    config's order, with the name of the layer it is or belongs to."""
-    if isinstance(value, Mapping):
-        if isinstance(value.get("class_name"), str):
-            inner = value.get("config")
-            if isinstance(inner, Mapping) and isinstance(inner.get("name"), str):
-                where = inner["name"]
-            yield value, where
-        for child in value.values():
-            yield from _objects(child, where)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _objects(child, where)
 
 
 def _refusals(
