@@ -60,7 +60,7 @@ from rnn_shapes.models.nominal import layer_case, mask_via
 from rnn_shapes.models.records import every_record
 from rnn_shapes.models.survey import Reason, load_reasons, survey_of
 from rnn_shapes.oracle import run_oracle
-from rnn_shapes.tolerance import tolerance
+from rnn_shapes.tolerance import max_deviation
 
 # The aspects a prediction is made of, in the order they are said.
 ASPECTS = ("loads", "refusal", "container", "arity", "shapes", "dtypes", "masks", "values")
@@ -162,6 +162,14 @@ class LayerAdvice:
         )
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the target did with a committed record's file of the same format and writer."""
+
+    text: str
+    loads: bool
+
+
 @dataclass
 class Advice:
     path: Path
@@ -171,13 +179,13 @@ class Advice:
     layers: list[LayerAdvice]
     reasons: list[Reason] = field(default_factory=list)
     survey_note: str | None = None
-    seen: list[str] = field(default_factory=list)  # recorded files of its format and writer
+    seen: list[Seen] = field(default_factory=list)  # recorded files of its format and writer
 
     @property
     def loads(self) -> bool:
         """The prediction: no reason to refuse it, and the recorded files of the same
         format and writer do not all fail in the target."""
-        recorded_fail = bool(self.seen) and all(": does not load:" in s for s in self.seen)
+        recorded_fail = bool(self.seen) and not any(s.loads for s in self.seen)
         return not (self.reasons or recorded_fail)
 
     @property
@@ -358,11 +366,9 @@ def _from_rules(item: LayerAdvice, case: Case, a: Environment, b: Environment) -
         return
     if any(x.shape != y.shape for x, y in zip(va, vb, strict=True)):
         return
-    pairs = zip(va, vb, strict=True)
-    size = max((float(np.max(np.abs(x - y), initial=0.0)) for x, y in pairs), default=0.0)
-    atol, rtol = tolerance(case, b.backend)
-    bound = max(atol + rtol * float(np.max(np.abs(y), initial=0.0)) for y in va) if va else atol
-    if size > bound:
+    moved = [p for p in value_problems(case, vb, va, b.backend) if p.kind == "values"]
+    if moved:
+        size = max_deviation(vb, va)
         basis = basis_b if basis_b != ORACLE else basis_a
         item.changes.append(
             Change("values", f"values change by up to {size:.2g}", basis, size=size)
@@ -458,15 +464,18 @@ def _line(version: str | None) -> str | None:
     return None if not version else ".".join(str(version).split(".")[:2])
 
 
-def _seen(root: Path, fmt: str, writer: str | None, target: str) -> list[str]:
+def _seen(root: Path, fmt: str, writer: str | None, target: str) -> list[Seen]:
     """What the target did with the committed model records' files of this format and
     writer's Keras line (the project's own models/): each one's outcome there."""
     if _line(writer) is None:
         return []
     return [
-        f"{r.path.parent.name}/{r.model['file']} "
-        f"({r.model['format']}, Keras {r.model['written_by']}): "
-        + ("loads" if r.loads else f"does not load: {r.error}")
+        Seen(
+            f"{r.path.parent.name}/{r.model['file']} "
+            f"({r.model['format']}, Keras {r.model['written_by']}): "
+            + ("loads" if r.loads else f"does not load: {r.error}"),
+            r.loads,
+        )
         for r in every_record(root)
         if r.name == target
         and r.model.get("format") == fmt
@@ -501,13 +510,13 @@ def render(advice: Advice) -> str:
             lines.append(f"  weights: {item.weights}")
         lines += [f"  note: {n.line()}" for n in d.notes]
     if advice.seen:
-        n, loading = len(advice.seen), sum(": does not load:" not in s for s in advice.seen)
+        n, loading = len(advice.seen), sum(s.loads for s in advice.seen)
         lines += [
             "",
             f"the committed records' files of its format and writer: {loading} of {n} "
             f"load in {advice.target}, e.g.",
         ]
-        lines += [f"  {s[:200]}" for s in advice.seen[:3]]
+        lines += [f"  {s.text[:200]}" for s in advice.seen[:3]]
     return "\n".join(lines) + "\n"
 
 
@@ -536,5 +545,5 @@ def to_dict(advice: Advice) -> dict[str, Any]:
             }
             for item in advice.layers
         ],
-        "seen": advice.seen,
+        "seen": [s.text for s in advice.seen],
     }

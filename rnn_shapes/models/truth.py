@@ -28,6 +28,7 @@ import numpy as np
 
 from rnn_shapes.analysis.compare import counted_in
 from rnn_shapes.cases.case import Case
+from rnn_shapes.check import value_problems
 from rnn_shapes.differences import differences
 from rnn_shapes.environment import channel, release_order
 from rnn_shapes.models.advise import ASPECTS, Advice, advise, aspect_of
@@ -35,7 +36,8 @@ from rnn_shapes.models.config import recurrent_layers
 from rnn_shapes.models.files import ModelFile, model_files, read_model_file
 from rnn_shapes.models.nominal import layer_case, mask_via
 from rnn_shapes.models.records import MODEL_OUTPUT, Record, every_record, read_records
-from rnn_shapes.tolerance import tolerance
+from rnn_shapes.result import Result
+from rnn_shapes.tolerance import max_deviation
 
 # (source, target, the folder of models/ the source wrote); the nightly is the newest
 # pre-release environment that recorded the project's models
@@ -156,12 +158,18 @@ def _layers(
     return out
 
 
-def _happened(path: str, case: Case | None, here: Record, there: Record) -> set[str]:
-    """The aspects in which the layer's calls differ between the two records."""
-    found: set[str] = set()
+def _calls(path: str, here: Record, there: Record) -> list[tuple[Result, Result | None]]:
+    """Each recorded call of the layer at `path` ("<path>#<call>"), in both records."""
     keys = [k for k in here.outputs if k != MODEL_OUTPUT and k.rsplit("#", 1)[0] == path]
-    for key in keys:
-        a, b = here.outputs[key], there.outputs.get(key)
+    return [(here.outputs[k], there.outputs.get(k)) for k in keys]
+
+
+def _happened(path: str, case: Case | None, here: Record, there: Record) -> set[str]:
+    """The aspects in which the layer's calls differ between the two records (values:
+    beyond the oracle's tolerance of the layer's own case, as the judge bounds them)."""
+    found: set[str] = set()
+    backend = there.environment.get("backend", "tensorflow")
+    for a, b in _calls(path, here, there):
         if b is None:
             found.add("refusal")
             continue
@@ -169,8 +177,11 @@ def _happened(path: str, case: Case | None, here: Record, there: Record) -> set[
         found |= {aspect_of(kind) for kind in counted_in(diffs)}
         if any(d.aspect == "received" for d in diffs):
             found.add("masks")
-        if case is not None and _values_moved(a.outputs, b.outputs, *tolerance(case)):
-            found.add("values")
+        want = tuple(x.astype(np.float64) for x in a.outputs)
+        if case is not None and any(
+            p.kind == "values" for p in value_problems(case, b.outputs, want, backend)
+        ):
+            found.add("values")  # an arity or shape change is said as such
     return found & set(ASPECTS)
 
 
@@ -178,31 +189,17 @@ def _sizes(pair: str, file: ModelFile, advice: Advice, here: Record, there: Reco
     found = []
     for item in advice.layers:
         predicted = item.largest()
-        keys = [k for k in here.outputs if k.rsplit("#", 1)[0] == item.config.path]
-        moved = [_largest(here.outputs[k].outputs, there.outputs[k].outputs) for k in keys]
+        calls = [(a, b) for a, b in _calls(item.config.path, here, there) if b is not None]
+        moved = [_largest(a.outputs, b.outputs) for a, b in calls]
         if predicted is not None and moved and max(moved) > 0:
             found.append(Size(pair, file.path.name, item.config.path, predicted, max(moved)))
     return found
 
 
 def _largest(a: tuple, b: tuple) -> float:
+    """The largest change of the outputs whose shapes line up."""
     shaped = [(x, y) for x, y in zip(a, b, strict=False) if x.shape == y.shape]
-    return max(
-        (float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)))) for x, y in shaped),
-        default=0.0,
-    )
-
-
-def _values_moved(a: tuple, b: tuple, atol: float, rtol: float) -> bool:
-    if len(a) != len(b):
-        return False  # an arity change, said as such
-    for x, y in zip(a, b, strict=True):
-        if x.shape != y.shape:
-            continue
-        x64, y64 = x.astype(np.float64), y.astype(np.float64)
-        if np.any(np.abs(x64 - y64) > atol + rtol * np.abs(x64)):
-            return True
-    return False
+    return max_deviation(tuple(y for _, y in shaped), tuple(x for x, _ in shaped))
 
 
 def markdown(found: Truth) -> str:
