@@ -469,34 +469,15 @@ def test_no_like_case_is_said_and_the_rules_predict_hard_sigmoid(monkeypatch):
 
 
 def test_advise_json_answers_first():
-    out = _cli(
-        "advise",
-        str(K2 / "lstm_hard_sigmoid.keras"),
-        "--from",
-        KERAS2,
-        "--to",
-        KERAS3,
-        "--root",
-        str(FIXTURES),
-        "--format",
-        "json",
-    )
+    args = ("advise", str(K2 / "lstm_hard_sigmoid.keras"), "--from", KERAS2, "--to", KERAS3)
+    out = _cli(*args, "--root", str(FIXTURES), "--format", "json")
     assert out.returncode == 1, out.stderr
     (doc,) = json.loads(out.stdout)
     assert list(doc)[:2] == ["answer", "loads"]
     assert doc["answer"].startswith("will not load: 2 reasons;")
     assert [r["kind"] for r in doc["reasons"]] == ["module", "key"]
     assert doc["aspects"] == ["loads", "values"]
-    text = _cli(
-        "advise",
-        str(K2 / "lstm_hard_sigmoid.keras"),
-        "--from",
-        KERAS2,
-        "--to",
-        KERAS3,
-        "--root",
-        str(FIXTURES),
-    ).stdout.splitlines()
+    text = _cli(*args, "--root", str(FIXTURES)).stdout.splitlines()
     assert text[2] == f"answer: {doc['answer']}"
 
 

@@ -78,12 +78,17 @@ def report(sets):
     return build_report(sets)
 
 
-@pytest.fixture(scope="module")
-def site(report, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("site")
+def _site_of(report, folder: Path) -> Path:
+    """The site's files written into `folder` (made if missing); its index.html."""
+    folder.mkdir(exist_ok=True)
     for rel, text in site_files(report, "https://example.invalid/repo/blob/main").items():
         (folder / rel).write_text(text, encoding="utf-8")
-    return folder
+    return folder / "index.html"
+
+
+@pytest.fixture(scope="module")
+def site(report, tmp_path_factory) -> Path:
+    return _site_of(report, tmp_path_factory.mktemp("site")).parent
 
 
 @pytest.fixture(scope="module")
@@ -359,13 +364,6 @@ def _older_set(golden, path: Path):
     copy = path / "older.json"
     shutil.copy(golden.path, copy)  # its file, as the provenance reads it
     return dataclasses.replace(golden, path=copy, metadata=meta)
-
-
-def _site_of(report, folder: Path) -> Path:
-    folder.mkdir()
-    for rel, text in site_files(report, "https://example.invalid/repo/blob/main").items():
-        (folder / rel).write_text(text, encoding="utf-8")
-    return folder / "index.html"
 
 
 def test_a_set_added_leaves_every_link_opening_the_same_thing(

@@ -80,16 +80,26 @@
 
   // The case across every set in release order: runs of one outcome, structure and
   // state, and where values move beyond compare's open bucket
-  RS.timeline = function (c) {
-    const runs = [], moves = [];
-    let prev = -1;
-    D.environments.forEach((e, i) => {
-      if (c.r[i] < 0) return;
+  // Runs of one outcome, structure and state over the sets `members` (in release order)
+  // that recorded the case
+  RS.runs = function (c, members) {
+    const runs = [];
+    for (const i of members) {
+      if (c.r[i] < 0) continue;
       const s = RS.sig(c, i), v = RS.verdict(c, i);
       const key = JSON.stringify([s.slice(0, 4), v ? v.state : null]); // outcome, structure, state
       const last = runs[runs.length - 1];
       if (last && last.key === key) last.to = i;
       else runs.push({ key: key, from: i, to: i });
+    }
+    return runs;
+  };
+
+  RS.timeline = function (c) {
+    const runs = RS.runs(c, D.environments.map((e, i) => i)), moves = [];
+    let prev = -1;
+    D.environments.forEach((e, i) => {
+      if (c.r[i] < 0) return;
       if (prev >= 0) {
         const u = RS.ulp(c, prev, i);
         if (u !== null && RS.bucket(u) === RS.overLabel()) moves.push({ at: i, ulp: u });
@@ -123,15 +133,7 @@
     });
     const t = RS.timeline(c);
     const parts = Array.from(lanes.entries()).map(([lane, members]) => {
-      const runs = [];
-      for (const i of members) {
-        if (c.r[i] < 0) continue;
-        const s = RS.sig(c, i), v = RS.verdict(c, i);
-        const key = JSON.stringify([s.slice(0, 4), v ? v.state : null]);
-        const last = runs[runs.length - 1];
-        if (last && last.key === key) last.to = i;
-        else runs.push({ key: key, from: i, to: i });
-      }
+      const runs = RS.runs(c, members);
       const items = runs.map((run, k) => "<li>" + RS.esc(RS.runText(c, run, k, runs.length)) + "</li>").join("");
       return '<li data-lane="' + RS.esc(lane) + '"><b>' + RS.esc(lane) + "</b><ul>" + items + "</ul></li>";
     });
